@@ -1,0 +1,5 @@
+export * from "./text/fold";
+export * from "./catalogue/schemas";
+export * from "./periods/frequency";
+export * from "./tasks/deadline";
+export * from "./format/vi";
