@@ -1,0 +1,171 @@
+import type { ColumnType, Generated } from "kysely";
+
+/** Kysely's view of the tables; kept in step with migrations/ by the database tests. */
+
+type DateString = string;
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface AreasTable {
+  id: string;
+  code: string;
+  level: "nation" | "province" | "commune";
+  parent_id: string | null;
+  name: string;
+  full_name: string;
+  name_en: string | null;
+  unit_type: string;
+  valid_from: DateString | null;
+  valid_to: DateString | null;
+  area_km2: number | null;
+  search_text: string;
+}
+
+export interface AreaMergesTable {
+  new_area_id: string;
+  old_area_id: string;
+  merge_type: "full" | "partial";
+}
+
+export interface AgenciesTable {
+  code: string;
+  name: string;
+  level: string;
+  kind: string;
+  province_code: string | null;
+  dissolved_on: DateString | null;
+  successor_code: string | null;
+  note: string | null;
+  search_text: string;
+}
+
+export interface AgencyAliasesTable {
+  agency_code: string;
+  alias: string;
+  name_key: string;
+}
+
+export interface CataloguesTable {
+  id: string;
+  code_prefix: string;
+  name: string;
+  document_number: string | null;
+  document_date: DateString | null;
+  document_issuer: string;
+  document_title: string;
+  source_file: string;
+  appendix: string;
+  issuing_area_id: string | null;
+  version: Generated<number>;
+  loaded_at: Generated<Timestamp>;
+}
+
+export interface CatalogueGroupsTable {
+  catalogue_id: string;
+  group_code: string;
+  subgroup_code: string;
+  name_as_written: string;
+  seq: number;
+}
+
+export interface IndicatorsTable {
+  code: string;
+  catalogue_id: string;
+  seq: number;
+  stt: string | null;
+  kind: string;
+  parent_code: string | null;
+  group_code: string;
+  subgroup_code: string | null;
+  name_as_written: string;
+  name: string;
+  details: string | null;
+  unit_as_written: string | null;
+  unit: string | null;
+  unit_inferred: boolean;
+  scope_as_written: string | null;
+  scope_levels: string[];
+  frequency_as_written: string | null;
+  period_types: string[];
+  disaggregation_as_written: string | null;
+  dimensions: string[];
+  agencies_as_written: string | null;
+  sharing_agencies_as_written: string | null;
+  collection_method_as_written: string | null;
+  comparisons: string[];
+  national_code: string | null;
+  source_line: number;
+  source_row_label: string | null;
+  note: string | null;
+  search_text: string;
+  version: Generated<number>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface IndicatorAgenciesTable {
+  indicator_code: string;
+  role: "responsible" | "sharing";
+  position: number;
+  agency_code: string;
+  as_written: string;
+}
+
+export interface TaskListsTable {
+  id: string;
+  code_prefix: string;
+  catalogue_id: string;
+  appendix: string;
+  title: string;
+}
+
+export interface TaskSectionsTable {
+  task_list_id: string;
+  code: string;
+  name_as_written: string;
+  seq: number;
+}
+
+export interface TasksTable {
+  code: string;
+  task_list_id: string;
+  seq: number;
+  section_code: string;
+  stt: string | null;
+  name_as_written: string;
+  name: string;
+  expected_result_as_written: string | null;
+  deadline_as_written: string | null;
+  deadline_kind: "date" | "range" | "recurring" | "unknown";
+  deadline_precision: string | null;
+  deadline_date: DateString | null;
+  deadline_from: DateString | null;
+  deadline_to: DateString | null;
+  deadline_note: string | null;
+  lead_agencies_as_written: string | null;
+  coordinating_agencies_as_written: string | null;
+  source_line: number;
+  note: string | null;
+  search_text: string;
+}
+
+export interface TaskAgenciesTable {
+  task_code: string;
+  role: "lead" | "coordinating";
+  position: number;
+  agency_code: string;
+  as_written: string;
+}
+
+export interface Schema {
+  areas: AreasTable;
+  area_merges: AreaMergesTable;
+  agencies: AgenciesTable;
+  agency_aliases: AgencyAliasesTable;
+  catalogues: CataloguesTable;
+  catalogue_groups: CatalogueGroupsTable;
+  indicators: IndicatorsTable;
+  indicator_agencies: IndicatorAgenciesTable;
+  task_lists: TaskListsTable;
+  task_sections: TaskSectionsTable;
+  tasks: TasksTable;
+  task_agencies: TaskAgenciesTable;
+}
