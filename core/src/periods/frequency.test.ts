@@ -27,6 +27,14 @@ describe("parseFrequency", () => {
     expect(parsed.unparsed).toEqual([]);
   });
 
+  it("reads a list of months without 'hàng năm'", () => {
+    expect(parseFrequency("Tháng 7, 11")).toMatchObject({ periodTypes: ["month"], months: [7, 11], unparsed: [] });
+  });
+
+  it("reads '9 tháng' as the nine-month cumulative period", () => {
+    expect(parseFrequency("Quý, 6 tháng, 9 tháng, năm").periodTypes).toEqual(["quarter", "half_year", "nine_months", "year"]);
+  });
+
   it("reads a one-off due month as an annual figure", () => {
     const parsed = parseFrequency("Tháng 12/2025");
     expect(parsed.periodTypes).toEqual(["year"]);

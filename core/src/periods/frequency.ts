@@ -1,7 +1,7 @@
 import { foldVietnamese } from "../text/fold";
 
 /** Reporting period types, finest first. */
-export const periodTypes = ["hour", "day", "week", "month", "quarter", "half_year", "year", "ad_hoc"] as const;
+export const periodTypes = ["hour", "day", "week", "month", "quarter", "half_year", "nine_months", "year", "ad_hoc"] as const;
 export type PeriodType = (typeof periodTypes)[number];
 
 export const periodTypeLabels: Record<PeriodType, string> = {
@@ -11,6 +11,7 @@ export const periodTypeLabels: Record<PeriodType, string> = {
   month: "Tháng",
   quarter: "Quý",
   half_year: "6 tháng",
+  nine_months: "9 tháng",
   year: "Năm",
   ad_hoc: "Đột xuất",
 };
@@ -41,6 +42,7 @@ const tokenTypes: Record<string, PeriodType[]> = {
   "6 thang": ["half_year"],
   "06 thang": ["half_year"],
   "sau thang": ["half_year"],
+  "9 thang": ["nine_months"], // "9 tháng": cumulative first three quarters, a customary report
   nam: ["year"],
   "hang nam": ["year"],
   "ca nam": ["year"], // "cá năm" in 1012 A.XII.1 is a typo of "cả năm"; both fold to this
@@ -66,8 +68,8 @@ export function parseFrequency(asWritten: string | null | undefined): ParsedFreq
     found.add("year");
     text = text.replace(oneOff[0], "");
   }
-  // "Tháng 7 và 11 hàng năm": given months of every year.
-  const namedMonths = /thang ((?:\d{1,2}(?: va |, ?| ))+)\s*hang nam/.exec(text);
+  // "Tháng 7 và 11 hàng năm", "Tháng 7, 11": given months of every year.
+  const namedMonths = /thang (\d{1,2}(?:(?: va |, ?)\d{1,2})+)(?: hang nam)?/.exec(text);
   if (namedMonths) {
     result.months = namedMonths[1]!
       .split(/ va |,| /)

@@ -27,6 +27,10 @@ describe("parseDeadline", () => {
     expect(parseDeadline("31/02/2025").kind).toBe("unknown");
     expect(parseDeadline("Tháng 13/2025").kind).toBe("unknown");
   });
+  it("reads 'when asked' deadlines as on request", () => {
+    expect(parseDeadline("Khi Trung ương yêu cầu")).toEqual({ kind: "on_request", note: "Khi Trung ương yêu cầu" });
+    expect(parseDeadline("Theo yêu cầu của Văn phòng Chính phủ").kind).toBe("on_request");
+  });
   it("keeps unreadable text as a note", () => {
     expect(parseDeadline("Theo chỉ đạo")).toEqual({ kind: "unknown", note: "Theo chỉ đạo" });
   });

@@ -5,12 +5,14 @@ import { collapseWhitespace, foldVietnamese } from "../text/fold";
  * - date: a day, or a month/quarter/year whose last day is the deadline ("Tháng 02/2025" → 2025-02-28);
  * - range: "2024 - 2025 (theo lộ trình …)" → 2024-01-01 … 2025-12-31, the note kept;
  * - recurring: "Thường xuyên" (ongoing; progress is reported on a cadence set later);
+ * - on_request: "Khi Trung ương yêu cầu", "Theo yêu cầu của Văn phòng Chính phủ" (due when asked);
  * - unknown: text the parser could not read, kept as written for a person to decide.
  */
 export type Deadline =
   | { kind: "date"; precision: "day" | "month" | "quarter" | "half_year" | "year"; dueDate: string; note: string | null }
   | { kind: "range"; from: string; to: string; note: string | null }
   | { kind: "recurring"; note: string | null }
+  | { kind: "on_request"; note: string | null }
   | { kind: "unknown"; note: string | null };
 
 const romanQuarters: Record<string, number> = { i: 1, ii: 2, iii: 3, iv: 4 };
@@ -44,6 +46,8 @@ export function parseDeadline(asWritten: string | null | undefined): Deadline {
   const t = foldVietnamese(main).replace(/^(truoc|trong) /, "");
 
   if (/^thuong xuyen/.test(t) || /^hang (nam|quy|thang)$/.test(t)) return { kind: "recurring", note: note ?? (t === "thuong xuyen" ? null : main) };
+
+  if (/^theo yeu cau\b/.test(t) || /^khi .*yeu cau/.test(t)) return { kind: "on_request", note: collapseWhitespace(asWritten) };
 
   let m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(t) ?? /^ngay (\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(t);
   if (m) {

@@ -1,14 +1,16 @@
 import type { ColumnType, Generated } from "kysely";
+import type { RowKind } from "@dieuhanh/core";
 
 /** Kysely's view of the tables; kept in step with migrations/ by the database tests. */
 
 type DateString = string;
+export type AreaLevel = "nation" | "province" | "district" | "commune";
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export interface AreasTable {
   id: string;
   code: string;
-  level: "nation" | "province" | "commune";
+  level: AreaLevel;
   parent_id: string | null;
   name: string;
   full_name: string;
@@ -72,7 +74,7 @@ export interface IndicatorsTable {
   catalogue_id: string;
   seq: number;
   stt: string | null;
-  kind: string;
+  kind: RowKind;
   parent_code: string | null;
   group_code: string;
   subgroup_code: string | null;
@@ -134,7 +136,7 @@ export interface TasksTable {
   name: string;
   expected_result_as_written: string | null;
   deadline_as_written: string | null;
-  deadline_kind: "date" | "range" | "recurring" | "unknown";
+  deadline_kind: "date" | "range" | "recurring" | "on_request" | "unknown";
   deadline_precision: string | null;
   deadline_date: DateString | null;
   deadline_from: DateString | null;

@@ -2,11 +2,13 @@
 -- Administrative units (đơn vị hành chính): the nation, the 34 provinces and 3,321 communes valid from
 -- 1 July 2025, and the 63 provinces and 10,047 communes valid until 30 June 2025. Official codes are reused
 -- across the reform ("01" is Hà Nội before and after), so `id` is the code for current units and
--- "old-<code>" for pre-reform ones; `valid_from`/`valid_to` answer "as at" queries.
+-- "old-<code>" for pre-reform ones; `valid_from`/`valid_to` answer "as at" queries. Districts appear only for
+-- the five pre-reform island districts that had no communes (Bạch Long Vĩ, Cồn Cỏ, Hoàng Sa, Lý Sơn, Côn Đảo):
+-- the merge mapping names them directly.
 CREATE TABLE areas (
   id          text PRIMARY KEY,
   code        text NOT NULL,
-  level       text NOT NULL CHECK (level IN ('nation', 'province', 'commune')),
+  level       text NOT NULL CHECK (level IN ('nation', 'province', 'district', 'commune')),
   parent_id   text REFERENCES areas (id),
   name        text NOT NULL,
   full_name   text NOT NULL,
@@ -154,7 +156,7 @@ CREATE TABLE tasks (
   name                           text NOT NULL,
   expected_result_as_written     text,
   deadline_as_written            text,
-  deadline_kind                  text NOT NULL CHECK (deadline_kind IN ('date', 'range', 'recurring', 'unknown')),
+  deadline_kind                  text NOT NULL CHECK (deadline_kind IN ('date', 'range', 'recurring', 'on_request', 'unknown')),
   deadline_precision             text,
   deadline_date                  date,
   deadline_from                  date,

@@ -1,0 +1,121 @@
+import { sql } from "kysely";
+import type { Executor } from "../db/bulk";
+import { insertJsonRows } from "../db/bulk";
+import type { AreaLevel, AreaMergesTable, AreasTable } from "../db/schema";
+
+export type AreaRow = Omit<AreasTable, "search_text">;
+
+export interface AreaFilter {
+  level?: AreaLevel;
+  parentId?: string;
+  /** Only units valid on this date. */
+  at: string;
+  /** Folded search text. */
+  q?: string;
+  limit: number;
+  offset: number;
+}
+
+const columns = [
+  "id",
+  "code",
+  "level",
+  "parent_id",
+  "name",
+  "full_name",
+  "name_en",
+  "unit_type",
+  "valid_from",
+  "valid_to",
+  "area_km2",
+] as const;
+
+export function areaRepository(db: Executor) {
+  function filtered(filter: AreaFilter) {
+    let query = db
+      .selectFrom("areas")
+      .where((eb) => eb.or([eb("valid_from", "is", null), eb("valid_from", "<=", filter.at)]))
+      .where((eb) => eb.or([eb("valid_to", "is", null), eb("valid_to", ">=", filter.at)]));
+    if (filter.level) query = query.where("level", "=", filter.level);
+    if (filter.parentId) query = query.where("parent_id", "=", filter.parentId);
+    if (filter.q) query = query.where("search_text", "like", `%${escapeLike(filter.q)}%`);
+    return query;
+  }
+
+  return {
+    async list(filter: AreaFilter): Promise<{ items: AreaRow[]; total: number }> {
+      const [items, count] = await Promise.all([
+        filtered(filter).select(columns).orderBy("level").orderBy("code").limit(filter.limit).offset(filter.offset).execute(),
+        filtered(filter).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+      ]);
+      return { items, total: Number(count.n) };
+    },
+
+    async findById(id: string): Promise<AreaRow | undefined> {
+      return db.selectFrom("areas").select(columns).where("id", "=", id).executeTakeFirst();
+    },
+
+    /** The unit carrying an official code on a date (codes were reused across the 2025 reform). */
+    async findByCodeAt(code: string, at: string): Promise<AreaRow | undefined> {
+      return db
+        .selectFrom("areas")
+        .select(columns)
+        .where("code", "=", code)
+        .where((eb) => eb.or([eb("valid_from", "is", null), eb("valid_from", "<=", at)]))
+        .where((eb) => eb.or([eb("valid_to", "is", null), eb("valid_to", ">=", at)]))
+        .executeTakeFirst();
+    },
+
+    async countChildren(id: string): Promise<number> {
+      const r = await db
+        .selectFrom("areas")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("parent_id", "=", id)
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+
+    /** Old units merged into `newId`. */
+    async mergedFrom(newId: string) {
+      return db
+        .selectFrom("area_merges as m")
+        .innerJoin("areas as a", "a.id", "m.old_area_id")
+        .select(["a.id", "a.code", "a.level", "a.name", "a.full_name", "a.parent_id", "m.merge_type"])
+        .where("m.new_area_id", "=", newId)
+        .orderBy("a.code")
+        .execute();
+    },
+
+    /** New units that `oldId` went into. */
+    async mergedInto(oldId: string) {
+      return db
+        .selectFrom("area_merges as m")
+        .innerJoin("areas as a", "a.id", "m.new_area_id")
+        .select(["a.id", "a.code", "a.level", "a.name", "a.full_name", "a.parent_id", "m.merge_type"])
+        .where("m.old_area_id", "=", oldId)
+        .orderBy("a.code")
+        .execute();
+    },
+
+    async count(): Promise<number> {
+      const r = await db.selectFrom("areas").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+
+    async replaceAll(areas: AreasTable[], merges: AreaMergesTable[]): Promise<void> {
+      await sql`DELETE FROM area_merges`.execute(db);
+      await sql`UPDATE catalogues SET issuing_area_id = NULL`.execute(db);
+      await sql`DELETE FROM areas`.execute(db);
+      // Parents first: the nation, then provinces, then communes.
+      const order = { nation: 0, province: 1, district: 2, commune: 3 } as const;
+      const sorted = [...areas].sort((a, b) => order[a.level] - order[b.level]);
+      await insertJsonRows(db, "areas", sorted as unknown as Record<string, unknown>[]);
+      await insertJsonRows(db, "area_merges", merges as unknown as Record<string, unknown>[]);
+    },
+  };
+}
+
+/** Escapes LIKE wildcards in user text. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,159 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { periodTypes, rowKinds } from "@dieuhanh/core";
+import type { RouteDeps } from "../http/app";
+import { errorResponses, listOf, pagination } from "../http/schemas";
+import { catalogueService } from "./service";
+
+const Subgroup = z.object({ code: z.string(), name: z.string(), count: z.number().int() });
+const Catalogue = z.object({
+  id: z.string(),
+  codePrefix: z.string(),
+  name: z.string(),
+  document: z.object({
+    number: z.string().nullable(),
+    date: z.string().nullable(),
+    issuer: z.string(),
+    title: z.string(),
+  }),
+  appendix: z.string(),
+  issuingAreaId: z.string().nullable(),
+  version: z.number().int(),
+  rowCount: z.number().int().describe("Số dòng của bảng (kể cả dòng tiêu đề mục)"),
+  indicatorCount: z.number().int().describe("Số chỉ số (không tính dòng tiêu đề mục)"),
+  groups: z.array(Subgroup.extend({ subgroups: z.array(Subgroup) })).describe("Số dòng theo nhóm và nhóm con"),
+});
+
+const AgencyLink = z.object({
+  code: z.string(),
+  name: z.string(),
+  asWritten: z.string().describe("Tên cơ quan như văn bản ghi"),
+  dissolvedOn: z.string().nullable(),
+  current: z.object({ code: z.string(), name: z.string() }).describe("Cơ quan hiện nay (sau hợp nhất năm 2025)"),
+});
+
+const IndicatorSummary = z.object({
+  code: z.string(),
+  catalogueId: z.string(),
+  seq: z.number().int(),
+  stt: z.string().nullable(),
+  kind: z.enum(rowKinds),
+  parentCode: z.string().nullable(),
+  group: z.string(),
+  subgroup: z.string().nullable(),
+  name: z.string(),
+  nameAsWritten: z.string(),
+  details: z.string().nullable(),
+  unit: z.string().nullable(),
+  unitInferred: z.boolean(),
+  scopeAsWritten: z.string().nullable(),
+  frequencyAsWritten: z.string().nullable(),
+  periodTypes: z.array(z.string()),
+  agencies: z.array(AgencyLink),
+  nationalCode: z.string().nullable(),
+});
+
+const IndicatorRef = z.object({
+  code: z.string(),
+  catalogueId: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  stt: z.string().nullable(),
+});
+
+const IndicatorDetail = IndicatorSummary.extend({
+  unitAsWritten: z.string().nullable(),
+  scopeLevels: z.array(z.string()),
+  frequencyMonths: z.array(z.number().int()),
+  frequencyDueMonth: z.string().nullable(),
+  disaggregationAsWritten: z.string().nullable(),
+  dimensions: z.array(z.string()),
+  agenciesAsWritten: z.string().nullable(),
+  sharingAgenciesAsWritten: z.string().nullable(),
+  sharingAgencies: z.array(AgencyLink),
+  collectionMethodAsWritten: z.string().nullable(),
+  comparisons: z.array(z.string()),
+  note: z.string().nullable(),
+  version: z.number().int(),
+  parent: IndicatorRef.nullable(),
+  children: z.array(IndicatorRef),
+  nationalIndicator: IndicatorRef.nullable(),
+  implementedBy: z.array(IndicatorRef).describe("Các chỉ số của địa phương triển khai chỉ số quốc gia này"),
+  source: z.object({
+    catalogueId: z.string(),
+    catalogueName: z.string().nullable(),
+    documentNumber: z.string().nullable(),
+    documentDate: z.string().nullable(),
+    documentIssuer: z.string().nullable(),
+    appendix: z.string().nullable(),
+    sourceFile: z.string().nullable(),
+    line: z.number().int(),
+    rowLabel: z.string().nullable(),
+  }),
+});
+
+const CatalogueId = z.object({ id: z.string().regex(/^[a-z0-9-]{1,40}$/, "mã bộ chỉ số không hợp lệ") });
+
+export const catalogueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database }) => {
+  const service = catalogueService(database.db);
+
+  app.get(
+    "/api/catalogues",
+    {
+      schema: {
+        tags: ["catalogues"],
+        summary: "Các bộ chỉ số và số dòng theo nhóm",
+        response: { 200: listOf(Catalogue) },
+      },
+    },
+    async () => service.listCatalogues(),
+  );
+
+  app.get(
+    "/api/catalogues/:id",
+    {
+      schema: {
+        tags: ["catalogues"],
+        summary: "Một bộ chỉ số",
+        params: CatalogueId,
+        response: { 200: Catalogue, ...errorResponses },
+      },
+    },
+    async (request) => service.getCatalogue(request.params.id),
+  );
+
+  app.get(
+    "/api/catalogues/:id/indicators",
+    {
+      schema: {
+        tags: ["catalogues"],
+        summary: "Các chỉ số của một bộ chỉ số, lọc theo nhóm, cơ quan, tần suất và từ khóa",
+        params: CatalogueId,
+        querystring: z.object({
+          group: z.string().regex(/^[A-Z]$/, "nhóm là một chữ cái A–D").optional(),
+          subgroup: z.string().regex(/^[IVXL]+$/, "nhóm con là số La Mã").optional(),
+          kind: z.enum(rowKinds).optional(),
+          agency: z.string().max(40).optional().describe("Mã cơ quan thực hiện (kể cả cơ quan tiền thân)"),
+          frequency: z.enum(periodTypes).optional().describe("Loại kỳ: day, month, quarter, …"),
+          q: z.string().max(200).optional().describe("Tìm không phân biệt dấu, hoa thường: 'chi so gia' tìm được 'Chỉ số giá'"),
+          ...pagination,
+        }),
+        response: { 200: listOf(IndicatorSummary), ...errorResponses },
+      },
+    },
+    async (request) => service.listIndicators(request.params.id, request.query),
+  );
+
+  app.get(
+    "/api/indicators/:code",
+    {
+      schema: {
+        tags: ["catalogues"],
+        summary: "Một chỉ số với đầy đủ thuộc tính và dẫn chiếu nguồn",
+        params: z.object({ code: z.string().min(3).max(60) }),
+        response: { 200: IndicatorDetail, ...errorResponses },
+      },
+    },
+    async (request) => service.getIndicator(request.params.code),
+  );
+};

@@ -1,0 +1,28 @@
+import { z } from "zod";
+
+/** Shared pieces of request and response schemas. */
+
+export const MAX_PAGE_SIZE = 5000;
+
+export const pagination = {
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(100).describe("Số bản ghi tối đa (1–5000)"),
+  offset: z.coerce.number().int().min(0).default(0).describe("Bỏ qua bao nhiêu bản ghi"),
+};
+
+export const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "phải là ngày dạng YYYY-MM-DD")
+  .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().startsWith(s), "không phải ngày có thật");
+
+export function listOf<T extends z.ZodTypeAny>(item: T) {
+  return z.object({ items: z.array(item), total: z.number().int() });
+}
+
+export const ErrorBody = z.object({
+  statusCode: z.number().int(),
+  error: z.string(),
+  message: z.string(),
+  field: z.string().optional(),
+});
+
+export const errorResponses = { 400: ErrorBody, 404: ErrorBody } as const;

@@ -1,0 +1,235 @@
+import {
+  agencyNameKey,
+  foldVietnamese,
+  parseDeadline,
+  parseFrequency,
+  type CatalogueFile,
+  type TaskListFile,
+} from "@dieuhanh/core";
+import { sql, type Insertable, type Kysely } from "kysely";
+import { agencyRepository } from "../agencies/repository";
+import { AgencyResolver } from "../agencies/resolver";
+import { areaRepository } from "../areas/repository";
+import { buildAreaReference, preReformId, NATION_ID } from "../areas/reference";
+import { catalogueRepository } from "../catalogue/repository";
+import type { Executor } from "../db/bulk";
+import type { IndicatorAgenciesTable, IndicatorsTable, Schema, TaskAgenciesTable, TasksTable } from "../db/schema";
+import { taskRepository } from "../tasks/repository";
+import { readReferenceFiles, type ReferenceFiles } from "./files";
+import { validateReferenceFiles } from "./validate";
+
+export interface LoadSummary {
+  areas: { provinces: number; communes: number; preReformProvinces: number; preReformCommunes: number; merges: number };
+  agencies: number;
+  catalogues: { id: string; rows: number }[];
+  taskLists: { id: string; tasks: number }[];
+}
+
+export async function isReferenceDataLoaded(db: Kysely<Schema>): Promise<boolean> {
+  const r = await sql<{ n: number }>`SELECT (SELECT count(*) FROM catalogues) + (SELECT count(*) FROM areas) AS n`.execute(db);
+  return Number(r.rows[0]?.n ?? 0) > 0;
+}
+
+/**
+ * Loads the shipped reference data (areas, agencies, catalogues, task lists) in one transaction:
+ * either everything is loaded or nothing changes. Existing reference data is replaced.
+ */
+export async function loadReferenceData(db: Kysely<Schema>, files: ReferenceFiles = readReferenceFiles()): Promise<LoadSummary> {
+  const errors = validateReferenceFiles(files);
+  if (errors.length > 0) {
+    throw new Error(`Dữ liệu tham chiếu có ${errors.length} lỗi, không nạp:\n${errors.slice(0, 50).join("\n")}`);
+  }
+  const areaData = buildAreaReference();
+  const resolver = new AgencyResolver(files.agencies.agencies);
+
+  return db.transaction().execute(async (trx) => {
+    await sql`DELETE FROM task_agencies`.execute(trx);
+    await sql`DELETE FROM tasks`.execute(trx);
+    await sql`DELETE FROM task_sections`.execute(trx);
+    await sql`DELETE FROM task_lists`.execute(trx);
+    await sql`DELETE FROM indicator_agencies`.execute(trx);
+    await sql`DELETE FROM indicators`.execute(trx);
+    await sql`DELETE FROM catalogue_groups`.execute(trx);
+    await sql`DELETE FROM catalogues`.execute(trx);
+    await sql`DELETE FROM agency_aliases`.execute(trx);
+    await sql`DELETE FROM agencies`.execute(trx);
+
+    await areaRepository(trx).replaceAll(areaData.areas, areaData.merges);
+
+    await agencyRepository(trx).insertAll(
+      files.agencies.agencies.map((a) => ({
+        code: a.code,
+        name: a.name,
+        level: a.level,
+        kind: a.kind,
+        province_code: a.province,
+        dissolved_on: a.dissolvedOn,
+        successor_code: a.successorCode,
+        note: a.note ?? null,
+        search_text: foldVietnamese([a.code, a.name, ...a.aliases].join(" ")),
+      })),
+      files.agencies.agencies.flatMap((a) =>
+        [...new Set(a.aliases)].map((alias) => ({ agency_code: a.code, alias, name_key: agencyNameKey(alias) })),
+      ),
+    );
+
+    for (const file of files.catalogues) await insertCatalogue(trx, file, resolver);
+    for (const file of files.taskLists) await insertTaskList(trx, file, resolver);
+
+    const count = (level: string, old: boolean) =>
+      areaData.areas.filter((a) => a.level === level && (a.valid_to !== null) === old).length;
+    return {
+      areas: {
+        provinces: count("province", false),
+        communes: count("commune", false),
+        preReformProvinces: count("province", true),
+        preReformCommunes: count("commune", true),
+        merges: areaData.merges.length,
+      },
+      agencies: files.agencies.agencies.length,
+      catalogues: files.catalogues.map((c) => ({ id: c.catalogue.id, rows: c.rows.length })),
+      taskLists: files.taskLists.map((t) => ({ id: t.taskList.id, tasks: t.tasks.length })),
+    };
+  });
+}
+
+function resolved(resolver: AgencyResolver, name: string, prefix: string): string {
+  const r = resolver.resolve(name, prefix);
+  if ("error" in r) throw new Error(`Cơ quan '${name}': ${r.error}`); // validated earlier; kept as a guard
+  return r.code;
+}
+
+async function insertCatalogue(trx: Executor, file: CatalogueFile, resolver: AgencyResolver): Promise<void> {
+  const c = file.catalogue;
+  const issuingAreaId = c.issuingArea.level === "nation" ? NATION_ID : preReformId(c.issuingArea.preReformCode);
+  const groups = file.groups.flatMap((g, gi) => [
+    { catalogue_id: c.id, group_code: g.code, subgroup_code: "", name_as_written: g.nameAsWritten, seq: (gi + 1) * 100 },
+    ...g.subgroups.map((s, si) => ({
+      catalogue_id: c.id,
+      group_code: g.code,
+      subgroup_code: s.code,
+      name_as_written: s.nameAsWritten,
+      seq: (gi + 1) * 100 + si + 1,
+    })),
+  ]);
+  const indicators: Insertable<IndicatorsTable>[] = file.rows.map((r) => ({
+    code: r.code,
+    catalogue_id: c.id,
+    seq: r.seq,
+    stt: r.stt,
+    kind: r.kind,
+    parent_code: r.parentCode,
+    group_code: r.group,
+    subgroup_code: r.subgroup,
+    name_as_written: r.nameAsWritten,
+    name: r.name,
+    details: r.details,
+    unit_as_written: r.unitAsWritten,
+    unit: r.unit,
+    unit_inferred: r.unitInferred,
+    scope_as_written: r.scopeAsWritten,
+    scope_levels: r.scopeLevels,
+    frequency_as_written: r.frequencyAsWritten,
+    period_types: parseFrequency(r.frequencyAsWritten).periodTypes,
+    disaggregation_as_written: r.disaggregationAsWritten,
+    dimensions: r.dimensions,
+    agencies_as_written: r.agenciesAsWritten,
+    sharing_agencies_as_written: r.sharingAgenciesAsWritten,
+    collection_method_as_written: r.collectionMethodAsWritten,
+    comparisons: r.comparisons,
+    national_code: r.nationalCode,
+    source_line: r.source.line,
+    source_row_label: r.source.rowLabel ?? null,
+    note: r.note ?? null,
+    search_text: foldVietnamese([r.code, r.stt, r.name, r.nameAsWritten, r.details, r.agenciesAsWritten].filter(Boolean).join(" ")),
+  }));
+  const agencies: IndicatorAgenciesTable[] = file.rows.flatMap((r) => [
+    ...r.agencies.map((name, i) => ({
+      indicator_code: r.code,
+      role: "responsible" as const,
+      position: i + 1,
+      agency_code: resolved(resolver, name, c.codePrefix),
+      as_written: name,
+    })),
+    ...r.sharingAgencies.map((name, i) => ({
+      indicator_code: r.code,
+      role: "sharing" as const,
+      position: i + 1,
+      agency_code: resolved(resolver, name, c.codePrefix),
+      as_written: name,
+    })),
+  ]);
+  await catalogueRepository(trx).insertCatalogue(
+    {
+      id: c.id,
+      code_prefix: c.codePrefix,
+      name: c.name,
+      document_number: c.document.number,
+      document_date: c.document.date,
+      document_issuer: c.document.issuer,
+      document_title: c.document.title,
+      source_file: c.document.sourceFile,
+      appendix: c.appendix,
+      issuing_area_id: issuingAreaId,
+    },
+    groups,
+    indicators,
+    agencies,
+  );
+}
+
+async function insertTaskList(trx: Executor, file: TaskListFile, resolver: AgencyResolver): Promise<void> {
+  const l = file.taskList;
+  const prefix = l.codePrefix.split(".")[0]!;
+  const tasks: TasksTable[] = file.tasks.map((t) => {
+    const d = parseDeadline(t.deadlineAsWritten);
+    return {
+      code: t.code,
+      task_list_id: l.id,
+      seq: t.seq,
+      section_code: t.section,
+      stt: t.stt,
+      name_as_written: t.nameAsWritten,
+      name: t.name,
+      expected_result_as_written: t.expectedResultAsWritten,
+      deadline_as_written: t.deadlineAsWritten,
+      deadline_kind: d.kind,
+      deadline_precision: d.kind === "date" ? d.precision : null,
+      deadline_date: d.kind === "date" ? d.dueDate : null,
+      deadline_from: d.kind === "range" ? d.from : null,
+      deadline_to: d.kind === "range" ? d.to : null,
+      deadline_note: d.note,
+      lead_agencies_as_written: t.leadAgenciesAsWritten,
+      coordinating_agencies_as_written: t.coordinatingAgenciesAsWritten,
+      source_line: t.source.line,
+      note: t.note ?? null,
+      search_text: foldVietnamese(
+        [t.code, t.name, t.nameAsWritten, t.expectedResultAsWritten, t.leadAgenciesAsWritten, t.coordinatingAgenciesAsWritten]
+          .filter(Boolean)
+          .join(" "),
+      ),
+    };
+  });
+  const agencies: TaskAgenciesTable[] = file.tasks.flatMap((t) => [
+    ...t.leadAgencies.map((name, i) => ({
+      task_code: t.code,
+      role: "lead" as const,
+      position: i + 1,
+      agency_code: resolved(resolver, name, prefix),
+      as_written: name,
+    })),
+    ...t.coordinatingAgencies.map((name, i) => ({
+      task_code: t.code,
+      role: "coordinating" as const,
+      position: i + 1,
+      agency_code: resolved(resolver, name, prefix),
+      as_written: name,
+    })),
+  ]);
+  await taskRepository(trx).insertTaskList(
+    { id: l.id, code_prefix: l.codePrefix, catalogue_id: l.catalogueId, appendix: l.appendix, title: l.titleAsWritten },
+    file.sections.map((s, i) => ({ task_list_id: l.id, code: s.code, name_as_written: s.nameAsWritten, seq: i + 1 })),
+    tasks,
+    agencies,
+  );
+}
