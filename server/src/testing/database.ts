@@ -1,0 +1,35 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { openDatabase, type Database } from "../db/database";
+import { migrate } from "../db/migrate";
+
+/**
+ * A fresh database for one test file: an in-memory PGlite, or — when DATABASE_URL is set — a new schema
+ * on that PostgreSQL server, dropped again by `close()`.
+ */
+export async function createTestDatabase(): Promise<Database> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const database = await openDatabase({ dataDir: "memory://" });
+    await migrate(database.db);
+    return database;
+  }
+  const schema = `test_${randomBytes(6).toString("hex")}`;
+  const database = await openDatabase({ databaseUrl: url, schema });
+  await migrate(database.db);
+  return {
+    ...database,
+    close: async () => {
+      await database.close();
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+export const testEngine = process.env.DATABASE_URL ? "postgres" : "pglite";
