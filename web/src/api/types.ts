@@ -1,0 +1,167 @@
+/** Response shapes of the API (see /api/openapi.json). */
+
+export interface Subgroup {
+  code: string;
+  name: string;
+  count: number;
+}
+export interface Catalogue {
+  id: string;
+  codePrefix: string;
+  name: string;
+  document: { number: string | null; date: string | null; issuer: string; title: string };
+  appendix: string;
+  issuingAreaId: string | null;
+  version: number;
+  rowCount: number;
+  indicatorCount: number;
+  groups: (Subgroup & { subgroups: Subgroup[] })[];
+}
+
+export interface AgencyLink {
+  code: string;
+  name: string;
+  asWritten: string;
+  dissolvedOn: string | null;
+  current: { code: string; name: string };
+}
+
+export interface IndicatorSummary {
+  code: string;
+  catalogueId: string;
+  seq: number;
+  stt: string | null;
+  kind: "indicator" | "sub_indicator" | "unnumbered" | "of_which" | "heading";
+  parentCode: string | null;
+  group: string;
+  subgroup: string | null;
+  name: string;
+  nameAsWritten: string;
+  details: string | null;
+  unit: string | null;
+  unitInferred: boolean;
+  scopeAsWritten: string | null;
+  frequencyAsWritten: string | null;
+  periodTypes: string[];
+  agencies: AgencyLink[];
+  nationalCode: string | null;
+}
+
+export interface IndicatorRef {
+  code: string;
+  catalogueId: string;
+  name: string;
+  kind: string;
+  stt: string | null;
+}
+
+export interface IndicatorDetail extends IndicatorSummary {
+  unitAsWritten: string | null;
+  scopeLevels: string[];
+  frequencyMonths: number[];
+  frequencyDueMonth: string | null;
+  disaggregationAsWritten: string | null;
+  dimensions: string[];
+  agenciesAsWritten: string | null;
+  sharingAgenciesAsWritten: string | null;
+  sharingAgencies: AgencyLink[];
+  collectionMethodAsWritten: string | null;
+  comparisons: string[];
+  note: string | null;
+  version: number;
+  parent: IndicatorRef | null;
+  children: IndicatorRef[];
+  nationalIndicator: IndicatorRef | null;
+  implementedBy: IndicatorRef[];
+  source: {
+    catalogueId: string;
+    catalogueName: string | null;
+    documentNumber: string | null;
+    documentDate: string | null;
+    documentIssuer: string | null;
+    appendix: string | null;
+    sourceFile: string | null;
+    line: number;
+    rowLabel: string | null;
+  };
+}
+
+export interface Area {
+  id: string;
+  code: string;
+  level: "nation" | "province" | "district" | "commune";
+  name: string;
+  fullName: string;
+  nameEn: string | null;
+  unitType: string;
+  parentId: string | null;
+  validFrom: string | null;
+  validTo: string | null;
+  areaKm2: number | null;
+}
+
+export interface MergeLink {
+  id: string;
+  code: string;
+  level: string;
+  name: string;
+  fullName: string;
+  parentId: string | null;
+  mergeType: "full" | "partial";
+}
+
+export interface AreaDetail extends Area {
+  parent: Area | null;
+  childCount: number;
+  mergedFrom: MergeLink[];
+  mergedInto: MergeLink[];
+}
+
+export interface Agency {
+  code: string;
+  name: string;
+  level: string;
+  kind: string;
+  provinceCode: string | null;
+  dissolvedOn: string | null;
+  successor: { code: string; name: string } | null;
+  current: { code: string; name: string };
+  aliases: string[];
+  note: string | null;
+}
+
+export interface Task {
+  code: string;
+  taskListId: string;
+  seq: number;
+  section: string;
+  sectionName: string;
+  stt: string | null;
+  name: string;
+  nameAsWritten: string;
+  expectedResult: string | null;
+  deadline: {
+    asWritten: string | null;
+    kind: "date" | "range" | "recurring" | "on_request" | "unknown";
+    precision: string | null;
+    dueDate: string | null;
+    from: string | null;
+    to: string | null;
+    note: string | null;
+  };
+  leadAgenciesAsWritten: string | null;
+  leadAgencies: AgencyLink[];
+  coordinatingAgenciesAsWritten: string | null;
+  coordinatingAgencies: AgencyLink[];
+  sourceLine: number;
+  note: string | null;
+}
+
+export interface TaskList {
+  id: string;
+  catalogueId: string;
+  appendix: string;
+  title: string;
+  taskCount: number;
+  sections: { code: string; name: string }[];
+}

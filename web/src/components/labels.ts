@@ -1,0 +1,58 @@
+import { formatDate } from "@dieuhanh/core";
+
+/** Vietnamese labels for codes the API returns. */
+
+export const rowKindLabels: Record<string, string> = {
+  indicator: "Chỉ số",
+  sub_indicator: "Chỉ số con",
+  unnumbered: "Dòng không số",
+  of_which: "Trong đó",
+  heading: "Tiêu đề mục",
+};
+
+export const periodTypeLabels: Record<string, string> = {
+  hour: "Giờ",
+  day: "Ngày",
+  week: "Tuần",
+  month: "Tháng",
+  quarter: "Quý",
+  half_year: "6 tháng",
+  nine_months: "9 tháng",
+  year: "Năm",
+  ad_hoc: "Đột xuất",
+};
+
+export const comparisonLabels: Record<string, string> = {
+  previous_period: "So với kỳ trước",
+  previous_december: "So với tháng 12 năm trước",
+  same_period_last_year: "So với cùng kỳ năm trước",
+  ytd_average_vs_last_year: "Bình quân so với cùng kỳ",
+  ytd_cumulative: "Lũy kế đến kỳ báo cáo",
+  vs_estimate: "So với dự toán",
+  vs_plan: "So với kế hoạch",
+};
+
+export const agencyLevelLabels: Record<string, string> = {
+  central: "Trung ương",
+  provincial: "Cấp tỉnh",
+  local: "Cấp cơ sở",
+  enterprise: "Doanh nghiệp",
+  collective: "Nhóm cơ quan",
+};
+
+export const mergeTypeLabels: Record<string, string> = { full: "Toàn bộ", partial: "Một phần" };
+
+export function deadlineText(d: { kind: string; dueDate: string | null; from: string | null; to: string | null }): string {
+  switch (d.kind) {
+    case "date":
+      return formatDate(d.dueDate);
+    case "range":
+      return `${formatDate(d.from)} – ${formatDate(d.to)}`;
+    case "recurring":
+      return "Thường xuyên";
+    case "on_request":
+      return "Khi có yêu cầu";
+    default:
+      return "Chưa xác định";
+  }
+}
