@@ -95,9 +95,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const webDist = path.join(repoRoot, "web", "dist");
   if (options.serveWeb && existsSync(webDist)) {
     await app.register(fastifyStatic, { root: webDist, prefix: "/", wildcard: false });
-    // Client-side routes: any non-API GET that is not a file gets the app shell.
+    // Client-side routes (no file extension, not the API) get the app shell; a missing asset stays a 404.
     app.setNotFoundHandler((request, reply) => {
-      if (request.method === "GET" && !request.url.startsWith("/api/")) return reply.sendFile("index.html");
+      const pathname = request.url.split("?")[0]!;
+      if (request.method === "GET" && !pathname.startsWith("/api/") && !/\.[a-z0-9]+$/i.test(pathname)) {
+        return reply.header("cache-control", "no-cache").sendFile("index.html");
+      }
       return reply.code(404).send({ statusCode: 404, error: "Not Found", message: "Không tìm thấy đường dẫn" });
     });
   } else {

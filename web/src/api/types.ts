@@ -9,7 +9,12 @@ export interface Catalogue {
   id: string;
   codePrefix: string;
   name: string;
-  document: { number: string | null; date: string | null; issuer: string; title: string };
+  document: {
+    number: string | null;
+    date: string | null;
+    issuer: string;
+    title: string;
+  };
   appendix: string;
   issuingAreaId: string | null;
   version: number;

@@ -7,8 +7,13 @@ export function AgencyTags({ agencies }: { agencies: AgencyLink[] }) {
     <>
       {agencies.map((a) =>
         a.current.code !== a.code ? (
-          <Tooltip key={a.code + a.asWritten} title={`Nay là: ${a.current.name}`}>
-            <Tag color="orange">{a.asWritten} → {a.current.name}</Tag>
+          <Tooltip
+            key={a.code + a.asWritten}
+            title={`Nay là: ${a.current.name}`}
+          >
+            <Tag color="orange">
+              {a.asWritten} → {a.current.name}
+            </Tag>
           </Tooltip>
         ) : (
           <Tag key={a.code + a.asWritten}>{a.asWritten}</Tag>

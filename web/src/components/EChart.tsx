@@ -1,26 +1,64 @@
 import { MapChart, ScatterChart } from "echarts/charts";
-import { GeoComponent, TooltipComponent, TitleComponent } from "echarts/components";
+import {
+  GeoComponent,
+  TooltipComponent,
+  TitleComponent,
+} from "echarts/components";
 import * as echarts from "echarts/core";
-import { CanvasRenderer } from "echarts/renderers";
+import { SVGRenderer } from "echarts/renderers";
 import { useEffect, useRef } from "react";
 
-echarts.use([MapChart, ScatterChart, GeoComponent, TooltipComponent, TitleComponent, CanvasRenderer]);
+echarts.use([
+  MapChart,
+  ScatterChart,
+  GeoComponent,
+  TooltipComponent,
+  TitleComponent,
+  SVGRenderer,
+]);
 
 export { echarts };
 
-type Handler = (params: { componentType: string; name: string; data?: unknown }) => void;
+type Handler = (params: {
+  componentType: string;
+  name: string;
+  data?: unknown;
+}) => void;
 
-/** ECharts in React: one instance per element, resized with its container, disposed on unmount. */
-export function EChart({ option, onClick, className, testId }: { option: echarts.EChartsCoreOption; onClick?: Handler; className?: string; testId?: string }) {
+declare global {
+  interface Window {
+    /** Chart instances by test id, so browser tests can turn map coordinates into pixels. */
+    __charts?: Record<string, echarts.ECharts>;
+  }
+}
+
+/**
+ * ECharts in React: one instance per element, resized with its container, disposed on unmount.
+ * SVG rendering keeps maps and labels sharp on wall screens and phones alike.
+ */
+export function EChart({
+  option,
+  onClick,
+  className,
+  testId,
+}: {
+  option: echarts.EChartsCoreOption;
+  onClick?: Handler;
+  className?: string;
+  testId?: string;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   const clickRef = useRef(onClick);
   clickRef.current = onClick;
 
   useEffect(() => {
-    const instance = echarts.init(ref.current!);
+    const instance = echarts.init(ref.current!, undefined, { renderer: "svg" });
     chart.current = instance;
-    instance.on("click", (p) => clickRef.current?.(p as Parameters<Handler>[0]));
+    if (testId) window.__charts = { ...window.__charts, [testId]: instance };
+    instance.on("click", (p) =>
+      clickRef.current?.(p as Parameters<Handler>[0]),
+    );
     const observer = new ResizeObserver(() => instance.resize());
     observer.observe(ref.current!);
     return () => {
@@ -28,6 +66,7 @@ export function EChart({ option, onClick, className, testId }: { option: echarts
       instance.dispose();
       chart.current = null;
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- one instance for the element's lifetime
   }, []);
 
   useEffect(() => {

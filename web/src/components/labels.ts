@@ -40,9 +40,17 @@ export const agencyLevelLabels: Record<string, string> = {
   collective: "Nhóm cơ quan",
 };
 
-export const mergeTypeLabels: Record<string, string> = { full: "Toàn bộ", partial: "Một phần" };
+export const mergeTypeLabels: Record<string, string> = {
+  full: "Toàn bộ",
+  partial: "Một phần",
+};
 
-export function deadlineText(d: { kind: string; dueDate: string | null; from: string | null; to: string | null }): string {
+export function deadlineText(d: {
+  kind: string;
+  dueDate: string | null;
+  from: string | null;
+  to: string | null;
+}): string {
   switch (d.kind) {
     case "date":
       return formatDate(d.dueDate);

@@ -24,22 +24,46 @@ export default function CatalogueBrowser() {
   const [page, setPage] = useState(1);
   const [selected, setSelected] = useState<string>();
 
-  const catalogues = useQuery({ queryKey: ["catalogues"], queryFn: () => apiGet<Page<Catalogue>>("/api/catalogues") });
-  const agencies = useQuery({ queryKey: ["agencies", "all"], queryFn: () => apiGet<Page<Agency>>("/api/agencies", { limit: 5000 }) });
-  const filters = { group, subgroup, agency, frequency, q: q.trim() || undefined, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };
+  const catalogues = useQuery({
+    queryKey: ["catalogues"],
+    queryFn: () => apiGet<Page<Catalogue>>("/api/catalogues"),
+  });
+  const agencies = useQuery({
+    queryKey: ["agencies", "all"],
+    queryFn: () => apiGet<Page<Agency>>("/api/agencies", { limit: 5000 }),
+  });
+  const filters = {
+    group,
+    subgroup,
+    agency,
+    frequency,
+    q: q.trim() || undefined,
+    limit: PAGE_SIZE,
+    offset: (page - 1) * PAGE_SIZE,
+  };
   const indicators = useQuery({
     queryKey: ["indicators", catalogueId, filters],
-    queryFn: () => apiGet<Page<IndicatorSummary>>(`/api/catalogues/${catalogueId}/indicators`, filters),
+    queryFn: () =>
+      apiGet<Page<IndicatorSummary>>(
+        `/api/catalogues/${catalogueId}/indicators`,
+        filters,
+      ),
   });
   const catalogue = catalogues.data?.items.find((c) => c.id === catalogueId);
-  const subgroups = catalogue?.groups.find((g) => g.code === group)?.subgroups ?? [];
+  const subgroups =
+    catalogue?.groups.find((g) => g.code === group)?.subgroups ?? [];
   const reset = (fn: () => void) => {
     fn();
     setPage(1);
   };
 
   const columns: ColumnsType<IndicatorSummary> = [
-    { title: "Mã", dataIndex: "code", width: 120, render: (code: string) => <Typography.Text code>{code}</Typography.Text> },
+    {
+      title: "Mã",
+      dataIndex: "code",
+      width: 120,
+      render: (code: string) => <Typography.Text code>{code}</Typography.Text>,
+    },
     { title: "STT", dataIndex: "stt", width: 60 },
     {
       title: "Tên chỉ số",
@@ -47,10 +71,16 @@ export default function CatalogueBrowser() {
       width: 440,
       render: (_, r) => (
         <Space direction="vertical" size={0}>
-          <a onClick={() => setSelected(r.code)} style={{ paddingLeft: r.parentCode ? 16 : 0 }} data-testid="indicator-name">
+          <a
+            onClick={() => setSelected(r.code)}
+            style={{ paddingLeft: r.parentCode ? 16 : 0 }}
+            data-testid="indicator-name"
+          >
             {r.name}
           </a>
-          {r.details && <Typography.Text type="secondary">({r.details})</Typography.Text>}
+          {r.details && (
+            <Typography.Text type="secondary">({r.details})</Typography.Text>
+          )}
           {r.kind !== "indicator" && <Tag>{rowKindLabels[r.kind]}</Tag>}
         </Space>
       ),
@@ -70,7 +100,12 @@ export default function CatalogueBrowser() {
     },
     { title: "Phạm vi", dataIndex: "scopeAsWritten", width: 140 },
     { title: "Thời gian", dataIndex: "frequencyAsWritten", width: 120 },
-    { title: "Cơ quan thực hiện", key: "agencies", width: 220, render: (_, r) => <AgencyTags agencies={r.agencies} /> },
+    {
+      title: "Cơ quan thực hiện",
+      key: "agencies",
+      width: 220,
+      render: (_, r) => <AgencyTags agencies={r.agencies} />,
+    },
   ];
 
   return (
@@ -87,7 +122,10 @@ export default function CatalogueBrowser() {
             setPage(1);
             navigate(`/chi-so/${id}`);
           }}
-          options={catalogues.data?.items.map((c) => ({ value: c.id, label: `${c.document.number ?? "Kế hoạch"} — ${c.document.issuer}` }))}
+          options={catalogues.data?.items.map((c) => ({
+            value: c.id,
+            label: `${c.document.number ?? "Kế hoạch"} — ${c.document.issuer}`,
+          }))}
           aria-label="Chọn bộ chỉ số"
         />
         <Select
@@ -96,7 +134,10 @@ export default function CatalogueBrowser() {
           style={{ width: 120 }}
           value={group}
           onChange={(v) => reset(() => (setGroup(v), setSubgroup(undefined)))}
-          options={catalogue?.groups.map((g) => ({ value: g.code, label: `Nhóm ${g.code} (${g.count})` }))}
+          options={catalogue?.groups.map((g) => ({
+            value: g.code,
+            label: `Nhóm ${g.code} (${g.count})`,
+          }))}
         />
         {subgroups.length > 0 && (
           <Select
@@ -105,7 +146,10 @@ export default function CatalogueBrowser() {
             style={{ width: 260 }}
             value={subgroup}
             onChange={(v) => reset(() => setSubgroup(v))}
-            options={subgroups.map((s) => ({ value: s.code, label: `${s.code}. ${s.name} (${s.count})` }))}
+            options={subgroups.map((s) => ({
+              value: s.code,
+              label: `${s.code}. ${s.name} (${s.count})`,
+            }))}
           />
         )}
         <Select
@@ -116,7 +160,9 @@ export default function CatalogueBrowser() {
           style={{ width: 260 }}
           value={agency}
           onChange={(v) => reset(() => setAgency(v))}
-          options={agencies.data?.items.filter((a) => !a.dissolvedOn).map((a) => ({ value: a.code, label: a.name }))}
+          options={agencies.data?.items
+            .filter((a) => !a.dissolvedOn)
+            .map((a) => ({ value: a.code, label: a.name }))}
         />
         <Select
           allowClear
@@ -124,7 +170,10 @@ export default function CatalogueBrowser() {
           style={{ width: 130 }}
           value={frequency}
           onChange={(v) => reset(() => setFrequency(v))}
-          options={Object.entries(periodTypeLabels).map(([value, label]) => ({ value, label }))}
+          options={Object.entries(periodTypeLabels).map(([value, label]) => ({
+            value,
+            label,
+          }))}
         />
         <Input.Search
           allowClear
@@ -136,8 +185,10 @@ export default function CatalogueBrowser() {
       </Space>
       {catalogue && (
         <Typography.Paragraph type="secondary">
-          {catalogue.name} — {catalogue.appendix}, {catalogue.document.number ?? "kế hoạch chưa ghi số"} của {catalogue.document.issuer}.
-          Đơn vị có dấu * là đơn vị đề xuất (văn bản không ghi).
+          {catalogue.name} — {catalogue.appendix},{" "}
+          {catalogue.document.number ?? "kế hoạch chưa ghi số"} của{" "}
+          {catalogue.document.issuer}. Đơn vị có dấu * là đơn vị đề xuất (văn
+          bản không ghi).
         </Typography.Paragraph>
       )}
       <QueryState isLoading={false} error={indicators.error}>
@@ -160,7 +211,11 @@ export default function CatalogueBrowser() {
           onRow={(r) => ({ onDoubleClick: () => setSelected(r.code) })}
         />
       </QueryState>
-      <IndicatorDrawer code={selected} onClose={() => setSelected(undefined)} onOpen={setSelected} />
+      <IndicatorDrawer
+        code={selected}
+        onClose={() => setSelected(undefined)}
+        onOpen={setSelected}
+      />
     </>
   );
 }

@@ -1,5 +1,15 @@
 import { useQuery } from "@tanstack/react-query";
-import { Descriptions, Drawer, Input, Radio, Select, Space, Table, Tag, Typography } from "antd";
+import {
+  Descriptions,
+  Drawer,
+  Input,
+  Radio,
+  Select,
+  Space,
+  Table,
+  Tag,
+  Typography,
+} from "antd";
 import { formatDate, formatNumber } from "@dieuhanh/core";
 import { useState } from "react";
 import { apiGet, type Page } from "../../api/client";
@@ -7,7 +17,11 @@ import type { Area, AreaDetail } from "../../api/types";
 import { QueryState } from "../../components/QueryState";
 import { mergeTypeLabels } from "../../components/labels";
 
-const levelLabels: Record<string, string> = { province: "Tỉnh, thành phố", commune: "Xã, phường", district: "Huyện (đảo)" };
+const levelLabels: Record<string, string> = {
+  province: "Tỉnh, thành phố",
+  commune: "Xã, phường",
+  district: "Huyện (đảo)",
+};
 const PAGE_SIZE = 50;
 
 /** Administrative units now and before the 1/7/2025 reform, with the merge mapping. */
@@ -20,7 +34,14 @@ export default function AreaBrowser() {
   const at = era === "now" ? undefined : "2025-06-30";
   const list = useQuery({
     queryKey: ["areas", era, level, q, page],
-    queryFn: () => apiGet<Page<Area>>("/api/areas", { level, at, q: q || undefined, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
+    queryFn: () =>
+      apiGet<Page<Area>>("/api/areas", {
+        level,
+        at,
+        q: q || undefined,
+        limit: PAGE_SIZE,
+        offset: (page - 1) * PAGE_SIZE,
+      }),
   });
   const detail = useQuery({
     queryKey: ["area", selected],
@@ -32,17 +53,31 @@ export default function AreaBrowser() {
     <>
       <Typography.Title level={3}>Đơn vị hành chính</Typography.Title>
       <Space wrap style={{ marginBottom: 12 }}>
-        <Radio.Group value={era} onChange={(e) => (setEra(e.target.value), setPage(1))} optionType="button">
+        <Radio.Group
+          value={era}
+          onChange={(e) => (setEra(e.target.value), setPage(1))}
+          optionType="button"
+        >
           <Radio.Button value="now">Hiện hành (từ 01/07/2025)</Radio.Button>
-          <Radio.Button value="before">Trước sắp xếp (đến 30/06/2025)</Radio.Button>
+          <Radio.Button value="before">
+            Trước sắp xếp (đến 30/06/2025)
+          </Radio.Button>
         </Radio.Group>
         <Select
           value={level}
           style={{ width: 180 }}
           onChange={(v) => (setLevel(v), setPage(1))}
-          options={Object.entries(levelLabels).map(([value, label]) => ({ value, label }))}
+          options={Object.entries(levelLabels).map(([value, label]) => ({
+            value,
+            label,
+          }))}
         />
-        <Input.Search allowClear placeholder="Tìm theo tên (không cần dấu)" onSearch={(v) => (setQ(v), setPage(1))} style={{ width: 280 }} />
+        <Input.Search
+          allowClear
+          placeholder="Tìm theo tên (không cần dấu)"
+          onSearch={(v) => (setQ(v), setPage(1))}
+          style={{ width: 280 }}
+        />
       </Space>
       <QueryState isLoading={false} error={list.error}>
         <Table
@@ -50,27 +85,52 @@ export default function AreaBrowser() {
           size="small"
           loading={list.isLoading}
           dataSource={list.data?.items}
-          onRow={(r) => ({ onClick: () => setSelected(r.id), style: { cursor: "pointer" } })}
-          pagination={{ current: page, pageSize: PAGE_SIZE, total: list.data?.total, onChange: setPage, showSizeChanger: false, showTotal: (t) => `${formatNumber(t)} đơn vị` }}
+          onRow={(r) => ({
+            onClick: () => setSelected(r.id),
+            style: { cursor: "pointer" },
+          })}
+          pagination={{
+            current: page,
+            pageSize: PAGE_SIZE,
+            total: list.data?.total,
+            onChange: setPage,
+            showSizeChanger: false,
+            showTotal: (t) => `${formatNumber(t)} đơn vị`,
+          }}
           columns={[
             { title: "Mã", dataIndex: "code", width: 90 },
             { title: "Tên", dataIndex: "fullName" },
             { title: "Loại", dataIndex: "unitType", width: 110 },
-            { title: "Diện tích (km²)", dataIndex: "areaKm2", width: 140, render: (v: number | null) => formatNumber(v) },
+            {
+              title: "Diện tích (km²)",
+              dataIndex: "areaKm2",
+              width: 140,
+              render: (v: number | null) => formatNumber(v),
+            },
           ]}
         />
       </QueryState>
-      <Drawer open={!!selected} onClose={() => setSelected(undefined)} title={d?.fullName ?? "Đơn vị"} width={Math.min(640, window.innerWidth)}>
+      <Drawer
+        open={!!selected}
+        onClose={() => setSelected(undefined)}
+        title={d?.fullName ?? "Đơn vị"}
+        width={Math.min(640, window.innerWidth)}
+      >
         <QueryState isLoading={detail.isLoading} error={detail.error}>
           {d && (
             <>
               <Descriptions column={1} size="small" bordered>
                 <Descriptions.Item label="Mã">{d.code}</Descriptions.Item>
-                <Descriptions.Item label="Trực thuộc">{d.parent?.fullName ?? "—"}</Descriptions.Item>
-                <Descriptions.Item label="Hiệu lực">
-                  {d.validFrom ? `từ ${formatDate(d.validFrom)}` : ""} {d.validTo ? `đến ${formatDate(d.validTo)}` : ""}
+                <Descriptions.Item label="Trực thuộc">
+                  {d.parent?.fullName ?? "—"}
                 </Descriptions.Item>
-                <Descriptions.Item label="Số đơn vị trực thuộc">{formatNumber(d.childCount)}</Descriptions.Item>
+                <Descriptions.Item label="Hiệu lực">
+                  {d.validFrom ? `từ ${formatDate(d.validFrom)}` : ""}{" "}
+                  {d.validTo ? `đến ${formatDate(d.validTo)}` : ""}
+                </Descriptions.Item>
+                <Descriptions.Item label="Số đơn vị trực thuộc">
+                  {formatNumber(d.childCount)}
+                </Descriptions.Item>
               </Descriptions>
               {d.mergedFrom.length > 0 && (
                 <Table
@@ -83,7 +143,16 @@ export default function AreaBrowser() {
                   columns={[
                     { title: "Mã cũ", dataIndex: "code", width: 80 },
                     { title: "Đơn vị cũ", dataIndex: "fullName" },
-                    { title: "Sáp nhập", dataIndex: "mergeType", width: 100, render: (t: string) => <Tag color={t === "full" ? "green" : "orange"}>{mergeTypeLabels[t]}</Tag> },
+                    {
+                      title: "Sáp nhập",
+                      dataIndex: "mergeType",
+                      width: 100,
+                      render: (t: string) => (
+                        <Tag color={t === "full" ? "green" : "orange"}>
+                          {mergeTypeLabels[t]}
+                        </Tag>
+                      ),
+                    },
                   ]}
                 />
               )}
@@ -98,7 +167,12 @@ export default function AreaBrowser() {
                   columns={[
                     { title: "Mã mới", dataIndex: "code", width: 80 },
                     { title: "Đơn vị mới", dataIndex: "fullName" },
-                    { title: "Sáp nhập", dataIndex: "mergeType", width: 100, render: (t: string) => mergeTypeLabels[t] },
+                    {
+                      title: "Sáp nhập",
+                      dataIndex: "mergeType",
+                      width: 100,
+                      render: (t: string) => mergeTypeLabels[t],
+                    },
                   ]}
                 />
               )}

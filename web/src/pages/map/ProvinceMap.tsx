@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { Alert, Card, Col, Input, Row, Table, Typography } from "antd";
+import { Alert, Card, Col, Input, Row, Select, Table, Typography } from "antd";
 import { foldVietnamese, formatNumber } from "@dieuhanh/core";
 import { useMemo, useState } from "react";
 import { apiGet, type Page } from "../../api/client";
@@ -9,7 +9,14 @@ import { QueryState } from "../../components/QueryState";
 
 interface Boundaries {
   type: "FeatureCollection";
-  features: { properties: { code: string; name: string; fullName: string; areaKm2?: number } }[];
+  features: {
+    properties: {
+      code: string;
+      name: string;
+      fullName: string;
+      areaKm2?: number;
+    };
+  }[];
 }
 
 /** Label points for the two archipelagos: their islands are too small to see at national scale. */
@@ -22,28 +29,46 @@ const MAP_NAME = "vn-34-provinces";
 
 async function loadBoundaries(): Promise<Boundaries> {
   const geo = await apiGet<Boundaries>("/api/boundaries/provinces");
-  echarts.registerMap(MAP_NAME, geo as unknown as Parameters<typeof echarts.registerMap>[1]);
+  echarts.registerMap(
+    MAP_NAME,
+    geo as unknown as Parameters<typeof echarts.registerMap>[1],
+  );
   return geo;
 }
 
 export default function ProvinceMap() {
-  const boundaries = useQuery({ queryKey: ["boundaries"], queryFn: loadBoundaries, staleTime: Infinity });
+  const boundaries = useQuery({
+    queryKey: ["boundaries"],
+    queryFn: loadBoundaries,
+    staleTime: Infinity,
+  });
   const [province, setProvince] = useState<{ code: string; name: string }>();
   const [filter, setFilter] = useState("");
   const communes = useQuery({
     queryKey: ["communes", province?.code],
-    queryFn: () => apiGet<Page<Area>>("/api/areas", { parent: province!.code, limit: 5000 }),
+    queryFn: () =>
+      apiGet<Page<Area>>("/api/areas", { parent: province!.code, limit: 5000 }),
     enabled: !!province,
   });
   const byName = useMemo(
-    () => new Map((boundaries.data?.features ?? []).map((f) => [f.properties.name, f.properties])),
+    () =>
+      new Map(
+        (boundaries.data?.features ?? []).map((f) => [
+          f.properties.name,
+          f.properties,
+        ]),
+      ),
     [boundaries.data],
   );
 
   const option = useMemo(
     () =>
       boundaries.data && {
-        tooltip: { trigger: "item", formatter: (p: { name: string }) => byName.get(p.name)?.fullName ?? p.name },
+        tooltip: {
+          trigger: "item",
+          formatter: (p: { name: string }) =>
+            byName.get(p.name)?.fullName ?? p.name,
+        },
         geo: {
           map: MAP_NAME,
           roam: true,
@@ -53,8 +78,15 @@ export default function ProvinceMap() {
             [117.5, 7.8],
           ],
           label: { show: false },
-          itemStyle: { areaColor: "#fde8e0", borderColor: "#b71c1c", borderWidth: 0.6 },
-          emphasis: { itemStyle: { areaColor: "#f4a582" }, label: { show: true } },
+          itemStyle: {
+            areaColor: "#fde8e0",
+            borderColor: "#b71c1c",
+            borderWidth: 0.6,
+          },
+          emphasis: {
+            itemStyle: { areaColor: "#f4a582" },
+            label: { show: true },
+          },
           select: { itemStyle: { areaColor: "#d6604d" } },
           selectedMode: "single",
         },
@@ -65,15 +97,27 @@ export default function ProvinceMap() {
             data: ARCHIPELAGOS,
             symbolSize: 4,
             itemStyle: { color: "#b71c1c" },
-            label: { show: true, formatter: "{b}", position: "right", fontWeight: "bold", color: "#7f0000" },
-            tooltip: { formatter: (p: { name: string; data: { province: string } }) => `${p.name} (${p.data.province})` },
+            label: {
+              show: true,
+              formatter: "{b}",
+              position: "right",
+              fontWeight: "bold",
+              color: "#7f0000",
+            },
+            tooltip: {
+              formatter: (p: { name: string; data: { province: string } }) =>
+                `${p.name} (${p.data.province})`,
+            },
           },
         ],
       },
     [boundaries.data, byName],
   );
 
-  const rows = (communes.data?.items ?? []).filter((c) => !filter || foldVietnamese(c.fullName).includes(foldVietnamese(filter)));
+  const rows = (communes.data?.items ?? []).filter(
+    (c) =>
+      !filter || foldVietnamese(c.fullName).includes(foldVietnamese(filter)),
+  );
 
   return (
     <>
@@ -81,7 +125,10 @@ export default function ProvinceMap() {
       <Row gutter={16}>
         <Col xs={24} lg={14}>
           <Card size="small">
-            <QueryState isLoading={boundaries.isLoading} error={boundaries.error}>
+            <QueryState
+              isLoading={boundaries.isLoading}
+              error={boundaries.error}
+            >
               {option && (
                 <EChart
                   className="map-chart"
@@ -89,36 +136,82 @@ export default function ProvinceMap() {
                   option={option}
                   onClick={(p) => {
                     const props = byName.get(p.name);
-                    if (p.componentType === "geo" && props) setProvince({ code: props.code, name: props.fullName });
+                    if (p.componentType === "geo" && props)
+                      setProvince({ code: props.code, name: props.fullName });
                   }}
                 />
               )}
             </QueryState>
             <Typography.Text type="secondary">
-              34 tỉnh, thành phố từ ngày 01/07/2025, gồm quần đảo Hoàng Sa (thành phố Đà Nẵng) và quần đảo Trường Sa (tỉnh Khánh Hòa). Bấm vào
-              một tỉnh để xem danh sách xã, phường.
+              34 tỉnh, thành phố từ ngày 01/07/2025, gồm quần đảo Hoàng Sa
+              (thành phố Đà Nẵng) và quần đảo Trường Sa (tỉnh Khánh Hòa). Bấm
+              vào một tỉnh để xem danh sách xã, phường.
             </Typography.Text>
           </Card>
         </Col>
         <Col xs={24} lg={10}>
-          <Card size="small" title={province ? `${province.name}: ${communes.data?.total ?? "…"} đơn vị cấp xã` : "Đơn vị cấp xã"}>
-            {!province && <Alert type="info" message="Chọn một tỉnh, thành phố trên bản đồ." />}
+          <Card
+            size="small"
+            title={
+              <span data-testid="commune-panel-title">
+                {province
+                  ? `${province.name}: ${communes.data?.total ?? "…"} đơn vị cấp xã`
+                  : "Đơn vị cấp xã"}
+              </span>
+            }
+          >
+            <Select
+              showSearch
+              optionFilterProp="label"
+              placeholder="Chọn tỉnh, thành phố"
+              style={{ width: "100%", marginBottom: 8 }}
+              value={province?.code}
+              onChange={(code) => {
+                const f = boundaries.data?.features.find(
+                  (x) => x.properties.code === code,
+                );
+                if (f) setProvince({ code, name: f.properties.fullName });
+              }}
+              options={boundaries.data?.features
+                .map((f) => ({
+                  value: f.properties.code,
+                  label: f.properties.fullName,
+                }))
+                .sort((a, b) => a.label.localeCompare(b.label, "vi"))}
+              aria-label="Chọn tỉnh, thành phố"
+            />
+            {!province && (
+              <Alert
+                type="info"
+                message="Chọn một tỉnh, thành phố trên bản đồ hoặc trong danh sách."
+              />
+            )}
             {province && (
               <>
-                <Input.Search allowClear placeholder="Lọc theo tên" onChange={(e) => setFilter(e.target.value)} style={{ marginBottom: 8 }} />
-                <Table
-                  data-testid="commune-table"
-                  rowKey="id"
-                  size="small"
-                  loading={communes.isLoading}
-                  dataSource={rows}
-                  pagination={{ pageSize: 15, showSizeChanger: false, showTotal: (t) => `${formatNumber(t)} đơn vị` }}
-                  columns={[
-                    { title: "Mã", dataIndex: "code", width: 80 },
-                    { title: "Tên", dataIndex: "fullName" },
-                    { title: "Loại", dataIndex: "unitType", width: 90 },
-                  ]}
+                <Input.Search
+                  allowClear
+                  placeholder="Lọc theo tên"
+                  onChange={(e) => setFilter(e.target.value)}
+                  style={{ marginBottom: 8 }}
                 />
+                <div data-testid="commune-table">
+                  <Table
+                    rowKey="id"
+                    size="small"
+                    loading={communes.isLoading}
+                    dataSource={rows}
+                    pagination={{
+                      pageSize: 15,
+                      showSizeChanger: false,
+                      showTotal: (t) => `${formatNumber(t)} đơn vị`,
+                    }}
+                    columns={[
+                      { title: "Mã", dataIndex: "code", width: 80 },
+                      { title: "Tên", dataIndex: "fullName" },
+                      { title: "Loại", dataIndex: "unitType", width: 90 },
+                    ]}
+                  />
+                </div>
               </>
             )}
           </Card>

@@ -1,0 +1,94 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../server/src/db/database";
+import { buildApp, type App } from "../../server/src/http/app";
+import { repoRoot } from "../../server/src/paths";
+import { loadReferenceData } from "../../server/src/reference/load";
+import { createTestDatabase } from "../../server/src/testing/database";
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+let database: Database;
+let app: App;
+let browser: Browser;
+let page: Page;
+let base: string;
+
+beforeAll(async () => {
+  if (!existsSync(path.join(repoRoot, "web", "dist", "index.html"))) throw new Error("Build the web UI first: npm run build:web");
+  database = await createTestDatabase();
+  await loadReferenceData(database.db);
+  app = await buildApp({ database, serveWeb: true });
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const address = app.server.address();
+  base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  });
+  page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: "vi-VN" });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await database?.close();
+});
+
+describe("web UI in Chromium", () => {
+  it("shows the four catalogues on the overview with their counts", async () => {
+    await page.goto(`${base}/`);
+    await page.getByTestId("catalogue-card-qd1012").waitFor();
+    const national = await page.getByTestId("catalogue-card-qd1012").innerText();
+    expect(national).toContain("1012/QĐ-TTg");
+    expect(national).toContain("Nhóm A: 76");
+    expect(await page.getByTestId("catalogue-card-kontum").innerText()).toContain("Kon Tum");
+    expect(await page.getByText("3.321").count()).toBeGreaterThan(0); // Vietnamese thousands separator
+  });
+
+  it("browses the national catalogue, searches without diacritics and opens an indicator's source", async () => {
+    await page.goto(`${base}/chi-so/qd1012`);
+    await page.getByText("104 dòng").waitFor();
+    await page.getByTestId("indicator-search").locator("input").fill("chi so gia tieu dung");
+    await page.getByTestId("indicator-search").locator("input").press("Enter");
+    await page.getByText(/^[1-9] dòng$/).waitFor();
+    const names = await page.getByTestId("indicator-name").allInnerTexts();
+    expect(names).toContain("Chỉ số giá tiêu dùng tháng");
+    expect(names.every((n) => n.toLowerCase().includes("chỉ số giá tiêu dùng"))).toBe(true);
+    await page.getByTestId("indicator-name").filter({ hasText: "Chỉ số giá tiêu dùng tháng" }).click();
+    const detail = page.getByTestId("indicator-detail");
+    await detail.waitFor();
+    expect(await detail.innerText()).toContain("Chi số giá tiêu dùng tháng (so với tháng trước"); // as written, typo kept
+    expect(await page.getByTestId("indicator-source").innerText()).toContain("Phụ lục II, 1012/QĐ-TTg ngày 20/09/2024");
+    expect(await detail.innerText()).toContain("Bộ Kế hoạch và Đầu tư → Bộ Tài chính");
+  });
+
+  it("draws the map of 34 provinces with Hoàng Sa and Trường Sa, and lists a clicked province's communes", async () => {
+    await page.goto(`${base}/ban-do`);
+    const map = page.getByTestId("province-map");
+    await map.locator("svg").waitFor();
+    await expect.poll(async () => (await map.locator("svg text").allTextContents()).join("|")).toContain("Quần đảo Hoàng Sa");
+    expect((await map.locator("svg text").allTextContents()).join("|")).toContain("Quần đảo Trường Sa");
+    expect(await map.locator("svg path").count()).toBeGreaterThanOrEqual(34);
+
+    // A real mouse click inside Gia Lai's territory.
+    const point = await page.evaluate(() => window.__charts!["province-map"]!.convertToPixel({ geoIndex: 0 }, [108.2, 13.9]) as number[]);
+    const box = (await map.boundingBox())!;
+    await page.mouse.click(box.x + point[0]!, box.y + point[1]!);
+    await expect.poll(() => page.getByTestId("commune-panel-title").innerText()).toMatch(/^Tỉnh Gia Lai: \d+ đơn vị cấp xã$/);
+    const communes = await page.getByTestId("commune-table").innerText();
+    expect(communes).toMatch(/Phường|Xã/);
+  });
+
+  it("lists the tasks with their deadlines in dd/mm/yyyy", async () => {
+    await page.goto(`${base}/nhiem-vu`);
+    const table = page.getByTestId("task-table");
+    await table.getByText("72 nhiệm vụ").waitFor();
+    const text = await table.innerText();
+    expect(text).toContain("Ban hành các chỉ số phục vụ công tác chỉ đạo, điều hành");
+    expect(text).toContain("28/02/2025");
+    expect(text).toContain("Thường xuyên");
+  });
+});
