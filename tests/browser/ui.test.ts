@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -26,7 +27,14 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: "vi-VN" });
 });
@@ -74,7 +82,10 @@ describe("web UI in Chromium", () => {
     expect(await map.locator("svg path").count()).toBeGreaterThanOrEqual(34);
 
     // A real mouse click inside Gia Lai's territory.
-    const point = await page.evaluate(() => window.__charts!["province-map"]!.convertToPixel({ geoIndex: 0 }, [108.2, 13.9]) as number[]);
+    type Charts = { __charts: Record<string, { convertToPixel(finder: object, value: number[]): number[] }> };
+    const point = await page.evaluate(() =>
+      (window as unknown as Charts).__charts["province-map"]!.convertToPixel({ geoIndex: 0 }, [108.2, 13.9]),
+    );
     const box = (await map.boundingBox())!;
     await page.mouse.click(box.x + point[0]!, box.y + point[1]!);
     await expect.poll(() => page.getByTestId("commune-panel-title").innerText()).toMatch(/^Tỉnh Gia Lai: \d+ đơn vị cấp xã$/);

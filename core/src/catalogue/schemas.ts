@@ -155,7 +155,10 @@ export const AgencyRecord = z.object({
   name: z.string().min(1),
   level: z.enum(agencyLevels),
   kind: z.enum(agencyKinds),
-  province: z.string().regex(/^\d{2}$/).nullable(),
+  province: z
+    .string()
+    .regex(/^\d{2}$/)
+    .nullable(),
   aliases: z.array(z.string().min(1)),
   dissolvedOn: isoDate.nullable(),
   successorCode: z.string().nullable(),

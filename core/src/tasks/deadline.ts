@@ -45,7 +45,8 @@ export function parseDeadline(asWritten: string | null | undefined): Deadline {
   const { main, note } = splitNote(collapseWhitespace(asWritten));
   const t = foldVietnamese(main).replace(/^(truoc|trong) /, "");
 
-  if (/^thuong xuyen/.test(t) || /^hang (nam|quy|thang)$/.test(t)) return { kind: "recurring", note: note ?? (t === "thuong xuyen" ? null : main) };
+  if (/^thuong xuyen/.test(t) || /^hang (nam|quy|thang)$/.test(t))
+    return { kind: "recurring", note: note ?? (t === "thuong xuyen" ? null : main) };
 
   if (/^theo yeu cau\b/.test(t) || /^khi .*yeu cau/.test(t)) return { kind: "on_request", note: collapseWhitespace(asWritten) };
 
@@ -57,7 +58,8 @@ export function parseDeadline(asWritten: string | null | undefined): Deadline {
   m = /^thang (\d{1,2}) ?\/ ?(\d{4})$/.exec(t) ?? /^thang (\d{1,2}) nam (\d{4})$/.exec(t);
   if (m) {
     const month = Number(m[1]);
-    if (month >= 1 && month <= 12) return { kind: "date", precision: "month", dueDate: lastDayOfMonth(Number(m[2]), month), note };
+    if (month >= 1 && month <= 12)
+      return { kind: "date", precision: "month", dueDate: lastDayOfMonth(Number(m[2]), month), note };
   }
   m = /^quy (i|ii|iii|iv|[1-4]) ?(?:\/|nam) ?(\d{4})$/.exec(t);
   if (m) {

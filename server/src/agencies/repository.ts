@@ -36,7 +36,9 @@ export function agencyRepository(db: Executor) {
     async list(f: AgencyFilter): Promise<{ items: AgencyRow[]; total: number }> {
       const [items, count] = await Promise.all([
         filtered(f).select(columns).orderBy("level").orderBy("code").limit(f.limit).offset(f.offset).execute(),
-        filtered(f).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+        filtered(f)
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow(),
       ]);
       return { items, total: Number(count.n) };
     },
@@ -47,7 +49,12 @@ export function agencyRepository(db: Executor) {
 
     async aliases(codes: readonly string[]): Promise<Pick<AgencyAliasesTable, "agency_code" | "alias">[]> {
       if (codes.length === 0) return [];
-      return db.selectFrom("agency_aliases").select(["agency_code", "alias"]).where("agency_code", "in", codes).orderBy("alias").execute();
+      return db
+        .selectFrom("agency_aliases")
+        .select(["agency_code", "alias"])
+        .where("agency_code", "in", codes)
+        .orderBy("alias")
+        .execute();
     },
 
     async insertAll(agencies: AgenciesTable[], aliases: AgencyAliasesTable[]): Promise<void> {

@@ -54,7 +54,8 @@ export function checkAgencyRegistry(agencies: readonly AgencyRecord[]): string[]
     byCode.set(a.code, a);
   }
   for (const a of agencies) {
-    if (a.successorCode && !byCode.has(a.successorCode)) errors.push(`${a.code}: cơ quan kế thừa ${a.successorCode} không có trong danh mục`);
+    if (a.successorCode && !byCode.has(a.successorCode))
+      errors.push(`${a.code}: cơ quan kế thừa ${a.successorCode} không có trong danh mục`);
     if (a.successorCode && !a.dissolvedOn) errors.push(`${a.code}: có cơ quan kế thừa nhưng thiếu ngày chấm dứt`);
     const seen = new Set<string>();
     let cur: AgencyRecord | undefined = a;

@@ -32,7 +32,10 @@ export const agencyRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { data
           q: z.string().max(200).optional().describe("Tìm theo tên hoặc cách viết, không phân biệt dấu"),
           level: z.enum(agencyLevels).optional(),
           kind: z.enum(agencyKinds).optional(),
-          province: z.string().regex(/^\d{2}$/, "mã tỉnh gồm 2 chữ số").optional(),
+          province: z
+            .string()
+            .regex(/^\d{2}$/, "mã tỉnh gồm 2 chữ số")
+            .optional(),
           includeDissolved: z
             .enum(["true", "false"])
             .transform((v) => v === "true")

@@ -46,7 +46,9 @@ export function areaRepository(db: Executor) {
     async list(filter: AreaFilter): Promise<{ items: AreaRow[]; total: number }> {
       const [items, count] = await Promise.all([
         filtered(filter).select(columns).orderBy("level").orderBy("code").limit(filter.limit).offset(filter.offset).execute(),
-        filtered(filter).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+        filtered(filter)
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow(),
       ]);
       return { items, total: Number(count.n) };
     },
@@ -98,7 +100,10 @@ export function areaRepository(db: Executor) {
     },
 
     async count(): Promise<number> {
-      const r = await db.selectFrom("areas").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+      const r = await db
+        .selectFrom("areas")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow();
       return Number(r.n);
     },
 

@@ -7,17 +7,18 @@ import { loadReferenceData } from "../reference/load";
 import { describeDatabase, openConfiguredDatabase } from "./open";
 
 /** Command line: the same services as the HTTP routes. */
-const program = new Command()
-  .name("dieu-hanh")
-  .description("Quản trị hệ thống Điều hành từ dòng lệnh")
-  .showHelpAfterError();
+const program = new Command().name("dieu-hanh").description("Quản trị hệ thống Điều hành từ dòng lệnh").showHelpAfterError();
 
 program
   .command("migrate")
   .description("Áp dụng các migration chưa chạy")
   .action(async () => {
     const config = readConfig();
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: config.dataDir });
+    const database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      schema: config.databaseSchema,
+      dataDir: config.dataDir,
+    });
     const applied = await migrate(database.db);
     console.log(applied.length ? `Đã áp dụng: ${applied.join(", ")}` : "Không có migration mới.");
     await database.close();
@@ -29,7 +30,11 @@ program
   .requiredOption("--yes", "xác nhận xóa dữ liệu")
   .action(async () => {
     const config = readConfig();
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: config.dataDir });
+    const database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      schema: config.databaseSchema,
+      dataDir: config.dataDir,
+    });
     const undone = await rollbackAll(database.db);
     console.log(`Đã hoàn tác ${undone.length} migration trên ${describeDatabase(config)}.`);
     await migrate(database.db);

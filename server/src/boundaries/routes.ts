@@ -20,7 +20,12 @@ export const boundaryRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app) => {
 
   app.get(
     "/api/boundaries/provinces",
-    { schema: { tags: ["areas"], summary: "Ranh giới 34 tỉnh, thành phố (GeoJSON, đã đơn giản hóa; gồm quần đảo Hoàng Sa và Trường Sa)" } },
+    {
+      schema: {
+        tags: ["areas"],
+        summary: "Ranh giới 34 tỉnh, thành phố (GeoJSON, đã đơn giản hóa; gồm quần đảo Hoàng Sa và Trường Sa)",
+      },
+    },
     async (request, reply) => {
       const { body, etag } = load();
       reply.header("etag", etag).header("cache-control", "public, max-age=3600");

@@ -81,7 +81,9 @@ export function catalogueRepository(db: Executor) {
           .limit(f.limit)
           .offset(f.offset)
           .execute(),
-        filtered(f).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+        filtered(f)
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow(),
       ]);
       return { items: items.map(({ search_text: _unused, ...rest }) => rest), total: Number(count.n) };
     },
@@ -103,7 +105,12 @@ export function catalogueRepository(db: Executor) {
     },
 
     async children(code: string) {
-      return db.selectFrom("indicators").select(["code", "catalogue_id", "name", "kind", "stt"]).where("parent_code", "=", code).orderBy("seq").execute();
+      return db
+        .selectFrom("indicators")
+        .select(["code", "catalogue_id", "name", "kind", "stt"])
+        .where("parent_code", "=", code)
+        .orderBy("seq")
+        .execute();
     },
 
     /** Provincial rows that implement a national indicator. */
@@ -122,7 +129,16 @@ export function catalogueRepository(db: Executor) {
       return db
         .selectFrom("indicator_agencies as ia")
         .innerJoin("agencies as a", "a.code", "ia.agency_code")
-        .select(["ia.indicator_code", "ia.role", "ia.position", "ia.as_written", "a.code", "a.name", "a.dissolved_on", "a.successor_code"])
+        .select([
+          "ia.indicator_code",
+          "ia.role",
+          "ia.position",
+          "ia.as_written",
+          "a.code",
+          "a.name",
+          "a.dissolved_on",
+          "a.successor_code",
+        ])
         .where("ia.indicator_code", "in", indicatorCodes)
         .orderBy("ia.indicator_code")
         .orderBy("ia.role")

@@ -130,8 +130,14 @@ export const catalogueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
         summary: "Các chỉ số của một bộ chỉ số, lọc theo nhóm, cơ quan, tần suất và từ khóa",
         params: CatalogueId,
         querystring: z.object({
-          group: z.string().regex(/^[A-Z]$/, "nhóm là một chữ cái A–D").optional(),
-          subgroup: z.string().regex(/^[IVXL]+$/, "nhóm con là số La Mã").optional(),
+          group: z
+            .string()
+            .regex(/^[A-Z]$/, "nhóm là một chữ cái A–D")
+            .optional(),
+          subgroup: z
+            .string()
+            .regex(/^[IVXL]+$/, "nhóm con là số La Mã")
+            .optional(),
           kind: z.enum(rowKinds).optional(),
           agency: z.string().max(40).optional().describe("Mã cơ quan thực hiện (kể cả cơ quan tiền thân)"),
           frequency: z.enum(periodTypes).optional().describe("Loại kỳ: day, month, quarter, …"),

@@ -100,7 +100,8 @@ export function catalogueService(db: Executor) {
       let agencyCodes: string[] | undefined;
       if (query.agency) {
         const all = await agencies.all();
-        if (!all.some((a) => a.code === query.agency)) throw new NotFoundError(`Không tìm thấy cơ quan có mã '${query.agency}'`, "agency");
+        if (!all.some((a) => a.code === query.agency))
+          throw new NotFoundError(`Không tìm thấy cơ quan có mã '${query.agency}'`, "agency");
         agencyCodes = withPredecessors(query.agency, all);
       }
       const { items, total } = await repo.listIndicators({
@@ -120,7 +121,9 @@ export function catalogueService(db: Executor) {
         items: items.map((row) =>
           presentIndicatorSummary(
             row,
-            links.filter((l) => l.indicator_code === row.code && l.role === "responsible").map((l) => presentAgencyLink(l, byCode)),
+            links
+              .filter((l) => l.indicator_code === row.code && l.role === "responsible")
+              .map((l) => presentAgencyLink(l, byCode)),
           ),
         ),
       };
@@ -140,7 +143,13 @@ export function catalogueService(db: Executor) {
         const r = related.find((x) => x.code === c);
         return r ? { code: r.code, catalogueId: r.catalogue_id, name: r.name, kind: r.kind, stt: r.stt } : null;
       };
-      const toRef = (r: (typeof children)[number]) => ({ code: r.code, catalogueId: r.catalogue_id, name: r.name, kind: r.kind, stt: r.stt });
+      const toRef = (r: (typeof children)[number]) => ({
+        code: r.code,
+        catalogueId: r.catalogue_id,
+        name: r.name,
+        kind: r.kind,
+        stt: r.stt,
+      });
       const frequency = parseFrequency(row.frequency_as_written);
       return {
         ...presentIndicatorSummary(

@@ -28,9 +28,7 @@ export function readMigrations(dir = migrationsDir): Migration[] {
 export async function migrate(db: Kysely<Schema>): Promise<string[]> {
   await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
     name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`.execute(db);
-  const applied = new Set(
-    (await sql<{ name: string }>`SELECT name FROM schema_migrations`.execute(db)).rows.map((r) => r.name),
-  );
+  const applied = new Set((await sql<{ name: string }>`SELECT name FROM schema_migrations`.execute(db)).rows.map((r) => r.name));
   const done: string[] = [];
   for (const migration of readMigrations()) {
     if (applied.has(migration.name)) continue;
@@ -47,9 +45,7 @@ export async function migrate(db: Kysely<Schema>): Promise<string[]> {
 export async function rollbackAll(db: Kysely<Schema>): Promise<string[]> {
   const exists = await sql<{ t: string | null }>`SELECT to_regclass('schema_migrations')::text AS t`.execute(db);
   if (!exists.rows[0]?.t) return [];
-  const applied = new Set(
-    (await sql<{ name: string }>`SELECT name FROM schema_migrations`.execute(db)).rows.map((r) => r.name),
-  );
+  const applied = new Set((await sql<{ name: string }>`SELECT name FROM schema_migrations`.execute(db)).rows.map((r) => r.name));
   const undone: string[] = [];
   for (const migration of readMigrations().reverse()) {
     if (!applied.has(migration.name)) continue;

@@ -145,7 +145,10 @@ describe(`HTTP API on ${testEngine}`, () => {
       // Bộ Kế hoạch và Đầu tư merged into Bộ Tài chính: filtering by Bộ Tài chính finds both.
       const finance = await get("/api/catalogues/qd1012/indicators?agency=BTC&limit=500");
       const cpi = finance.body.items.find((i: any) => i.code === "QG.A.I.1");
-      expect(cpi.agencies[0]).toMatchObject({ asWritten: "Bộ Kế hoạch và Đầu tư", current: { code: "BTC", name: "Bộ Tài chính" } });
+      expect(cpi.agencies[0]).toMatchObject({
+        asWritten: "Bộ Kế hoạch và Đầu tư",
+        current: { code: "BTC", name: "Bộ Tài chính" },
+      });
       expect(finance.body.items.map((i: any) => i.code)).toContain("QG.A.II.1");
     });
 
@@ -198,7 +201,11 @@ describe(`HTTP API on ${testEngine}`, () => {
       });
       expect(ncaRange.leadAgencies[0].name).toBe("Bộ Công an");
       const byAgency = await get("/api/tasks?agency=BCA&limit=100");
-      expect(byAgency.body.items.every((t: any) => [...t.leadAgencies, ...t.coordinatingAgencies].some((a: any) => a.current.code === "BCA"))).toBe(true);
+      expect(
+        byAgency.body.items.every((t: any) =>
+          [...t.leadAgencies, ...t.coordinatingAgencies].some((a: any) => a.current.code === "BCA"),
+        ),
+      ).toBe(true);
       expect((await get("/api/tasks?source=kontum-tasks&limit=1")).body.total).toBe(21);
       expect((await get("/api/tasks?source=cantho-256&limit=1")).body.total).toBe(23);
     });
@@ -209,7 +216,16 @@ describe(`HTTP API on ${testEngine}`, () => {
     expect(status).toBe(200);
     expect(body.openapi).toMatch(/^3\./);
     expect(Object.keys(body.paths)).toEqual(
-      expect.arrayContaining(["/api/health", "/api/catalogues", "/api/catalogues/{id}/indicators", "/api/indicators/{code}", "/api/areas", "/api/areas/{code}", "/api/agencies", "/api/tasks"]),
+      expect.arrayContaining([
+        "/api/health",
+        "/api/catalogues",
+        "/api/catalogues/{id}/indicators",
+        "/api/indicators/{code}",
+        "/api/areas",
+        "/api/areas/{code}",
+        "/api/agencies",
+        "/api/tasks",
+      ]),
     );
     const page = await app.inject({ method: "GET", url: "/api/docs" });
     expect([200, 302]).toContain(page.statusCode);

@@ -46,7 +46,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     if (hasZodFastifySchemaValidationErrors(err)) {
       const issue = err.validation[0];
       const field = issue?.instancePath.replace(/^\//, "").replace(/\//g, ".") || undefined;
-      const where = err.validationContext === "querystring" ? "Tham số" : err.validationContext === "params" ? "Đường dẫn" : "Trường";
+      const where =
+        err.validationContext === "querystring" ? "Tham số" : err.validationContext === "params" ? "Đường dẫn" : "Trường";
       return reply.code(400).send({
         statusCode: 400,
         error: "Bad Request",
@@ -68,7 +69,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
     }
     // Never expose stack traces or SQL to clients; the log keeps the detail.
     request.log.error(err);
-    return reply.code(500).send({ statusCode: 500, error: "Internal Server Error", message: "Lỗi hệ thống, vui lòng thử lại sau" });
+    return reply
+      .code(500)
+      .send({ statusCode: 500, error: "Internal Server Error", message: "Lỗi hệ thống, vui lòng thử lại sau" });
   });
 
   await app.register(fastifySwagger, {

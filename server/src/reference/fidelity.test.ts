@@ -134,8 +134,23 @@ function countTabTable(file: string, fromLine: number): Record<string, number> {
 describe("row counts per group and sub-group", () => {
   it("1012/QĐ-TTg Phụ lục II: counted from the seed and as curated", () => {
     const expected = {
-      "A.I": 5, "A.II": 8, "A.III": 5, "A.IV": 8, "A.V": 6, "A.VI": 8, "A.VII": 1, "A.VIII": 1, "A.IX": 7,
-      "A.X": 4, "A.XI": 9, "A.XII": 5, "A.XIII": 8, "A.XIV": 1, B: 16, C: 4, D: 8,
+      "A.I": 5,
+      "A.II": 8,
+      "A.III": 5,
+      "A.IV": 8,
+      "A.V": 6,
+      "A.VI": 8,
+      "A.VII": 1,
+      "A.VIII": 1,
+      "A.IX": 7,
+      "A.X": 4,
+      "A.XI": 9,
+      "A.XII": 5,
+      "A.XIII": 8,
+      "A.XIV": 1,
+      B: 16,
+      C: 4,
+      D: 8,
     };
     expect(countTabTable("000_QD-1012-TTg_2024_quyet-dinh-va-ke-hoach.txt", 358)).toEqual(expected);
     expect(curatedCounts(catalogue("qd1012"))).toEqual(expected);
@@ -143,8 +158,22 @@ describe("row counts per group and sub-group", () => {
 
   it("Đắk Nông 197/KH-UBND: counted from the seed and as curated", () => {
     const expected = {
-      "A.I": 4, "A.II": 4, "A.III": 5, "A.IV": 7, "A.V": 8, "A.VI": 12, "A.VII": 1, "A.VIII": 11, "A.IX": 27,
-      "A.X": 15, "A.XI": 25, "A.XII": 8, "A.XIII": 1, B: 15, C: 6, D: 9,
+      "A.I": 4,
+      "A.II": 4,
+      "A.III": 5,
+      "A.IV": 7,
+      "A.V": 8,
+      "A.VI": 12,
+      "A.VII": 1,
+      "A.VIII": 11,
+      "A.IX": 27,
+      "A.X": 15,
+      "A.XI": 25,
+      "A.XII": 8,
+      "A.XIII": 1,
+      B: 15,
+      C: 6,
+      D: 9,
     };
     expect(countTabTable("003_Dak-Nong_ke-hoach-197-va-bo-chi-so.txt", 170)).toEqual(expected);
     expect(curatedCounts(catalogue("daknong-197"))).toEqual(expected);
@@ -159,8 +188,23 @@ describe("row counts per group and sub-group", () => {
   it("Kon Tum Phụ lục II: as curated, and every numbered row's source line starts with its STT", () => {
     const kontum = catalogue("kontum");
     expect(curatedCounts(kontum)).toEqual({
-      "A.I": 4, "A.II": 7, "A.III": 5, "A.IV": 7, "A.V": 5, "A.VI": 8, "A.VII": 1, "A.VIII": 1, "A.IX": 7,
-      "A.X": 4, "A.XI": 9, "A.XII": 5, "A.XIII": 8, "A.XIV": 1, B: 16, C: 4, D: 8,
+      "A.I": 4,
+      "A.II": 7,
+      "A.III": 5,
+      "A.IV": 7,
+      "A.V": 5,
+      "A.VI": 8,
+      "A.VII": 1,
+      "A.VIII": 1,
+      "A.IX": 7,
+      "A.X": 4,
+      "A.XI": 9,
+      "A.XII": 5,
+      "A.XIII": 8,
+      "A.XIV": 1,
+      B: 16,
+      C: 4,
+      D: 8,
     });
     const lines = sourceLines("002_Kon-Tum_ke-hoach-trien-khai-1012.txt");
     for (const r of kontum.rows.filter((x) => x.stt && /^\d+$/.test(x.stt))) {
@@ -307,7 +351,9 @@ describe("task lists against their sources", () => {
 
   it("joins the national task II.1 that a page break cut in two", () => {
     const task = taskList("qd1012-tasks").tasks.find((t) => t.code === "QG.NV.II.1")!;
-    expect(task.nameAsWritten).toContain("Hệ thống thông tin chỉ đạo, điều hành của Chính phủ, Thủ tướng Chính phủ tại Trung tâm dữ liệu quốc gia");
+    expect(task.nameAsWritten).toContain(
+      "Hệ thống thông tin chỉ đạo, điều hành của Chính phủ, Thủ tướng Chính phủ tại Trung tâm dữ liệu quốc gia",
+    );
     expect(task.deadlineAsWritten).toBe("2024 - 2025 (theo lộ trình tại Nghị quyết số 175/NQ-CP của Chính phủ)");
     expect(task.leadAgencies).toEqual(["Bộ Công an"]);
     expect(task.coordinatingAgencies).toEqual(["Văn phòng Chính phủ"]);

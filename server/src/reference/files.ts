@@ -32,7 +32,9 @@ function jsonFiles(dir: string): string[] {
 
 export function readReferenceFiles(): ReferenceFiles {
   const catalogues = jsonFiles("catalogues").map((f) => parse(CatalogueFile, f));
-  catalogues.sort((a, b) => Number(b.catalogue.issuingArea.level === "nation") - Number(a.catalogue.issuingArea.level === "nation"));
+  catalogues.sort(
+    (a, b) => Number(b.catalogue.issuingArea.level === "nation") - Number(a.catalogue.issuingArea.level === "nation"),
+  );
   return {
     agencies: parse(AgencyFile, dataPath("agencies", "agencies.json")),
     catalogues,

@@ -141,7 +141,9 @@ async function insertCatalogue(trx: Executor, file: CatalogueFile, resolver: Age
     source_line: r.source.line,
     source_row_label: r.source.rowLabel ?? null,
     note: r.note ?? null,
-    search_text: foldVietnamese([r.code, r.stt, r.name, r.nameAsWritten, r.details, r.agenciesAsWritten].filter(Boolean).join(" ")),
+    search_text: foldVietnamese(
+      [r.code, r.stt, r.name, r.nameAsWritten, r.details, r.agenciesAsWritten].filter(Boolean).join(" "),
+    ),
   }));
   const agencies: IndicatorAgenciesTable[] = file.rows.flatMap((r) => [
     ...r.agencies.map((name, i) => ({

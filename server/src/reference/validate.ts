@@ -45,8 +45,10 @@ function checkCatalogue(
     if (row.parentCode && !codes.has(row.parentCode)) errors.push(`${at}: chỉ số cha ${row.parentCode} không tồn tại`);
     const subgroups = groups.get(row.group);
     if (!subgroups) errors.push(`${at}: nhóm ${row.group} không có trong danh sách nhóm`);
-    else if (row.subgroup !== null && !subgroups.has(row.subgroup)) errors.push(`${at}: nhóm con ${row.group}.${row.subgroup} không tồn tại`);
-    if (row.nationalCode && !nationalCodes.has(row.nationalCode)) errors.push(`${at}: chỉ số quốc gia ${row.nationalCode} không tồn tại`);
+    else if (row.subgroup !== null && !subgroups.has(row.subgroup))
+      errors.push(`${at}: nhóm con ${row.group}.${row.subgroup} không tồn tại`);
+    if (row.nationalCode && !nationalCodes.has(row.nationalCode))
+      errors.push(`${at}: chỉ số quốc gia ${row.nationalCode} không tồn tại`);
     if (row.frequencyAsWritten) {
       const parsed = parseFrequency(row.frequencyAsWritten);
       if (parsed.unparsed.length > 0) errors.push(`${at}: không hiểu tần suất '${parsed.unparsed.join("', '")}'`);
@@ -59,12 +61,7 @@ function checkCatalogue(
   return errors;
 }
 
-function checkTaskList(
-  file: TaskListFile,
-  allCodes: Set<string>,
-  catalogueIds: Set<string>,
-  resolver: AgencyResolver,
-): string[] {
+function checkTaskList(file: TaskListFile, allCodes: Set<string>, catalogueIds: Set<string>, resolver: AgencyResolver): string[] {
   const { id, codePrefix, catalogueId } = file.taskList;
   const errors = checkSequence(id, file.tasks, allCodes);
   if (!catalogueIds.has(catalogueId)) errors.push(`${id}: bộ chỉ số ${catalogueId} không tồn tại`);

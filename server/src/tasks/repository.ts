@@ -46,7 +46,9 @@ export function taskRepository(db: Executor) {
     async list(f: TaskFilter) {
       const [items, count] = await Promise.all([
         filtered(f)
-          .innerJoin("task_sections as s", (join) => join.onRef("s.task_list_id", "=", "t.task_list_id").onRef("s.code", "=", "t.section_code"))
+          .innerJoin("task_sections as s", (join) =>
+            join.onRef("s.task_list_id", "=", "t.task_list_id").onRef("s.code", "=", "t.section_code"),
+          )
           .selectAll("t")
           .select("s.name_as_written as section_name")
           .orderBy("l.id")
@@ -54,7 +56,9 @@ export function taskRepository(db: Executor) {
           .limit(f.limit)
           .offset(f.offset)
           .execute(),
-        filtered(f).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+        filtered(f)
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow(),
       ]);
       return { items, total: Number(count.n) };
     },
@@ -64,7 +68,16 @@ export function taskRepository(db: Executor) {
       return db
         .selectFrom("task_agencies as ta")
         .innerJoin("agencies as a", "a.code", "ta.agency_code")
-        .select(["ta.task_code", "ta.role", "ta.position", "ta.as_written", "a.code", "a.name", "a.dissolved_on", "a.successor_code"])
+        .select([
+          "ta.task_code",
+          "ta.role",
+          "ta.position",
+          "ta.as_written",
+          "a.code",
+          "a.name",
+          "a.dissolved_on",
+          "a.successor_code",
+        ])
         .where("ta.task_code", "in", taskCodes)
         .orderBy("ta.task_code")
         .orderBy("ta.role")

@@ -26,7 +26,9 @@ const Task = z.object({
   expectedResult: z.string().nullable(),
   deadline: z.object({
     asWritten: z.string().nullable().describe("Thời hạn như văn bản ghi"),
-    kind: DeadlineKind.describe("date: một ngày (tháng → ngày cuối tháng); range: khoảng; recurring: thường xuyên; on_request: khi có yêu cầu"),
+    kind: DeadlineKind.describe(
+      "date: một ngày (tháng → ngày cuối tháng); range: khoảng; recurring: thường xuyên; on_request: khi có yêu cầu",
+    ),
     precision: z.string().nullable(),
     dueDate: z.string().nullable(),
     from: z.string().nullable(),
@@ -66,10 +68,17 @@ export const taskRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { databa
         tags: ["tasks"],
         summary: "Nhiệm vụ, lọc theo văn bản nguồn, cơ quan, mục, loại thời hạn",
         querystring: z.object({
-          source: z.string().regex(/^[a-z0-9-]{1,40}$/, "mã nguồn không hợp lệ").optional().describe("Mã danh mục nhiệm vụ hoặc bộ chỉ số: qd1012, kontum, cantho-256"),
+          source: z
+            .string()
+            .regex(/^[a-z0-9-]{1,40}$/, "mã nguồn không hợp lệ")
+            .optional()
+            .describe("Mã danh mục nhiệm vụ hoặc bộ chỉ số: qd1012, kontum, cantho-256"),
           agency: z.string().max(40).optional().describe("Mã cơ quan (chủ trì hoặc phối hợp; kể cả cơ quan tiền thân)"),
           role: z.enum(["lead", "coordinating"]).optional(),
-          section: z.string().regex(/^[IVXL]+$/, "mục là số La Mã").optional(),
+          section: z
+            .string()
+            .regex(/^[IVXL]+$/, "mục là số La Mã")
+            .optional(),
           deadlineKind: DeadlineKind.optional(),
           q: z.string().max(200).optional(),
           ...pagination,

@@ -40,7 +40,8 @@ export function taskService(db: Executor) {
       const all = await agencies.all();
       let agencyCodes: string[] | undefined;
       if (query.agency) {
-        if (!all.some((a) => a.code === query.agency)) throw new NotFoundError(`Không tìm thấy cơ quan có mã '${query.agency}'`, "agency");
+        if (!all.some((a) => a.code === query.agency))
+          throw new NotFoundError(`Không tìm thấy cơ quan có mã '${query.agency}'`, "agency");
         agencyCodes = withPredecessors(query.agency, all);
       }
       const { items, total } = await repo.list({

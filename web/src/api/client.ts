@@ -8,13 +8,9 @@ export class ApiError extends Error {
   }
 }
 
-export async function apiGet<T>(
-  path: string,
-  params: Record<string, string | number | undefined | null> = {},
-): Promise<T> {
+export async function apiGet<T>(path: string, params: Record<string, string | number | undefined | null> = {}): Promise<T> {
   const query = new URLSearchParams();
-  for (const [k, v] of Object.entries(params))
-    if (v !== undefined && v !== null && v !== "") query.set(k, String(v));
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") query.set(k, String(v));
   const url = query.size ? `${path}?${query}` : path;
   const res = await fetch(url, { headers: { accept: "application/json" } });
   if (!res.ok) {

@@ -7,10 +7,7 @@ export function AgencyTags({ agencies }: { agencies: AgencyLink[] }) {
     <>
       {agencies.map((a) =>
         a.current.code !== a.code ? (
-          <Tooltip
-            key={a.code + a.asWritten}
-            title={`Nay là: ${a.current.name}`}
-          >
+          <Tooltip key={a.code + a.asWritten} title={`Nay là: ${a.current.name}`}>
             <Tag color="orange">
               {a.asWritten} → {a.current.name}
             </Tag>

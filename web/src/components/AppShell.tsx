@@ -55,9 +55,7 @@ export function AppShell() {
   const [collapsed, setCollapsed] = useState(false);
   const selected = items
     .map((i) => i.key)
-    .filter((k) =>
-      k === "/" ? location.pathname === "/" : location.pathname.startsWith(k),
-    );
+    .filter((k) => (k === "/" ? location.pathname === "/" : location.pathname.startsWith(k)));
   return (
     <Layout style={{ minHeight: "100%" }}>
       <Layout.Sider
@@ -86,16 +84,10 @@ export function AppShell() {
             borderBottom: "1px solid #eee",
           }}
         >
-          <Typography.Text strong>
-            Hệ thống thông tin chỉ đạo, điều hành dựa trên dữ liệu
-          </Typography.Text>
+          <Typography.Text strong>Hệ thống thông tin chỉ đạo, điều hành dựa trên dữ liệu</Typography.Text>
         </Layout.Header>
         <Layout.Content style={{ padding: 16 }}>
-          <Suspense
-            fallback={
-              <Spin size="large" style={{ display: "block", margin: 48 }} />
-            }
-          >
+          <Suspense fallback={<Spin size="large" style={{ display: "block", margin: 48 }} />}>
             <Routes>
               <Route path="/" element={<HomePage />} />
               <Route path="/chi-so" element={<CataloguePage />} />
@@ -104,14 +96,7 @@ export function AppShell() {
               <Route path="/nhiem-vu" element={<TaskPage />} />
               <Route path="/don-vi-hanh-chinh" element={<AreaPage />} />
               <Route path="/co-quan" element={<AgencyPage />} />
-              <Route
-                path="*"
-                element={
-                  <Typography.Title level={4}>
-                    Không tìm thấy trang
-                  </Typography.Title>
-                }
-              />
+              <Route path="*" element={<Typography.Title level={4}>Không tìm thấy trang</Typography.Title>} />
             </Routes>
           </Suspense>
         </Layout.Content>

@@ -1,29 +1,14 @@
 import { MapChart, ScatterChart } from "echarts/charts";
-import {
-  GeoComponent,
-  TooltipComponent,
-  TitleComponent,
-} from "echarts/components";
+import { GeoComponent, TooltipComponent, TitleComponent } from "echarts/components";
 import * as echarts from "echarts/core";
 import { SVGRenderer } from "echarts/renderers";
 import { useEffect, useRef } from "react";
 
-echarts.use([
-  MapChart,
-  ScatterChart,
-  GeoComponent,
-  TooltipComponent,
-  TitleComponent,
-  SVGRenderer,
-]);
+echarts.use([MapChart, ScatterChart, GeoComponent, TooltipComponent, TitleComponent, SVGRenderer]);
 
 export { echarts };
 
-type Handler = (params: {
-  componentType: string;
-  name: string;
-  data?: unknown;
-}) => void;
+type Handler = (params: { componentType: string; name: string; data?: unknown }) => void;
 
 declare global {
   interface Window {
@@ -56,9 +41,7 @@ export function EChart({
     const instance = echarts.init(ref.current!, undefined, { renderer: "svg" });
     chart.current = instance;
     if (testId) window.__charts = { ...window.__charts, [testId]: instance };
-    instance.on("click", (p) =>
-      clickRef.current?.(p as Parameters<Handler>[0]),
-    );
+    instance.on("click", (p) => clickRef.current?.(p as Parameters<Handler>[0]));
     const observer = new ResizeObserver(() => instance.resize());
     observer.observe(ref.current!);
     return () => {

@@ -45,12 +45,7 @@ export const mergeTypeLabels: Record<string, string> = {
   partial: "Một phần",
 };
 
-export function deadlineText(d: {
-  kind: string;
-  dueDate: string | null;
-  from: string | null;
-  to: string | null;
-}): string {
+export function deadlineText(d: { kind: string; dueDate: string | null; from: string | null; to: string | null }): string {
   switch (d.kind) {
     case "date":
       return formatDate(d.dueDate);

@@ -23,16 +23,11 @@ export default function AgencyList() {
     <>
       <Typography.Title level={3}>Cơ quan</Typography.Title>
       <Typography.Paragraph type="secondary">
-        Các cơ quan được nêu trong văn bản, giữ nguyên tên gọi tại thời điểm ban
-        hành và chỉ rõ cơ quan kế thừa sau sắp xếp bộ máy năm 2025.
+        Các cơ quan được nêu trong văn bản, giữ nguyên tên gọi tại thời điểm ban hành và chỉ rõ cơ quan kế thừa sau sắp xếp bộ máy
+        năm 2025.
       </Typography.Paragraph>
       <Space wrap style={{ marginBottom: 12 }}>
-        <Input.Search
-          allowClear
-          placeholder="Tìm cơ quan (không cần dấu)"
-          onSearch={setQ}
-          style={{ width: 280 }}
-        />
+        <Input.Search allowClear placeholder="Tìm cơ quan (không cần dấu)" onSearch={setQ} style={{ width: 280 }} />
         <Select
           allowClear
           placeholder="Cấp"
@@ -73,10 +68,7 @@ export default function AgencyList() {
               render: (_, a) =>
                 a.dissolvedOn ? (
                   <span>
-                    <Tag color="orange">
-                      Chấm dứt {formatDate(a.dissolvedOn)}
-                    </Tag>{" "}
-                    → {a.current.name}
+                    <Tag color="orange">Chấm dứt {formatDate(a.dissolvedOn)}</Tag> → {a.current.name}
                   </span>
                 ) : (
                   <Tag color="green">Đang hoạt động</Tag>

@@ -43,15 +43,10 @@ export default function CatalogueBrowser() {
   };
   const indicators = useQuery({
     queryKey: ["indicators", catalogueId, filters],
-    queryFn: () =>
-      apiGet<Page<IndicatorSummary>>(
-        `/api/catalogues/${catalogueId}/indicators`,
-        filters,
-      ),
+    queryFn: () => apiGet<Page<IndicatorSummary>>(`/api/catalogues/${catalogueId}/indicators`, filters),
   });
   const catalogue = catalogues.data?.items.find((c) => c.id === catalogueId);
-  const subgroups =
-    catalogue?.groups.find((g) => g.code === group)?.subgroups ?? [];
+  const subgroups = catalogue?.groups.find((g) => g.code === group)?.subgroups ?? [];
   const reset = (fn: () => void) => {
     fn();
     setPage(1);
@@ -71,16 +66,10 @@ export default function CatalogueBrowser() {
       width: 440,
       render: (_, r) => (
         <Space direction="vertical" size={0}>
-          <a
-            onClick={() => setSelected(r.code)}
-            style={{ paddingLeft: r.parentCode ? 16 : 0 }}
-            data-testid="indicator-name"
-          >
+          <a onClick={() => setSelected(r.code)} style={{ paddingLeft: r.parentCode ? 16 : 0 }} data-testid="indicator-name">
             {r.name}
           </a>
-          {r.details && (
-            <Typography.Text type="secondary">({r.details})</Typography.Text>
-          )}
+          {r.details && <Typography.Text type="secondary">({r.details})</Typography.Text>}
           {r.kind !== "indicator" && <Tag>{rowKindLabels[r.kind]}</Tag>}
         </Space>
       ),
@@ -160,9 +149,7 @@ export default function CatalogueBrowser() {
           style={{ width: 260 }}
           value={agency}
           onChange={(v) => reset(() => setAgency(v))}
-          options={agencies.data?.items
-            .filter((a) => !a.dissolvedOn)
-            .map((a) => ({ value: a.code, label: a.name }))}
+          options={agencies.data?.items.filter((a) => !a.dissolvedOn).map((a) => ({ value: a.code, label: a.name }))}
         />
         <Select
           allowClear
@@ -185,10 +172,8 @@ export default function CatalogueBrowser() {
       </Space>
       {catalogue && (
         <Typography.Paragraph type="secondary">
-          {catalogue.name} — {catalogue.appendix},{" "}
-          {catalogue.document.number ?? "kế hoạch chưa ghi số"} của{" "}
-          {catalogue.document.issuer}. Đơn vị có dấu * là đơn vị đề xuất (văn
-          bản không ghi).
+          {catalogue.name} — {catalogue.appendix}, {catalogue.document.number ?? "kế hoạch chưa ghi số"} của{" "}
+          {catalogue.document.issuer}. Đơn vị có dấu * là đơn vị đề xuất (văn bản không ghi).
         </Typography.Paragraph>
       )}
       <QueryState isLoading={false} error={indicators.error}>
@@ -211,11 +196,7 @@ export default function CatalogueBrowser() {
           onRow={(r) => ({ onDoubleClick: () => setSelected(r.code) })}
         />
       </QueryState>
-      <IndicatorDrawer
-        code={selected}
-        onClose={() => setSelected(undefined)}
-        onOpen={setSelected}
-      />
+      <IndicatorDrawer code={selected} onClose={() => setSelected(undefined)} onOpen={setSelected} />
     </>
   );
 }

@@ -5,19 +5,9 @@ import { apiGet } from "../../api/client";
 import type { IndicatorDetail, IndicatorRef } from "../../api/types";
 import { AgencyTags } from "../../components/AgencyTags";
 import { QueryState } from "../../components/QueryState";
-import {
-  comparisonLabels,
-  periodTypeLabels,
-  rowKindLabels,
-} from "../../components/labels";
+import { comparisonLabels, periodTypeLabels, rowKindLabels } from "../../components/labels";
 
-function RefLink({
-  item,
-  onOpen,
-}: {
-  item: IndicatorRef;
-  onOpen: (code: string) => void;
-}) {
+function RefLink({ item, onOpen }: { item: IndicatorRef; onOpen: (code: string) => void }) {
   return (
     <a onClick={() => onOpen(item.code)}>
       <Typography.Text code>{item.code}</Typography.Text> {item.name}
@@ -37,8 +27,7 @@ export function IndicatorDrawer({
 }) {
   const detail = useQuery({
     queryKey: ["indicator", code],
-    queryFn: () =>
-      apiGet<IndicatorDetail>(`/api/indicators/${encodeURIComponent(code!)}`),
+    queryFn: () => apiGet<IndicatorDetail>(`/api/indicators/${encodeURIComponent(code!)}`),
     enabled: !!code,
   });
   const d = detail.data;
@@ -52,45 +41,30 @@ export function IndicatorDrawer({
       <QueryState isLoading={detail.isLoading} error={detail.error}>
         {d && (
           <>
-            <Descriptions
-              column={1}
-              bordered
-              size="small"
-              data-testid="indicator-detail"
-            >
+            <Descriptions column={1} bordered size="small" data-testid="indicator-detail">
               <Descriptions.Item label="Tên chỉ số">{d.name}</Descriptions.Item>
               <Descriptions.Item label="Nguyên văn">
                 <span className="as-written">{d.nameAsWritten}</span>
               </Descriptions.Item>
-              <Descriptions.Item label="Loại dòng">
-                {rowKindLabels[d.kind]}
-              </Descriptions.Item>
+              <Descriptions.Item label="Loại dòng">{rowKindLabels[d.kind]}</Descriptions.Item>
               <Descriptions.Item label="Nhóm">
                 {d.group}
                 {d.subgroup ? `.${d.subgroup}` : ""}
               </Descriptions.Item>
               <Descriptions.Item label="Đơn vị tính">
-                {d.unit ?? "—"}{" "}
-                {d.unitInferred && d.unit && <Tag color="gold">đề xuất</Tag>}
+                {d.unit ?? "—"} {d.unitInferred && d.unit && <Tag color="gold">đề xuất</Tag>}
                 {d.unitAsWritten && d.unitAsWritten !== d.unit && (
-                  <span className="as-written">
-                    {" "}
-                    (văn bản ghi: {d.unitAsWritten})
-                  </span>
+                  <span className="as-written"> (văn bản ghi: {d.unitAsWritten})</span>
                 )}
               </Descriptions.Item>
-              <Descriptions.Item label="Phạm vi">
-                {d.scopeAsWritten ?? "—"}
-              </Descriptions.Item>
+              <Descriptions.Item label="Phạm vi">{d.scopeAsWritten ?? "—"}</Descriptions.Item>
               <Descriptions.Item label="Thời gian (tần suất)">
                 {d.frequencyAsWritten ?? "—"}{" "}
                 {d.periodTypes.map((p) => (
                   <Tag key={p}>{periodTypeLabels[p] ?? p}</Tag>
                 ))}
               </Descriptions.Item>
-              <Descriptions.Item label="Phân tổ">
-                {d.disaggregationAsWritten ?? "—"}
-              </Descriptions.Item>
+              <Descriptions.Item label="Phân tổ">{d.disaggregationAsWritten ?? "—"}</Descriptions.Item>
               {d.comparisons.length > 0 && (
                 <Descriptions.Item label="So sánh">
                   {d.comparisons.map((c) => (
@@ -107,20 +81,13 @@ export function IndicatorDrawer({
                 </Descriptions.Item>
               )}
               {d.collectionMethodAsWritten && (
-                <Descriptions.Item label="Phương pháp thu thập">
-                  {d.collectionMethodAsWritten}
-                </Descriptions.Item>
+                <Descriptions.Item label="Phương pháp thu thập">{d.collectionMethodAsWritten}</Descriptions.Item>
               )}
               <Descriptions.Item label="Nguồn">
                 <span data-testid="indicator-source">
-                  {d.source.appendix},{" "}
-                  {d.source.documentNumber ?? "Kế hoạch (chưa ghi số)"}
-                  {d.source.documentDate
-                    ? ` ngày ${formatDate(d.source.documentDate)}`
-                    : ""}{" "}
-                  của {d.source.documentIssuer}; dòng{" "}
-                  {d.source.rowLabel ?? d.stt} (tệp {d.source.sourceFile}, dòng{" "}
-                  {d.source.line})
+                  {d.source.appendix}, {d.source.documentNumber ?? "Kế hoạch (chưa ghi số)"}
+                  {d.source.documentDate ? ` ngày ${formatDate(d.source.documentDate)}` : ""} của {d.source.documentIssuer}; dòng{" "}
+                  {d.source.rowLabel ?? d.stt} (tệp {d.source.sourceFile}, dòng {d.source.line})
                 </span>
               </Descriptions.Item>
               {d.note && (
@@ -149,9 +116,7 @@ export function IndicatorDrawer({
             )}
             {d.nationalIndicator && (
               <>
-                <Typography.Title level={5}>
-                  Chỉ số quốc gia tương ứng
-                </Typography.Title>
+                <Typography.Title level={5}>Chỉ số quốc gia tương ứng</Typography.Title>
                 <RefLink item={d.nationalIndicator} onOpen={onOpen} />
               </>
             )}

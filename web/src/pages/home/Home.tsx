@@ -13,13 +13,11 @@ export default function Home() {
   });
   const provinces = useQuery({
     queryKey: ["areas", "province"],
-    queryFn: () =>
-      apiGet<Page<Area>>("/api/areas", { level: "province", limit: 1 }),
+    queryFn: () => apiGet<Page<Area>>("/api/areas", { level: "province", limit: 1 }),
   });
   const communes = useQuery({
     queryKey: ["areas", "commune"],
-    queryFn: () =>
-      apiGet<Page<Area>>("/api/areas", { level: "commune", limit: 1 }),
+    queryFn: () => apiGet<Page<Area>>("/api/areas", { level: "commune", limit: 1 }),
   });
   const taskLists = useQuery({
     queryKey: ["task-lists"],
@@ -32,26 +30,17 @@ export default function Home() {
       <Row gutter={[16, 16]}>
         <Col xs={12} md={6}>
           <Card>
-            <Statistic
-              title="Bộ chỉ số"
-              value={catalogues.data?.total ?? "…"}
-            />
+            <Statistic title="Bộ chỉ số" value={catalogues.data?.total ?? "…"} />
           </Card>
         </Col>
         <Col xs={12} md={6}>
           <Card>
-            <Statistic
-              title="Tỉnh, thành phố"
-              value={provinces.data?.total ?? "…"}
-            />
+            <Statistic title="Tỉnh, thành phố" value={provinces.data?.total ?? "…"} />
           </Card>
         </Col>
         <Col xs={12} md={6}>
           <Card>
-            <Statistic
-              title="Xã, phường, đặc khu"
-              value={communes.data ? formatNumber(communes.data.total) : "…"}
-            />
+            <Statistic title="Xã, phường, đặc khu" value={communes.data ? formatNumber(communes.data.total) : "…"} />
           </Card>
         </Col>
         <Col xs={12} md={6}>
@@ -71,20 +60,14 @@ export default function Home() {
                 data-testid={`catalogue-card-${c.id}`}
                 title={
                   <Link to={`/chi-so/${c.id}`}>
-                    {c.document.number ?? "Kế hoạch (chưa ghi số)"} —{" "}
-                    {c.document.issuer}
+                    {c.document.number ?? "Kế hoạch (chưa ghi số)"} — {c.document.issuer}
                   </Link>
                 }
               >
-                <Typography.Paragraph ellipsis={{ rows: 2 }}>
-                  {c.name}
-                </Typography.Paragraph>
+                <Typography.Paragraph ellipsis={{ rows: 2 }}>{c.name}</Typography.Paragraph>
                 <Typography.Text type="secondary">
                   {c.appendix}
-                  {c.document.date
-                    ? `, ngày ${formatDate(c.document.date)}`
-                    : ""}{" "}
-                  · {formatNumber(c.indicatorCount)} chỉ số
+                  {c.document.date ? `, ngày ${formatDate(c.document.date)}` : ""} · {formatNumber(c.indicatorCount)} chỉ số
                 </Typography.Text>
                 <div style={{ marginTop: 8 }}>
                   {c.groups.map((g) => (

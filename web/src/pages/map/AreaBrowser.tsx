@@ -1,15 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import {
-  Descriptions,
-  Drawer,
-  Input,
-  Radio,
-  Select,
-  Space,
-  Table,
-  Tag,
-  Typography,
-} from "antd";
+import { Descriptions, Drawer, Input, Radio, Select, Space, Table, Tag, Typography } from "antd";
 import { formatDate, formatNumber } from "@dieuhanh/core";
 import { useState } from "react";
 import { apiGet, type Page } from "../../api/client";
@@ -53,15 +43,9 @@ export default function AreaBrowser() {
     <>
       <Typography.Title level={3}>Đơn vị hành chính</Typography.Title>
       <Space wrap style={{ marginBottom: 12 }}>
-        <Radio.Group
-          value={era}
-          onChange={(e) => (setEra(e.target.value), setPage(1))}
-          optionType="button"
-        >
+        <Radio.Group value={era} onChange={(e) => (setEra(e.target.value), setPage(1))} optionType="button">
           <Radio.Button value="now">Hiện hành (từ 01/07/2025)</Radio.Button>
-          <Radio.Button value="before">
-            Trước sắp xếp (đến 30/06/2025)
-          </Radio.Button>
+          <Radio.Button value="before">Trước sắp xếp (đến 30/06/2025)</Radio.Button>
         </Radio.Group>
         <Select
           value={level}
@@ -121,16 +105,11 @@ export default function AreaBrowser() {
             <>
               <Descriptions column={1} size="small" bordered>
                 <Descriptions.Item label="Mã">{d.code}</Descriptions.Item>
-                <Descriptions.Item label="Trực thuộc">
-                  {d.parent?.fullName ?? "—"}
-                </Descriptions.Item>
+                <Descriptions.Item label="Trực thuộc">{d.parent?.fullName ?? "—"}</Descriptions.Item>
                 <Descriptions.Item label="Hiệu lực">
-                  {d.validFrom ? `từ ${formatDate(d.validFrom)}` : ""}{" "}
-                  {d.validTo ? `đến ${formatDate(d.validTo)}` : ""}
+                  {d.validFrom ? `từ ${formatDate(d.validFrom)}` : ""} {d.validTo ? `đến ${formatDate(d.validTo)}` : ""}
                 </Descriptions.Item>
-                <Descriptions.Item label="Số đơn vị trực thuộc">
-                  {formatNumber(d.childCount)}
-                </Descriptions.Item>
+                <Descriptions.Item label="Số đơn vị trực thuộc">{formatNumber(d.childCount)}</Descriptions.Item>
               </Descriptions>
               {d.mergedFrom.length > 0 && (
                 <Table
@@ -147,11 +126,7 @@ export default function AreaBrowser() {
                       title: "Sáp nhập",
                       dataIndex: "mergeType",
                       width: 100,
-                      render: (t: string) => (
-                        <Tag color={t === "full" ? "green" : "orange"}>
-                          {mergeTypeLabels[t]}
-                        </Tag>
-                      ),
+                      render: (t: string) => <Tag color={t === "full" ? "green" : "orange"}>{mergeTypeLabels[t]}</Tag>,
                     },
                   ]}
                 />

@@ -29,10 +29,7 @@ const MAP_NAME = "vn-34-provinces";
 
 async function loadBoundaries(): Promise<Boundaries> {
   const geo = await apiGet<Boundaries>("/api/boundaries/provinces");
-  echarts.registerMap(
-    MAP_NAME,
-    geo as unknown as Parameters<typeof echarts.registerMap>[1],
-  );
+  echarts.registerMap(MAP_NAME, geo as unknown as Parameters<typeof echarts.registerMap>[1]);
   return geo;
 }
 
@@ -46,18 +43,11 @@ export default function ProvinceMap() {
   const [filter, setFilter] = useState("");
   const communes = useQuery({
     queryKey: ["communes", province?.code],
-    queryFn: () =>
-      apiGet<Page<Area>>("/api/areas", { parent: province!.code, limit: 5000 }),
+    queryFn: () => apiGet<Page<Area>>("/api/areas", { parent: province!.code, limit: 5000 }),
     enabled: !!province,
   });
   const byName = useMemo(
-    () =>
-      new Map(
-        (boundaries.data?.features ?? []).map((f) => [
-          f.properties.name,
-          f.properties,
-        ]),
-      ),
+    () => new Map((boundaries.data?.features ?? []).map((f) => [f.properties.name, f.properties])),
     [boundaries.data],
   );
 
@@ -66,8 +56,7 @@ export default function ProvinceMap() {
       boundaries.data && {
         tooltip: {
           trigger: "item",
-          formatter: (p: { name: string }) =>
-            byName.get(p.name)?.fullName ?? p.name,
+          formatter: (p: { name: string }) => byName.get(p.name)?.fullName ?? p.name,
         },
         geo: {
           map: MAP_NAME,
@@ -105,8 +94,7 @@ export default function ProvinceMap() {
               color: "#7f0000",
             },
             tooltip: {
-              formatter: (p: { name: string; data: { province: string } }) =>
-                `${p.name} (${p.data.province})`,
+              formatter: (p: { name: string; data: { province: string } }) => `${p.name} (${p.data.province})`,
             },
           },
         ],
@@ -114,10 +102,7 @@ export default function ProvinceMap() {
     [boundaries.data, byName],
   );
 
-  const rows = (communes.data?.items ?? []).filter(
-    (c) =>
-      !filter || foldVietnamese(c.fullName).includes(foldVietnamese(filter)),
-  );
+  const rows = (communes.data?.items ?? []).filter((c) => !filter || foldVietnamese(c.fullName).includes(foldVietnamese(filter)));
 
   return (
     <>
@@ -125,10 +110,7 @@ export default function ProvinceMap() {
       <Row gutter={16}>
         <Col xs={24} lg={14}>
           <Card size="small">
-            <QueryState
-              isLoading={boundaries.isLoading}
-              error={boundaries.error}
-            >
+            <QueryState isLoading={boundaries.isLoading} error={boundaries.error}>
               {option && (
                 <EChart
                   className="map-chart"
@@ -136,16 +118,14 @@ export default function ProvinceMap() {
                   option={option}
                   onClick={(p) => {
                     const props = byName.get(p.name);
-                    if (p.componentType === "geo" && props)
-                      setProvince({ code: props.code, name: props.fullName });
+                    if (p.componentType === "geo" && props) setProvince({ code: props.code, name: props.fullName });
                   }}
                 />
               )}
             </QueryState>
             <Typography.Text type="secondary">
-              34 tỉnh, thành phố từ ngày 01/07/2025, gồm quần đảo Hoàng Sa
-              (thành phố Đà Nẵng) và quần đảo Trường Sa (tỉnh Khánh Hòa). Bấm
-              vào một tỉnh để xem danh sách xã, phường.
+              34 tỉnh, thành phố từ ngày 01/07/2025, gồm quần đảo Hoàng Sa (thành phố Đà Nẵng) và quần đảo Trường Sa (tỉnh Khánh
+              Hòa). Bấm vào một tỉnh để xem danh sách xã, phường.
             </Typography.Text>
           </Card>
         </Col>
@@ -154,9 +134,7 @@ export default function ProvinceMap() {
             size="small"
             title={
               <span data-testid="commune-panel-title">
-                {province
-                  ? `${province.name}: ${communes.data?.total ?? "…"} đơn vị cấp xã`
-                  : "Đơn vị cấp xã"}
+                {province ? `${province.name}: ${communes.data?.total ?? "…"} đơn vị cấp xã` : "Đơn vị cấp xã"}
               </span>
             }
           >
@@ -167,9 +145,7 @@ export default function ProvinceMap() {
               style={{ width: "100%", marginBottom: 8 }}
               value={province?.code}
               onChange={(code) => {
-                const f = boundaries.data?.features.find(
-                  (x) => x.properties.code === code,
-                );
+                const f = boundaries.data?.features.find((x) => x.properties.code === code);
                 if (f) setProvince({ code, name: f.properties.fullName });
               }}
               options={boundaries.data?.features
@@ -180,12 +156,7 @@ export default function ProvinceMap() {
                 .sort((a, b) => a.label.localeCompare(b.label, "vi"))}
               aria-label="Chọn tỉnh, thành phố"
             />
-            {!province && (
-              <Alert
-                type="info"
-                message="Chọn một tỉnh, thành phố trên bản đồ hoặc trong danh sách."
-              />
-            )}
+            {!province && <Alert type="info" message="Chọn một tỉnh, thành phố trên bản đồ hoặc trong danh sách." />}
             {province && (
               <>
                 <Input.Search

@@ -39,8 +39,7 @@ export default function TaskList() {
         limit: 5000,
       }),
   });
-  const sections =
-    lists.data?.items.find((l) => l.id === source)?.sections ?? [];
+  const sections = lists.data?.items.find((l) => l.id === source)?.sections ?? [];
   return (
     <>
       <Typography.Title level={3}>Nhiệm vụ</Typography.Title>
@@ -82,12 +81,7 @@ export default function TaskList() {
             label: a.dissolvedOn ? `${a.name} (đã hợp nhất)` : a.name,
           }))}
         />
-        <Input.Search
-          allowClear
-          placeholder="Tìm nhiệm vụ (không cần dấu)"
-          onSearch={setQ}
-          style={{ width: 260 }}
-        />
+        <Input.Search allowClear placeholder="Tìm nhiệm vụ (không cần dấu)" onSearch={setQ} style={{ width: 260 }} />
       </Space>
       <QueryState isLoading={false} error={tasks.error}>
         <div data-testid="task-table">
@@ -117,8 +111,7 @@ export default function TaskList() {
                   )}
                   <br />
                   <Typography.Text type="secondary">
-                    Mục {t.section}. {t.sectionName} — dòng {t.sourceLine} của
-                    văn bản nguồn
+                    Mục {t.section}. {t.sectionName} — dòng {t.sourceLine} của văn bản nguồn
                   </Typography.Text>
                 </Typography.Paragraph>
               ),
@@ -128,20 +121,14 @@ export default function TaskList() {
                 title: "Mã",
                 dataIndex: "code",
                 width: 120,
-                render: (c: string) => (
-                  <Typography.Text code>{c}</Typography.Text>
-                ),
+                render: (c: string) => <Typography.Text code>{c}</Typography.Text>,
               },
               { title: "Nhiệm vụ", dataIndex: "name", width: 420 },
               {
                 title: "Thời hạn",
                 key: "deadline",
                 width: 170,
-                render: (_, t) => (
-                  <Tag color={deadlineColors[t.deadline.kind]}>
-                    {deadlineText(t.deadline)}
-                  </Tag>
-                ),
+                render: (_, t) => <Tag color={deadlineColors[t.deadline.kind]}>{deadlineText(t.deadline)}</Tag>,
               },
               {
                 title: "Cơ quan thực hiện",
@@ -153,9 +140,7 @@ export default function TaskList() {
                 title: "Cơ quan phối hợp",
                 key: "coord",
                 width: 230,
-                render: (_, t) => (
-                  <AgencyTags agencies={t.coordinatingAgencies} />
-                ),
+                render: (_, t) => <AgencyTags agencies={t.coordinatingAgencies} />,
               },
             ]}
           />
