@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import reactHooks from "eslint-plugin-react-hooks";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -11,6 +12,15 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
+  },
+  {
+    files: ["**/*.{js,mjs,ts}"],
+    ignores: ["web/src/**"],
+    languageOptions: { globals: globals.node },
+  },
+  {
+    files: ["web/src/**"],
+    languageOptions: { globals: globals.browser },
   },
   {
     // Tests read loosely typed JSON responses.
