@@ -97,7 +97,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   const webDist = path.join(repoRoot, "web", "dist");
   if (options.serveWeb && existsSync(webDist)) {
-    await app.register(fastifyStatic, { root: webDist, prefix: "/", wildcard: false });
+    // wildcard: files are looked up per request, so a rebuilt UI is served without a restart.
+    await app.register(fastifyStatic, { root: webDist, prefix: "/" });
     // Client-side routes (no file extension, not the API) get the app shell; a missing asset stays a 404.
     app.setNotFoundHandler((request, reply) => {
       const pathname = request.url.split("?")[0]!;

@@ -84,7 +84,9 @@ export function AppShell() {
             borderBottom: "1px solid #eee",
           }}
         >
-          <Typography.Text strong>Hệ thống thông tin chỉ đạo, điều hành dựa trên dữ liệu</Typography.Text>
+          <Typography.Text strong ellipsis style={{ display: "block", lineHeight: "64px" }}>
+            Hệ thống thông tin chỉ đạo, điều hành dựa trên dữ liệu
+          </Typography.Text>
         </Layout.Header>
         <Layout.Content style={{ padding: 16 }}>
           <Suspense fallback={<Spin size="large" style={{ display: "block", margin: 48 }} />}>

@@ -21,8 +21,9 @@ interface Boundaries {
 
 /** Label points for the two archipelagos: their islands are too small to see at national scale. */
 const ARCHIPELAGOS = [
-  { name: "Quần đảo Hoàng Sa", value: [112.0, 16.5], province: "Đà Nẵng" },
-  { name: "Quần đảo Trường Sa", value: [114.3, 10.0], province: "Khánh Hòa" },
+  { name: "Quần đảo Hoàng Sa", value: [112.0, 16.5], province: "Đà Nẵng", label: { position: "right" } },
+  // Label to the west so it stays inside the chart on a narrow phone screen.
+  { name: "Quần đảo Trường Sa", value: [114.3, 10.0], province: "Khánh Hòa", label: { position: "left" } },
 ];
 
 const MAP_NAME = "vn-34-provinces";
