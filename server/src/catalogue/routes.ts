@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { periodTypes, rowKinds } from "@dieuhanh/core";
 import type { RouteDeps } from "../http/app";
+import { AgencyLinkSchema } from "../agencies/schemas";
 import { errorResponses, listOf, pagination } from "../http/schemas";
 import { catalogueService } from "./service";
 
@@ -24,14 +25,6 @@ const Catalogue = z.object({
   groups: z.array(Subgroup.extend({ subgroups: z.array(Subgroup) })).describe("Số dòng theo nhóm và nhóm con"),
 });
 
-const AgencyLink = z.object({
-  code: z.string(),
-  name: z.string(),
-  asWritten: z.string().describe("Tên cơ quan như văn bản ghi"),
-  dissolvedOn: z.string().nullable(),
-  current: z.object({ code: z.string(), name: z.string() }).describe("Cơ quan hiện nay (sau hợp nhất năm 2025)"),
-});
-
 const IndicatorSummary = z.object({
   code: z.string(),
   catalogueId: z.string(),
@@ -49,7 +42,7 @@ const IndicatorSummary = z.object({
   scopeAsWritten: z.string().nullable(),
   frequencyAsWritten: z.string().nullable(),
   periodTypes: z.array(z.string()),
-  agencies: z.array(AgencyLink),
+  agencies: z.array(AgencyLinkSchema),
   nationalCode: z.string().nullable(),
 });
 
@@ -70,7 +63,7 @@ const IndicatorDetail = IndicatorSummary.extend({
   dimensions: z.array(z.string()),
   agenciesAsWritten: z.string().nullable(),
   sharingAgenciesAsWritten: z.string().nullable(),
-  sharingAgencies: z.array(AgencyLink),
+  sharingAgencies: z.array(AgencyLinkSchema),
   collectionMethodAsWritten: z.string().nullable(),
   comparisons: z.array(z.string()),
   note: z.string().nullable(),

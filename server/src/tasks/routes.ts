@@ -1,16 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { RouteDeps } from "../http/app";
+import { AgencyLinkSchema } from "../agencies/schemas";
 import { errorResponses, listOf, pagination } from "../http/schemas";
 import { taskService } from "./service";
-
-const AgencyLink = z.object({
-  code: z.string(),
-  name: z.string(),
-  asWritten: z.string(),
-  dissolvedOn: z.string().nullable(),
-  current: z.object({ code: z.string(), name: z.string() }),
-});
 
 const DeadlineKind = z.enum(["date", "range", "recurring", "on_request", "unknown"]);
 
@@ -36,9 +29,9 @@ const Task = z.object({
     note: z.string().nullable(),
   }),
   leadAgenciesAsWritten: z.string().nullable(),
-  leadAgencies: z.array(AgencyLink),
+  leadAgencies: z.array(AgencyLinkSchema),
   coordinatingAgenciesAsWritten: z.string().nullable(),
-  coordinatingAgencies: z.array(AgencyLink),
+  coordinatingAgencies: z.array(AgencyLinkSchema),
   sourceLine: z.number().int(),
   note: z.string().nullable(),
 });

@@ -10,17 +10,7 @@ export const rowKindLabels: Record<string, string> = {
   heading: "Tiêu đề mục",
 };
 
-export const periodTypeLabels: Record<string, string> = {
-  hour: "Giờ",
-  day: "Ngày",
-  week: "Tuần",
-  month: "Tháng",
-  quarter: "Quý",
-  half_year: "6 tháng",
-  nine_months: "9 tháng",
-  year: "Năm",
-  ad_hoc: "Đột xuất",
-};
+export { periodTypeLabels } from "@dieuhanh/core";
 
 export const comparisonLabels: Record<string, string> = {
   previous_period: "So với kỳ trước",

@@ -61,7 +61,7 @@ export function IndicatorDrawer({
               <Descriptions.Item label="Thời gian (tần suất)">
                 {d.frequencyAsWritten ?? "—"}{" "}
                 {d.periodTypes.map((p) => (
-                  <Tag key={p}>{periodTypeLabels[p] ?? p}</Tag>
+                  <Tag key={p}>{periodTypeLabels[p as keyof typeof periodTypeLabels] ?? p}</Tag>
                 ))}
               </Descriptions.Item>
               <Descriptions.Item label="Phân tổ">{d.disaggregationAsWritten ?? "—"}</Descriptions.Item>
