@@ -3,3 +3,4 @@ export * from "./catalogue/schemas";
 export * from "./periods/frequency";
 export * from "./tasks/deadline";
 export * from "./format/vi";
+export * from "./auth/roles";

@@ -21,3 +21,27 @@ export class InvalidInputError extends DomainError {
     super(message, 400, field);
   }
 }
+
+export class UnauthorizedError extends DomainError {
+  constructor(message = "Cần đăng nhập") {
+    super(message, 401);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message = "Không có quyền thực hiện thao tác này") {
+    super(message, 403);
+  }
+}
+
+export class TooManyAttemptsError extends DomainError {
+  constructor(message: string) {
+    super(message, 429);
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(message: string, field?: string) {
+    super(message, 409, field);
+  }
+}

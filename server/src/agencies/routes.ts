@@ -25,6 +25,7 @@ export const agencyRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { data
   app.get(
     "/api/agencies",
     {
+      config: { access: { permission: "reference.read" } },
       schema: {
         tags: ["agencies"],
         summary: "Danh mục cơ quan, với tên gọi trong văn bản và cơ quan kế thừa sau sắp xếp năm 2025",

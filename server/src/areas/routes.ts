@@ -43,6 +43,7 @@ export const areaRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { databa
   app.get(
     "/api/areas",
     {
+      config: { access: { permission: "reference.read" } },
       schema: {
         tags: ["areas"],
         summary: "Danh sách đơn vị hành chính (theo cấp, đơn vị cha, tại một ngày)",
@@ -62,6 +63,7 @@ export const areaRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { databa
   app.get(
     "/api/areas/:code",
     {
+      config: { access: { permission: "reference.read" } },
       schema: {
         tags: ["areas"],
         summary: "Một đơn vị hành chính và các đơn vị đã sáp nhập vào nó",

@@ -21,6 +21,7 @@ export const boundaryRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app) => {
   app.get(
     "/api/boundaries/provinces",
     {
+      config: { access: { permission: "reference.read" } },
       schema: {
         tags: ["areas"],
         summary: "Ranh giới 34 tỉnh, thành phố (GeoJSON, đã đơn giản hóa; gồm quần đảo Hoàng Sa và Trường Sa)",

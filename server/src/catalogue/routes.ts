@@ -93,6 +93,7 @@ export const catalogueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
   app.get(
     "/api/catalogues",
     {
+      config: { access: { permission: "reference.read" } },
       schema: {
         tags: ["catalogues"],
         summary: "Các bộ chỉ số và số dòng theo nhóm",
@@ -105,6 +106,7 @@ export const catalogueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
   app.get(
     "/api/catalogues/:id",
     {
+      config: { access: { permission: "reference.read" } },
       schema: {
         tags: ["catalogues"],
         summary: "Một bộ chỉ số",
@@ -118,6 +120,7 @@ export const catalogueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
   app.get(
     "/api/catalogues/:id/indicators",
     {
+      config: { access: { permission: "reference.read" } },
       schema: {
         tags: ["catalogues"],
         summary: "Các chỉ số của một bộ chỉ số, lọc theo nhóm, cơ quan, tần suất và từ khóa",
@@ -146,6 +149,7 @@ export const catalogueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
   app.get(
     "/api/indicators/:code",
     {
+      config: { access: { permission: "reference.read" } },
       schema: {
         tags: ["catalogues"],
         summary: "Một chỉ số với đầy đủ thuộc tính và dẫn chiếu nguồn",

@@ -1,11 +1,12 @@
 import type { ColumnType, Generated } from "kysely";
-import type { RowKind } from "@dieuhanh/core";
+import type { Role, RowKind } from "@dieuhanh/core";
 
 /** Kysely's view of the tables; kept in step with migrations/ by the database tests. */
 
 type DateString = string;
 export type AreaLevel = "nation" | "province" | "district" | "commune";
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** A timestamptz column with a database default: read as Date, optional on insert. */
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export interface AreasTable {
   id: string;
@@ -58,7 +59,7 @@ export interface CataloguesTable {
   appendix: string;
   issuing_area_id: string | null;
   version: Generated<number>;
-  loaded_at: Generated<Timestamp>;
+  loaded_at: DefaultTimestamp;
 }
 
 export interface CatalogueGroupsTable {
@@ -100,7 +101,7 @@ export interface IndicatorsTable {
   note: string | null;
   search_text: string;
   version: Generated<number>;
-  updated_at: Generated<Timestamp>;
+  updated_at: DefaultTimestamp;
 }
 
 export interface IndicatorAgenciesTable {
@@ -170,4 +171,75 @@ export interface Schema {
   task_sections: TaskSectionsTable;
   tasks: TasksTable;
   task_agencies: TaskAgenciesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  login_failures: LoginFailuresTable;
+  audit_log: AuditLogTable;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  username: string;
+  display_name: string;
+  role: Role;
+  scope_agencies: string[] | null;
+  scope_area_id: string | null;
+  password_hash: string | null;
+  must_change_password: Generated<boolean>;
+  external_issuer: string | null;
+  external_subject: string | null;
+  disabled_at: Date | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: DefaultTimestamp;
+  last_seen_at: DefaultTimestamp;
+  expires_at: Date;
+  ip: string | null;
+  user_agent: string | null;
+  revoked_at: Date | null;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  name: string;
+  token_hash: string;
+  token_prefix: string;
+  agency_code: string | null;
+  area_id: string | null;
+  can_write: boolean;
+  created_by: string | null;
+  created_at: DefaultTimestamp;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface LoginFailuresTable {
+  username: string;
+  ip: string | null;
+  failed_at: DefaultTimestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: DefaultTimestamp;
+  actor_user_id: string | null;
+  actor_username: string | null;
+  actor_token_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  action: string;
+  outcome: "success" | "denied" | "failure";
+  entity_type: string;
+  entity_id: string | null;
+  before: unknown;
+  after: unknown;
+  reason: string | null;
 }

@@ -7,6 +7,7 @@ export const healthRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { data
   app.get(
     "/api/health",
     {
+      config: { access: { public: true } },
       schema: {
         tags: ["health"],
         summary: "Tình trạng hệ thống",

@@ -1,17 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../db/database";
 import { loadReferenceData, type LoadSummary } from "../reference/load";
+import { createUser, login, type TestSession } from "../testing/auth";
 import { createTestDatabase, testEngine } from "../testing/database";
 import { buildApp, type App } from "./app";
 
 let database: Database;
 let app: App;
 let summary: LoadSummary;
+let session: TestSession;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   summary = await loadReferenceData(database.db);
   app = await buildApp({ database });
+  session = await login(app, (await createUser(database, "viewer")).username);
 });
 
 afterAll(async () => {
@@ -20,7 +23,7 @@ afterAll(async () => {
 });
 
 async function get<T = any>(url: string): Promise<{ status: number; body: T }> {
-  const res = await app.inject({ method: "GET", url });
+  const res = await app.inject({ method: "GET", url, headers: session.headers() });
   return { status: res.statusCode, body: res.json() as T };
 }
 
@@ -227,8 +230,9 @@ describe(`HTTP API on ${testEngine}`, () => {
         "/api/tasks",
       ]),
     );
-    const page = await app.inject({ method: "GET", url: "/api/docs" });
+    const page = await app.inject({ method: "GET", url: "/api/docs", headers: session.headers() });
     expect([200, 302]).toContain(page.statusCode);
+    expect((await app.inject({ method: "GET", url: "/api/docs" })).statusCode).toBe(401);
   });
 
   it("never exposes internals in errors", async () => {

@@ -1,4 +1,7 @@
 import { existsSync } from "node:fs";
+import fastifyCookie from "@fastify/cookie";
+import fastifyHelmet from "@fastify/helmet";
+import fastifyRateLimit from "@fastify/rate-limit";
 import path from "node:path";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
@@ -16,6 +19,12 @@ import type { Database } from "../db/database";
 import { DomainError } from "../errors";
 import { repoRoot } from "../paths";
 import { agencyRoutes } from "../agencies/routes";
+import { auditRoutes } from "../audit/routes";
+import { installAccessControl, type RouteRule } from "../auth/access";
+import { authRoutes } from "../auth/routes";
+import { defaultAuthSettings, type AuthSettings } from "../auth/service";
+import { tokenRoutes } from "../tokens/routes";
+import { userRoutes } from "../users/routes";
 import { areaRoutes } from "../areas/routes";
 import { boundaryRoutes } from "../boundaries/routes";
 import { catalogueRoutes } from "../catalogue/routes";
@@ -27,17 +36,29 @@ z.config(z.locales.vi());
 
 export type App = FastifyInstance;
 
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Every API route with its access rule (for the role × endpoint test matrix). */
+    routeRules: RouteRule[];
+  }
+}
+
 export interface AppOptions {
   database: Database;
+  authSettings?: AuthSettings;
+  /** Trust X-Forwarded-* from a reverse proxy (TLS termination): secure cookies, client addresses. */
+  trustProxy?: boolean;
   /** Serve the built web UI from web/dist when it exists (production). */
   serveWeb?: boolean;
   logger?: boolean;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
+  const authSettings = options.authSettings ?? defaultAuthSettings;
   const app = Fastify({
-    logger: options.logger ? { level: "info" } : false,
+    logger: options.logger ? { level: "info", redact: ["req.headers.authorization", "req.headers.cookie"] } : false,
     bodyLimit: 1_048_576,
+    trustProxy: options.trustProxy ?? false,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -58,12 +79,20 @@ export async function buildApp(options: AppOptions): Promise<App> {
     if (err instanceof DomainError) {
       return reply.code(err.statusCode).send({
         statusCode: err.statusCode,
-        error: err.statusCode === 404 ? "Not Found" : "Bad Request",
+        error: statusNames[err.statusCode] ?? "Bad Request",
         message: err.message,
         ...(err.field ? { field: err.field } : {}),
       });
     }
     const status = (err as { statusCode?: number }).statusCode;
+    if (status === 429) {
+      return reply
+        .code(429)
+        .send({ statusCode: 429, error: "Too Many Requests", message: "Quá nhiều yêu cầu, vui lòng thử lại sau" });
+    }
+    if (status === 413) {
+      return reply.code(413).send({ statusCode: 413, error: "Payload Too Large", message: "Dữ liệu gửi lên quá lớn" });
+    }
     if (status && status >= 400 && status < 500) {
       return reply.code(status).send({ statusCode: status, error: "Bad Request", message: "Yêu cầu không hợp lệ" });
     }
@@ -72,6 +101,36 @@ export async function buildApp(options: AppOptions): Promise<App> {
     return reply
       .code(500)
       .send({ statusCode: 500, error: "Internal Server Error", message: "Lỗi hệ thống, vui lòng thử lại sau" });
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, { global: false });
+  // Security headers; the CSP is what the built web UI needs (Ant Design injects <style> elements).
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", "data:", "blob:"],
+        fontSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  app.decorate("routeRules", [] as RouteRule[]);
+  installAccessControl(app, options.database, authSettings, app.routeRules);
+  // Writes are rate-limited per client address on top of the login limit.
+  app.addHook("onRoute", (route) => {
+    const methods = [route.method].flat();
+    if (methods.some((m) => ["POST", "PUT", "PATCH", "DELETE"].includes(m)) && !route.config?.rateLimit) {
+      route.config = { ...route.config, rateLimit: { max: 600, timeWindow: "1 minute" } };
+    }
   });
 
   await app.register(fastifySwagger, {
@@ -84,11 +143,18 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: "/api/docs" });
-  app.get("/api/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  // staticCSP: the documentation page sets its own CSP covering its inline scripts.
+  await app.register(fastifySwaggerUi, { routePrefix: "/api/docs", staticCSP: true });
+  app.get("/api/openapi.json", { config: { access: { permission: "reference.read" } }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
 
-  const deps = { database: options.database };
+  const deps: RouteDeps = { database: options.database, authSettings };
   await app.register(healthRoutes, deps);
+  await app.register(authRoutes, deps);
+  await app.register(userRoutes, deps);
+  await app.register(tokenRoutes, deps);
+  await app.register(auditRoutes, deps);
   await app.register(areaRoutes, deps);
   await app.register(boundaryRoutes, deps);
   await app.register(agencyRoutes, deps);
@@ -117,4 +183,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
 export interface RouteDeps {
   database: Database;
+  authSettings: AuthSettings;
 }
+
+const statusNames: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  409: "Conflict",
+  429: "Too Many Requests",
+};

@@ -50,13 +50,17 @@ export const taskRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { databa
 
   app.get(
     "/api/task-lists",
-    { schema: { tags: ["tasks"], summary: "Các danh mục nhiệm vụ (Phụ lục I)", response: { 200: listOf(TaskList) } } },
+    {
+      config: { access: { permission: "reference.read" } },
+      schema: { tags: ["tasks"], summary: "Các danh mục nhiệm vụ (Phụ lục I)", response: { 200: listOf(TaskList) } },
+    },
     async () => service.taskLists(),
   );
 
   app.get(
     "/api/tasks",
     {
+      config: { access: { permission: "reference.read" } },
       schema: {
         tags: ["tasks"],
         summary: "Nhiệm vụ, lọc theo văn bản nguồn, cơ quan, mục, loại thời hạn",

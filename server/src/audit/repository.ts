@@ -1,0 +1,51 @@
+import type { Insertable } from "kysely";
+import type { Executor } from "../db/bulk";
+import type { AuditLogTable } from "../db/schema";
+
+export interface AuditQuery {
+  entityType?: string;
+  entityId?: string;
+  userId?: string;
+  action?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  offset: number;
+}
+
+/** The only SQL on the audit trail: append and read. There is no update or delete path. */
+export function auditRepository(db: Executor) {
+  function filtered(q: Omit<AuditQuery, "limit" | "offset">) {
+    let query = db.selectFrom("audit_log");
+    if (q.entityType) query = query.where("entity_type", "=", q.entityType);
+    if (q.entityId) query = query.where("entity_id", "=", q.entityId);
+    if (q.userId) query = query.where("actor_user_id", "=", q.userId);
+    if (q.action) query = query.where("action", "=", q.action);
+    if (q.from) query = query.where("at", ">=", new Date(q.from));
+    if (q.to) query = query.where("at", "<", new Date(q.to));
+    return query;
+  }
+
+  return {
+    async append(entry: Insertable<AuditLogTable>): Promise<void> {
+      await db
+        .insertInto("audit_log")
+        .values({
+          ...entry,
+          before: entry.before === undefined || entry.before === null ? null : JSON.stringify(entry.before),
+          after: entry.after === undefined || entry.after === null ? null : JSON.stringify(entry.after),
+        })
+        .execute();
+    },
+
+    async query(q: AuditQuery) {
+      const [items, count] = await Promise.all([
+        filtered(q).selectAll().orderBy("at", "desc").orderBy("id", "desc").limit(q.limit).offset(q.offset).execute(),
+        filtered(q)
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow(),
+      ]);
+      return { items, total: Number(count.n) };
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { RouteDeps } from "../http/app";
+import { ErrorBody, listOf, MAX_PAGE_SIZE, pagination } from "../http/schemas";
+import { auditService } from "./service";
+
+const Entry = z.object({
+  id: z.string(),
+  at: z.string(),
+  actorUserId: z.string().nullable(),
+  actorUsername: z.string().nullable(),
+  actorTokenId: z.string().nullable(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  action: z.string(),
+  outcome: z.enum(["success", "denied", "failure"]),
+  entityType: z.string(),
+  entityId: z.string().nullable(),
+  before: z.unknown(),
+  after: z.unknown(),
+  reason: z.string().nullable(),
+});
+
+const filters = {
+  entityType: z.string().max(60).optional(),
+  entityId: z.string().max(200).optional(),
+  userId: z.uuid().optional(),
+  action: z.string().max(100).optional(),
+  from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional().describe("Từ thời điểm (ISO 8601)"),
+  to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional().describe("Đến trước thời điểm (ISO 8601)"),
+};
+
+const csvCell = (v: unknown) => {
+  const s = v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
+  // Neutralise spreadsheet formulas and quote every cell.
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return `"${safe.replace(/"/g, '""')}"`;
+};
+
+export const auditRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database }) => {
+  const service = auditService(database.db);
+  const access = { access: { permission: "audit.read" as const } };
+  const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody } as const;
+
+  app.get(
+    "/api/audit",
+    {
+      config: access,
+      schema: {
+        tags: ["audit"],
+        summary: "Nhật ký hệ thống: ai, khi nào, từ đâu, thay đổi gì, vì sao",
+        querystring: z.object({ ...filters, ...pagination }),
+        response: { 200: listOf(Entry), ...errors },
+      },
+    },
+    async (request) => service.query(request.query),
+  );
+
+  app.get(
+    "/api/audit/export",
+    {
+      config: access,
+      schema: { tags: ["audit"], summary: "Xuất nhật ký ra CSV (UTF-8)", querystring: z.object(filters) },
+    },
+    async (request, reply) => {
+      const { items } = await service.query({ ...request.query, limit: MAX_PAGE_SIZE * 20, offset: 0 });
+      const header = [
+        "id",
+        "at",
+        "actorUsername",
+        "actorTokenId",
+        "ip",
+        "userAgent",
+        "action",
+        "outcome",
+        "entityType",
+        "entityId",
+        "before",
+        "after",
+        "reason",
+      ] as const;
+      const lines = [header.join(","), ...items.map((e) => header.map((h) => csvCell(e[h])).join(","))];
+      return reply
+        .header("content-type", "text/csv; charset=utf-8")
+        .header("content-disposition", 'attachment; filename="nhat-ky.csv"')
+        .send("\uFEFF" + lines.join("\r\n") + "\r\n");
+    },
+  );
+};

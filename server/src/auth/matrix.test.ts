@@ -1,0 +1,178 @@
+import { hasPermission, roles, type Role } from "@dieuhanh/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../db/database";
+import { buildApp, type App } from "../http/app";
+import { loadReferenceData } from "../reference/load";
+import { createUser, login, TEST_PASSWORD } from "../testing/auth";
+import { createTestDatabase, testEngine } from "../testing/database";
+import { tokenService } from "../tokens/service";
+import { defaultAuthSettings } from "./service";
+import { principalCan, type Principal } from "./principal";
+
+/**
+ * Every role × every API route × in-scope and out-of-scope users (and read/write API tokens, and no
+ * login at all), asserting the status code. The routes come from the app's own route table: a new
+ * endpoint without a sample request here fails the first test, and one without an access rule cannot
+ * even be registered.
+ */
+
+let database: Database;
+let app: App;
+let targetUserId: string;
+let targetTokenId: string;
+let counter = 0;
+
+interface Sample {
+  url: string;
+  payload?: unknown;
+}
+
+/** One request per route; ids come from fixtures made in beforeAll. */
+function samples(): Record<string, () => Sample> {
+  return {
+    "GET /api/health": () => ({ url: "/api/health" }),
+    "POST /api/auth/login": () => ({ url: "/api/auth/login", payload: { username: "matrix-login", password: TEST_PASSWORD } }),
+    "POST /api/auth/logout": () => ({ url: "/api/auth/logout" }),
+    "GET /api/me": () => ({ url: "/api/me" }),
+    "POST /api/me/password": () => ({
+      url: "/api/me/password",
+      payload: { currentPassword: "wrong-password-1", newPassword: "x" },
+    }),
+    "GET /api/users": () => ({ url: "/api/users" }),
+    "POST /api/users": () => ({
+      url: "/api/users",
+      payload: { username: `matrix-${++counter}`, displayName: "Thử", role: "viewer", scopeAgencies: null, scopeAreaId: null },
+    }),
+    "PATCH /api/users/:id": () => ({ url: `/api/users/${targetUserId}`, payload: { displayName: `Đã sửa ${++counter}` } }),
+    "POST /api/users/:id/reset-password": () => ({ url: `/api/users/${targetUserId}/reset-password`, payload: {} }),
+    "GET /api/tokens": () => ({ url: "/api/tokens" }),
+    "POST /api/tokens": () => ({ url: "/api/tokens", payload: { name: `matrix ${++counter}` } }),
+    "DELETE /api/tokens/:id": () => ({ url: `/api/tokens/${targetTokenId}` }),
+    "GET /api/audit": () => ({ url: "/api/audit?limit=5" }),
+    "GET /api/audit/export": () => ({ url: "/api/audit/export?entityType=user" }),
+    "GET /api/areas": () => ({ url: "/api/areas?level=province" }),
+    "GET /api/areas/:code": () => ({ url: "/api/areas/92" }),
+    "GET /api/boundaries/provinces": () => ({ url: "/api/boundaries/provinces" }),
+    "GET /api/agencies": () => ({ url: "/api/agencies?limit=5" }),
+    "GET /api/catalogues": () => ({ url: "/api/catalogues" }),
+    "GET /api/catalogues/:id": () => ({ url: "/api/catalogues/cantho-256" }),
+    "GET /api/catalogues/:id/indicators": () => ({ url: "/api/catalogues/cantho-256/indicators?limit=5" }),
+    "GET /api/indicators/:code": () => ({ url: "/api/indicators/CT.A.I.1" }),
+    "GET /api/task-lists": () => ({ url: "/api/task-lists" }),
+    "GET /api/tasks": () => ({ url: "/api/tasks?source=cantho-256&limit=5" }),
+    "GET /api/openapi.json": () => ({ url: "/api/openapi.json" }),
+    "GET /api/docs": () => ({ url: "/api/docs" }),
+    "GET /api/docs/*": () => ({ url: "/api/docs/static/index.html" }),
+    "GET /api/docs/json": () => ({ url: "/api/docs/json" }),
+    "GET /api/docs/yaml": () => ({ url: "/api/docs/yaml" }),
+    "GET /api/docs/static/*": () => ({ url: "/api/docs/static/swagger-ui.css" }),
+    "GET /api/docs/initOAuth": () => ({ url: "/api/docs/initOAuth" }),
+    "GET /api/docs/uiConfig": () => ({ url: "/api/docs/uiConfig" }),
+    "GET /api/docs/static/index.html": () => ({ url: "/api/docs/static/index.html" }),
+    "GET /api/docs/static/swagger-initializer.js": () => ({ url: "/api/docs/static/swagger-initializer.js" }),
+  };
+}
+
+/** The callers of the matrix: each role with a national scope and with a narrow one, two API tokens, nobody. */
+interface Caller {
+  label: string;
+  role: Role | null;
+  /** Signed-in users get a fresh session per request, so that one request's logout does not affect the next. */
+  username?: string;
+  token?: "read" | "write";
+  headers: (write: boolean) => Record<string, string>;
+}
+const callers: Caller[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await loadReferenceData(database.db);
+  app = await buildApp({ database, authSettings: { ...defaultAuthSettings, loginRatePerMinute: 100_000 } });
+  targetUserId = (await createUser(database, "viewer", { username: "matrix-target" })).id;
+  await createUser(database, "viewer", { username: "matrix-login" });
+  const system = { principal: null, ip: null, userAgent: "test" };
+  targetTokenId = (
+    await tokenService(database.db).create(system, {
+      name: "target",
+      agencyCode: null,
+      areaId: null,
+      canWrite: false,
+      expiresAt: null,
+    })
+  ).token.id;
+  for (const role of roles) {
+    const scopes: [string, { scopeAgencies: string[] | null; scopeAreaId: string | null }][] = [
+      ["cả nước", { scopeAgencies: null, scopeAreaId: null }],
+      ["Sở Tài chính Cần Thơ", { scopeAgencies: ["CT.STC"], scopeAreaId: "92" }],
+    ];
+    for (const [scopeLabel, scope] of scopes) {
+      const user = await createUser(database, role, scope);
+      callers.push({ label: `${role} (${scopeLabel})`, role, username: user.username, headers: () => ({}) });
+    }
+  }
+  for (const kind of ["read", "write"] as const) {
+    const { secret } = await tokenService(database.db).create(system, {
+      name: `matrix ${kind}`,
+      agencyCode: "CT.STC",
+      areaId: "92",
+      canWrite: kind === "write",
+      expiresAt: null,
+    });
+    callers.push({ label: `khóa API ${kind}`, role: null, token: kind, headers: () => ({ authorization: `Bearer ${secret}` }) });
+  }
+  callers.push({ label: "chưa đăng nhập", role: null, headers: () => ({}) });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await database?.close();
+});
+
+function allowed(caller: Caller, rule: (typeof app.routeRules)[number]["access"]): boolean {
+  if ("public" in rule) return true;
+  if (caller.token) {
+    const principal = { via: "token", canWrite: caller.token === "write" } as Principal;
+    return principalCan(principal, rule.permission);
+  }
+  return caller.role !== null && hasPermission(caller.role, rule.permission);
+}
+
+describe(`role × endpoint matrix on ${testEngine}`, () => {
+  it("has a sample request for every API route", () => {
+    const known = samples();
+    const missing = app.routeRules.map((r) => `${r.method} ${r.url}`).filter((k) => !known[k]);
+    expect(missing).toEqual([]);
+  });
+
+  it("answers every caller on every route as the rules say", async () => {
+    const known = samples();
+    const failures: string[] = [];
+    let checked = 0;
+    for (const caller of callers) {
+      for (const rule of app.routeRules) {
+        const sample = known[`${rule.method} ${rule.url}`]!();
+        const write = rule.method !== "GET";
+        const username = caller.username;
+        const headers = username ? (await login(app, username)).headers(write) : caller.headers(write);
+        const res = await app.inject({
+          method: rule.method as "GET" | "POST" | "PATCH" | "DELETE",
+          url: sample.url,
+          headers,
+          ...(sample.payload !== undefined ? { payload: sample.payload as object } : {}),
+        });
+        checked++;
+        const ok = allowed(caller, rule.access);
+        const anonymous = !username && !caller.token;
+        const expected = ok ? "not 401/403" : anonymous ? "401" : "403";
+        const pass = ok
+          ? res.statusCode !== 401 && res.statusCode !== 403 && res.statusCode < 500
+          : res.statusCode === (anonymous ? 401 : 403);
+        if (!pass) failures.push(`${caller.label} ${rule.method} ${sample.url}: ${res.statusCode}, expected ${expected}`);
+        if (!ok) expect(res.body).not.toMatch(/"items"|password|token_hash/); // no data in a refusal
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(checked).toBe(callers.length * app.routeRules.length);
+    console.log(`role × endpoint matrix: ${callers.length} callers × ${app.routeRules.length} routes = ${checked} requests`);
+  });
+});
