@@ -7,6 +7,7 @@ import type { Database } from "../../server/src/db/database";
 import { buildApp, type App } from "../../server/src/http/app";
 import { repoRoot } from "../../server/src/paths";
 import { loadReferenceData } from "../../server/src/reference/load";
+import { createUser, TEST_PASSWORD } from "../../server/src/testing/auth";
 import { createTestDatabase } from "../../server/src/testing/database";
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -37,7 +38,16 @@ beforeAll(async () => {
     ],
   });
   page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: "vi-VN" });
+  await createUser(database, "admin", { username: "quantri" });
+  await createUser(database, "viewer", { username: "nguoixem" });
 });
+
+async function signIn(p: Page, username: string, password = TEST_PASSWORD) {
+  await p.goto(`${base}/`);
+  await p.getByTestId("login-username").fill(username);
+  await p.getByTestId("login-password").fill(password);
+  await p.getByTestId("login-submit").click();
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -46,6 +56,24 @@ afterAll(async () => {
 });
 
 describe("web UI in Chromium", () => {
+  it("asks for a login, refuses a wrong password in Vietnamese, and hides what a viewer cannot do", async () => {
+    const viewerPage = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    await signIn(viewerPage, "nguoixem", "sai-mat-khau-1");
+    expect(await viewerPage.getByTestId("login-error").innerText()).toContain("Tên đăng nhập hoặc mật khẩu không đúng");
+    await signIn(viewerPage, "nguoixem");
+    await viewerPage.getByTestId("current-user").waitFor();
+    expect(await viewerPage.getByTestId("current-user").innerText()).toContain("Người xem");
+    expect(await viewerPage.getByRole("menuitem", { name: "Bộ chỉ số" }).count()).toBe(1);
+    expect(await viewerPage.getByRole("menuitem", { name: "Người dùng" }).count()).toBe(0);
+    expect(await viewerPage.getByRole("menuitem", { name: "Nhật ký" }).count()).toBe(0);
+    await viewerPage.close();
+
+    await signIn(page, "quantri");
+    await page.getByTestId("current-user").waitFor();
+    expect(await page.getByRole("menuitem", { name: "Người dùng" }).count()).toBe(1);
+    expect(await page.getByRole("menuitem", { name: "Nhật ký" }).count()).toBe(1);
+  });
+
   it("shows the four catalogues on the overview with their counts", async () => {
     await page.goto(`${base}/`);
     await page.getByTestId("catalogue-card-qd1012").waitFor();
@@ -101,5 +129,13 @@ describe("web UI in Chromium", () => {
     expect(text).toContain("Ban hành các chỉ số phục vụ công tác chỉ đạo, điều hành");
     expect(text).toContain("28/02/2025");
     expect(text).toContain("Thường xuyên");
+  });
+
+  it("shows the administrator the audit trail with the sign-ins", async () => {
+    await page.goto(`${base}/nhat-ky`);
+    await page.getByText("auth.login").first().waitFor();
+    const text = await page.locator(".ant-table").innerText();
+    expect(text).toContain("quantri");
+    expect(text).toContain("Thất bại"); // the viewer's wrong password
   });
 });

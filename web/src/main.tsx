@@ -5,6 +5,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router-dom";
 import { AppShell } from "./components/AppShell";
+import { AuthGate } from "./components/auth";
 import "./styles.css";
 
 const queryClient = new QueryClient({
@@ -19,7 +20,9 @@ createRoot(document.getElementById("root")!).render(
       <AntApp>
         <QueryClientProvider client={queryClient}>
           <BrowserRouter>
-            <AppShell />
+            <AuthGate>
+              <AppShell />
+            </AuthGate>
           </BrowserRouter>
         </QueryClientProvider>
       </AntApp>

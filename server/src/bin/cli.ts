@@ -4,6 +4,11 @@ import type { Database } from "../db/database";
 import { migrate, rollbackAll } from "../db/migrate";
 import { catalogueService } from "../catalogue/service";
 import { loadReferenceData } from "../reference/load";
+import { roles, type Role } from "@dieuhanh/core";
+import { authRepository } from "../auth/repository";
+import type { RequestContext } from "../auth/principal";
+import { tokenService } from "../tokens/service";
+import { userService } from "../users/service";
 import { describeDatabase, openConfiguredDatabase, openUnmigratedDatabase } from "./open";
 
 /** Command line: the same services as the HTTP routes, on the database the environment configures. */
@@ -61,6 +66,74 @@ program
           console.log(`  ${g.code}: ${g.count}${subs ? `  (${subs})` : ""}`);
         }
       }
+    }),
+  );
+
+/** CLI actions are audited as the operating-system user who ran them. */
+const cliContext: RequestContext = { principal: null, ip: null, userAgent: `dòng lệnh (${process.env.USER ?? "?"})` };
+
+const users = program.command("users").description("Quản lý người dùng");
+users
+  .command("create <username>")
+  .description("Tạo người dùng; in mật khẩu dùng một lần")
+  .requiredOption("--role <role>", `vai trò: ${roles.join(", ")}`)
+  .option("--name <displayName>", "họ tên hiển thị")
+  .option("--agencies <codes>", "mã cơ quan trong phạm vi, cách nhau bởi dấu phẩy (mặc định: mọi cơ quan)")
+  .option("--area <areaId>", "mã đơn vị hành chính gốc của phạm vi (mặc định: cả nước)")
+  .action((username: string, opts: { role: string; name?: string; agencies?: string; area?: string }) =>
+    withDatabase(async (database) => {
+      if (!roles.includes(opts.role as Role)) throw new Error(`Vai trò không hợp lệ: ${opts.role}`);
+      const result = await userService(database.db).create(cliContext, {
+        username,
+        displayName: opts.name ?? username,
+        role: opts.role as Role,
+        scopeAgencies: opts.agencies ? opts.agencies.split(",").map((a) => a.trim()) : null,
+        scopeAreaId: opts.area ?? null,
+      });
+      console.log(`Đã tạo ${result.user.username} (${result.user.role}). Mật khẩu dùng một lần: ${result.oneTimePassword}`);
+    }),
+  );
+users
+  .command("reset-password <username>")
+  .description("Đặt lại mật khẩu; in mật khẩu dùng một lần")
+  .action((username: string) =>
+    withDatabase(async (database) => {
+      const user = await authRepository(database.db).findUserByUsername(username.toLowerCase());
+      if (!user) throw new Error(`Không có người dùng ${username}`);
+      const { oneTimePassword } = await userService(database.db).resetPassword(cliContext, user.id, "đặt lại từ dòng lệnh");
+      console.log(`Mật khẩu dùng một lần của ${username}: ${oneTimePassword}`);
+    }),
+  );
+users
+  .command("list")
+  .description("Liệt kê người dùng")
+  .action(() =>
+    withDatabase(async (database) => {
+      for (const u of (await userService(database.db).list()).items) {
+        console.log(`${u.username}\t${u.role}\t${u.disabled ? "đã khóa" : "hoạt động"}\t${u.displayName}`);
+      }
+    }),
+  );
+
+program
+  .command("tokens")
+  .description("Quản lý khóa API")
+  .command("create <name>")
+  .description("Tạo khóa API cho một hệ thống; in khóa (chỉ một lần)")
+  .option("--agency <code>", "mã cơ quan được phép")
+  .option("--area <areaId>", "mã đơn vị hành chính được phép")
+  .option("--write", "cho phép ghi số liệu", false)
+  .action((name: string, opts: { agency?: string; area?: string; write: boolean }) =>
+    withDatabase(async (database) => {
+      const { token, secret } = await tokenService(database.db).create(cliContext, {
+        name,
+        agencyCode: opts.agency ?? null,
+        areaId: opts.area ?? null,
+        canWrite: opts.write,
+        expiresAt: null,
+      });
+      console.log(`Khóa API ${token.id} (${token.canWrite ? "đọc, ghi" : "chỉ đọc"}): ${secret}`);
+      console.log("Dùng trong tiêu đề: Authorization: Bearer <khóa>. Khóa không hiện lại lần nữa.");
     }),
   );
 

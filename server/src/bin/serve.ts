@@ -1,4 +1,5 @@
 import { readConfig } from "../config";
+import { authService } from "../auth/service";
 import { buildApp } from "../http/app";
 import { isReferenceDataLoaded, loadReferenceData } from "../reference/load";
 import { describeDatabase, openConfiguredDatabase } from "./open";
@@ -15,7 +16,21 @@ if (!(await isReferenceDataLoaded(database.db))) {
       `${summary.catalogues.map((c) => `${c.id}: ${c.rows}`).join(", ")} dòng chỉ số.`,
   );
 }
-const app = await buildApp({ database, serveWeb: true, logger: process.env.LOG_LEVEL !== "silent" });
+const admin = await authService(database.db).ensureInitialAdmin(process.env.INITIAL_ADMIN_PASSWORD || undefined);
+if (admin.oneTimePassword) {
+  console.log(
+    `\n=== Tài khoản quản trị ban đầu ===\n  Tên đăng nhập: admin\n  Mật khẩu dùng một lần: ${admin.oneTimePassword}\n` +
+      `  (chỉ hiện lần này; đổi mật khẩu sau khi đăng nhập. Quên: npm run cli -- users reset-password admin)\n`,
+  );
+} else if (admin.created) {
+  console.log("Đã tạo tài khoản quản trị 'admin' với mật khẩu INITIAL_ADMIN_PASSWORD.");
+}
+const app = await buildApp({
+  database,
+  serveWeb: true,
+  logger: process.env.LOG_LEVEL !== "silent",
+  trustProxy: process.env.TRUST_PROXY === "true",
+});
 const shutdown = async () => {
   await app.close();
   await database.close();

@@ -3,26 +3,55 @@ export class ApiError extends Error {
   constructor(
     message: string,
     readonly status: number,
+    readonly field?: string,
   ) {
     super(message);
   }
 }
 
-export async function apiGet<T>(path: string, params: Record<string, string | number | undefined | null> = {}): Promise<T> {
-  const query = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") query.set(k, String(v));
-  const url = query.size ? `${path}?${query}` : path;
-  const res = await fetch(url, { headers: { accept: "application/json" } });
+/** The session's CSRF token, echoed on every write (it comes with /api/me and the login answer). */
+let csrfToken: string | null = null;
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/** Fired when the server says the session is gone, so the app can show the login page. */
+export const SIGNED_OUT_EVENT = "dieuhanh:signed-out";
+
+async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (method !== "GET" && csrfToken) headers["x-csrf-token"] = csrfToken;
+  const res = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
   if (!res.ok) {
     let message = `Lỗi ${res.status}`;
+    let field: string | undefined;
     try {
-      message = ((await res.json()) as { message?: string }).message ?? message;
+      const json = (await res.json()) as { message?: string; field?: string };
+      message = json.message ?? message;
+      field = json.field;
     } catch {
       // not JSON: keep the status text
     }
-    throw new ApiError(message, res.status);
+    if (res.status === 401 && url !== "/api/auth/login") window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
+    throw new ApiError(message, res.status, field);
   }
   return (await res.json()) as T;
+}
+
+export function apiGet<T>(path: string, params: Record<string, string | number | undefined | null> = {}): Promise<T> {
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") query.set(k, String(v));
+  return request<T>("GET", query.size ? `${path}?${query}` : path);
+}
+
+export function apiSend<T>(method: "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T> {
+  return request<T>(method, path, body);
 }
 
 export interface Page<T> {

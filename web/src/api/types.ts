@@ -170,3 +170,60 @@ export interface TaskList {
   taskCount: number;
   sections: { code: string; name: string }[];
 }
+
+export type Role = "admin" | "leader" | "office_specialist" | "reporter" | "approver" | "viewer";
+
+export interface Scope {
+  agencies: string[] | null;
+  areaId: string | null;
+}
+
+export interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  scope: Scope;
+  mustChangePassword: boolean;
+  disabled: boolean;
+  createdAt: string;
+}
+
+export interface Me {
+  via: "session" | "token";
+  user: User | null;
+  displayName: string;
+  role: Role;
+  scope: Scope;
+  csrfToken: string | null;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  prefix: string;
+  agencyCode: string | null;
+  areaId: string | null;
+  canWrite: boolean;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actorUserId: string | null;
+  actorUsername: string | null;
+  actorTokenId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  action: string;
+  outcome: "success" | "denied" | "failure";
+  entityType: string;
+  entityId: string | null;
+  before: unknown;
+  after: unknown;
+  reason: string | null;
+}

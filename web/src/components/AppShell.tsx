@@ -1,14 +1,24 @@
 import {
   ApartmentOutlined,
+  AuditOutlined,
   BankOutlined,
   DashboardOutlined,
   EnvironmentOutlined,
+  KeyOutlined,
+  LogoutOutlined,
   ProfileOutlined,
   ScheduleOutlined,
+  TeamOutlined,
+  UserOutlined,
 } from "@ant-design/icons";
-import { Layout, Menu, Spin, Typography } from "antd";
-import { lazy, Suspense, useState } from "react";
-import { Link, Route, Routes, useLocation } from "react-router-dom";
+import { useQueryClient } from "@tanstack/react-query";
+import { roleLabels, type Permission } from "@dieuhanh/core";
+import { Button, Dropdown, Layout, Menu, Space, Spin, Typography } from "antd";
+import { lazy, Suspense, useState, type ReactNode } from "react";
+import { Link, Route, Routes, useLocation, useNavigate } from "react-router-dom";
+import { apiSend, setCsrfToken } from "../api/client";
+import { ChangePassword } from "../pages/auth/ChangePassword";
+import { useAuth } from "./auth";
 
 const HomePage = lazy(() => import("../pages/home/Home"));
 const CataloguePage = lazy(() => import("../pages/catalogue/CatalogueBrowser"));
@@ -16,46 +26,54 @@ const MapPage = lazy(() => import("../pages/map/ProvinceMap"));
 const TaskPage = lazy(() => import("../pages/tasks/TaskList"));
 const AgencyPage = lazy(() => import("../pages/agencies/AgencyList"));
 const AreaPage = lazy(() => import("../pages/map/AreaBrowser"));
+const UsersPage = lazy(() => import("../pages/admin/Users"));
+const TokensPage = lazy(() => import("../pages/admin/Tokens"));
+const AuditPage = lazy(() => import("../pages/admin/AuditLog"));
 
-const items = [
-  {
-    key: "/",
-    icon: <DashboardOutlined />,
-    label: <Link to="/">Tổng quan</Link>,
-  },
-  {
-    key: "/chi-so",
-    icon: <ProfileOutlined />,
-    label: <Link to="/chi-so">Bộ chỉ số</Link>,
-  },
-  {
-    key: "/ban-do",
-    icon: <EnvironmentOutlined />,
-    label: <Link to="/ban-do">Bản đồ</Link>,
-  },
-  {
-    key: "/nhiem-vu",
-    icon: <ScheduleOutlined />,
-    label: <Link to="/nhiem-vu">Nhiệm vụ</Link>,
-  },
-  {
-    key: "/don-vi-hanh-chinh",
-    icon: <ApartmentOutlined />,
-    label: <Link to="/don-vi-hanh-chinh">Đơn vị hành chính</Link>,
-  },
-  {
-    key: "/co-quan",
-    icon: <BankOutlined />,
-    label: <Link to="/co-quan">Cơ quan</Link>,
-  },
+interface NavItem {
+  key: string;
+  icon: ReactNode;
+  label: string;
+  permission: Permission;
+}
+
+const nav: NavItem[] = [
+  { key: "/", icon: <DashboardOutlined />, label: "Tổng quan", permission: "reference.read" },
+  { key: "/chi-so", icon: <ProfileOutlined />, label: "Bộ chỉ số", permission: "reference.read" },
+  { key: "/ban-do", icon: <EnvironmentOutlined />, label: "Bản đồ", permission: "reference.read" },
+  { key: "/nhiem-vu", icon: <ScheduleOutlined />, label: "Nhiệm vụ", permission: "reference.read" },
+  { key: "/don-vi-hanh-chinh", icon: <ApartmentOutlined />, label: "Đơn vị hành chính", permission: "reference.read" },
+  { key: "/co-quan", icon: <BankOutlined />, label: "Cơ quan", permission: "reference.read" },
+  { key: "/nguoi-dung", icon: <TeamOutlined />, label: "Người dùng", permission: "users.manage" },
+  { key: "/khoa-api", icon: <KeyOutlined />, label: "Khóa API", permission: "tokens.manage" },
+  { key: "/nhat-ky", icon: <AuditOutlined />, label: "Nhật ký", permission: "audit.read" },
 ];
+
+function scopeText(scope: { agencies: string[] | null; areaId: string | null }): string {
+  const agencies = scope.agencies ? `cơ quan ${scope.agencies.join(", ")}` : "mọi cơ quan";
+  const area = scope.areaId ? `địa bàn ${scope.areaId}` : "cả nước";
+  return `${agencies}; ${area}`;
+}
 
 export function AppShell() {
   const location = useLocation();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const { me, can } = useAuth();
   const [collapsed, setCollapsed] = useState(false);
+  const items = nav
+    .filter((i) => can(i.permission))
+    .map((i) => ({ key: i.key, icon: i.icon, label: <Link to={i.key}>{i.label}</Link> }));
   const selected = items
     .map((i) => i.key)
     .filter((k) => (k === "/" ? location.pathname === "/" : location.pathname.startsWith(k)));
+  const logout = async () => {
+    await apiSend("POST", "/api/auth/logout").catch(() => undefined);
+    setCsrfToken(null);
+    queryClient.clear();
+    queryClient.setQueryData(["me"], null);
+    navigate("/");
+  };
   return (
     <Layout style={{ minHeight: "100%" }}>
       <Layout.Sider
@@ -82,11 +100,33 @@ export function AppShell() {
             background: "#fff",
             padding: "0 16px 0 56px",
             borderBottom: "1px solid #eee",
+            display: "flex",
+            alignItems: "center",
+            gap: 16,
           }}
         >
-          <Typography.Text strong ellipsis style={{ display: "block", lineHeight: "64px" }}>
+          <Typography.Text strong ellipsis style={{ flex: 1, minWidth: 0 }}>
             Hệ thống thông tin chỉ đạo, điều hành dựa trên dữ liệu
           </Typography.Text>
+          <Dropdown
+            menu={{
+              items: [
+                { key: "role", label: `${roleLabels[me.role]} — ${scopeText(me.scope)}`, disabled: true },
+                { key: "password", icon: <KeyOutlined />, label: "Đổi mật khẩu", onClick: () => navigate("/doi-mat-khau") },
+                { key: "logout", icon: <LogoutOutlined />, label: "Đăng xuất", onClick: logout },
+              ],
+            }}
+          >
+            <Button type="text" data-testid="current-user">
+              <Space>
+                <UserOutlined />
+                <span>{me.displayName}</span>
+                <Typography.Text type="secondary" className="hide-on-phone">
+                  ({roleLabels[me.role]})
+                </Typography.Text>
+              </Space>
+            </Button>
+          </Dropdown>
         </Layout.Header>
         <Layout.Content style={{ padding: 16 }}>
           <Suspense fallback={<Spin size="large" style={{ display: "block", margin: 48 }} />}>
@@ -98,6 +138,10 @@ export function AppShell() {
               <Route path="/nhiem-vu" element={<TaskPage />} />
               <Route path="/don-vi-hanh-chinh" element={<AreaPage />} />
               <Route path="/co-quan" element={<AgencyPage />} />
+              <Route path="/doi-mat-khau" element={<ChangePassword />} />
+              {can("users.manage") && <Route path="/nguoi-dung" element={<UsersPage />} />}
+              {can("tokens.manage") && <Route path="/khoa-api" element={<TokensPage />} />}
+              {can("audit.read") && <Route path="/nhat-ky" element={<AuditPage />} />}
               <Route path="*" element={<Typography.Title level={4}>Không tìm thấy trang</Typography.Title>} />
             </Routes>
           </Suspense>

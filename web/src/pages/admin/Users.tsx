@@ -1,0 +1,157 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { roleLabels, roles } from "@dieuhanh/core";
+import { Alert, App, Button, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from "antd";
+import { useState } from "react";
+import { apiGet, apiSend, type Page } from "../../api/client";
+import type { Agency, User } from "../../api/types";
+import { QueryState } from "../../components/QueryState";
+
+interface NewUserForm {
+  username: string;
+  displayName: string;
+  role: User["role"];
+  scopeAgencies?: string[];
+  scopeAreaId?: string;
+}
+
+/** Account administration: create, disable/enable, reset passwords. One-time passwords are shown once. */
+export default function Users() {
+  const queryClient = useQueryClient();
+  const { message } = App.useApp();
+  const [creating, setCreating] = useState(false);
+  const [secret, setSecret] = useState<{ username: string; password: string }>();
+  const users = useQuery({ queryKey: ["users"], queryFn: () => apiGet<Page<User>>("/api/users") });
+  const agencies = useQuery({
+    queryKey: ["agencies", "active"],
+    queryFn: () => apiGet<Page<Agency>>("/api/agencies", { includeDissolved: "false", limit: 5000 }),
+  });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["users"] });
+
+  const create = useMutation({
+    mutationFn: (v: NewUserForm) =>
+      apiSend<{ user: User; oneTimePassword: string | null }>("POST", "/api/users", {
+        ...v,
+        scopeAgencies: v.scopeAgencies?.length ? v.scopeAgencies : null,
+        scopeAreaId: v.scopeAreaId || null,
+      }),
+    onSuccess: (r) => {
+      setCreating(false);
+      if (r.oneTimePassword) setSecret({ username: r.user.username, password: r.oneTimePassword });
+      void refresh();
+    },
+    onError: (e) => message.error(e.message),
+  });
+  const toggle = useMutation({
+    mutationFn: (u: User) => apiSend("PATCH", `/api/users/${u.id}`, { disabled: !u.disabled }),
+    onSuccess: () => void refresh(),
+    onError: (e) => message.error(e.message),
+  });
+  const reset = useMutation({
+    mutationFn: (u: User) =>
+      apiSend<{ oneTimePassword: string }>("POST", `/api/users/${u.id}/reset-password`, {}).then((r) => ({ u, r })),
+    onSuccess: ({ u, r }) => setSecret({ username: u.username, password: r.oneTimePassword }),
+    onError: (e) => message.error(e.message),
+  });
+
+  return (
+    <>
+      <Space style={{ width: "100%", justifyContent: "space-between" }}>
+        <Typography.Title level={3}>Người dùng</Typography.Title>
+        <Button type="primary" onClick={() => setCreating(true)}>
+          Thêm người dùng
+        </Button>
+      </Space>
+      {secret && (
+        <Alert
+          type="success"
+          showIcon
+          closable
+          onClose={() => setSecret(undefined)}
+          style={{ marginBottom: 16 }}
+          message={`Mật khẩu dùng một lần của ${secret.username}`}
+          description={
+            <>
+              <Typography.Text code copyable data-testid="one-time-password">
+                {secret.password}
+              </Typography.Text>{" "}
+              — chỉ hiện lần này; người dùng phải đổi mật khẩu khi đăng nhập.
+            </>
+          }
+        />
+      )}
+      <QueryState isLoading={users.isLoading} error={users.error}>
+        <Table
+          rowKey="id"
+          size="small"
+          dataSource={users.data?.items}
+          pagination={false}
+          scroll={{ x: 900 }}
+          columns={[
+            { title: "Tên đăng nhập", dataIndex: "username" },
+            { title: "Họ tên", dataIndex: "displayName" },
+            { title: "Vai trò", dataIndex: "role", render: (r: User["role"]) => roleLabels[r] },
+            {
+              title: "Phạm vi",
+              key: "scope",
+              render: (_, u) =>
+                `${u.scope.agencies ? u.scope.agencies.join(", ") : "mọi cơ quan"}; ${u.scope.areaId ?? "cả nước"}`,
+            },
+            {
+              title: "Trạng thái",
+              key: "status",
+              render: (_, u) => (u.disabled ? <Tag color="red">Đã khóa</Tag> : <Tag color="green">Hoạt động</Tag>),
+            },
+            {
+              title: "",
+              key: "actions",
+              render: (_, u) => (
+                <Space>
+                  <Popconfirm
+                    title={u.disabled ? "Mở khóa tài khoản?" : "Khóa tài khoản và đăng xuất mọi phiên?"}
+                    onConfirm={() => toggle.mutate(u)}
+                  >
+                    <Button size="small">{u.disabled ? "Mở khóa" : "Khóa"}</Button>
+                  </Popconfirm>
+                  <Popconfirm title="Đặt lại mật khẩu?" onConfirm={() => reset.mutate(u)}>
+                    <Button size="small">Đặt lại mật khẩu</Button>
+                  </Popconfirm>
+                </Space>
+              ),
+            },
+          ]}
+        />
+      </QueryState>
+      <Modal title="Thêm người dùng" open={creating} onCancel={() => setCreating(false)} footer={null} destroyOnHidden>
+        <Form<NewUserForm> layout="vertical" onFinish={(v) => create.mutate(v)} initialValues={{ role: "viewer" }}>
+          <Form.Item
+            label="Tên đăng nhập"
+            name="username"
+            rules={[{ required: true, pattern: /^[A-Za-z0-9._-]{3,64}$/, message: "3–64 ký tự không dấu" }]}
+          >
+            <Input />
+          </Form.Item>
+          <Form.Item label="Họ tên" name="displayName" rules={[{ required: true, message: "Nhập họ tên" }]}>
+            <Input />
+          </Form.Item>
+          <Form.Item label="Vai trò" name="role" rules={[{ required: true }]}>
+            <Select options={roles.map((r) => ({ value: r, label: roleLabels[r] }))} />
+          </Form.Item>
+          <Form.Item label="Cơ quan trong phạm vi (để trống: mọi cơ quan)" name="scopeAgencies">
+            <Select
+              mode="multiple"
+              showSearch
+              optionFilterProp="label"
+              options={agencies.data?.items.map((a) => ({ value: a.code, label: a.name }))}
+            />
+          </Form.Item>
+          <Form.Item label="Mã địa bàn (tỉnh hoặc xã; để trống: cả nước)" name="scopeAreaId">
+            <Input placeholder="ví dụ 92" />
+          </Form.Item>
+          <Button type="primary" htmlType="submit" loading={create.isPending} block>
+            Tạo
+          </Button>
+        </Form>
+      </Modal>
+    </>
+  );
+}
