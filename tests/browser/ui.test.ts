@@ -131,11 +131,35 @@ describe("web UI in Chromium", () => {
     expect(text).toContain("Thường xuyên");
   });
 
+  it("lets the administrator create a user whose one-time password must be changed at first sign-in", async () => {
+    await page.goto(`${base}/nguoi-dung`);
+    await page.getByRole("button", { name: "Thêm người dùng" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Tên đăng nhập").fill("le.van.c");
+    await dialog.getByLabel("Họ tên").fill("Lê Văn C");
+    await dialog.getByRole("button", { name: "Tạo" }).click();
+    const secret = (await page.getByTestId("one-time-secret").innerText()).trim();
+    expect(secret).toMatch(/^\w{4}-\w{4}-\w{4}-\w{4}$/);
+    expect(await page.locator(".ant-table").innerText()).toContain("Lê Văn C");
+
+    const newcomer = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    await signIn(newcomer, "le.van.c", secret);
+    await newcomer.getByText("Bạn đang dùng mật khẩu dùng một lần").waitFor();
+    await newcomer.getByLabel("Mật khẩu hiện tại").fill(secret);
+    await newcomer.getByLabel("Mật khẩu mới", { exact: true }).fill("mat-khau-rieng-789");
+    await newcomer.getByLabel("Nhập lại mật khẩu mới").fill("mat-khau-rieng-789");
+    await newcomer.getByRole("button", { name: "Đổi mật khẩu" }).click();
+    await newcomer.getByTestId("current-user").waitFor();
+    expect(await newcomer.getByTestId("current-user").innerText()).toContain("Lê Văn C");
+    await newcomer.close();
+  });
+
   it("shows the administrator the audit trail with the sign-ins", async () => {
     await page.goto(`${base}/nhat-ky`);
     await page.getByText("auth.login").first().waitFor();
     const text = await page.locator(".ant-table").innerText();
     expect(text).toContain("quantri");
     expect(text).toContain("Thất bại"); // the viewer's wrong password
+    expect(text).toContain("user.create");
   });
 });

@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { formatDate } from "@dieuhanh/core";
-import { Alert, App, Button, Checkbox, Form, Input, Modal, Popconfirm, Space, Table, Tag, Typography } from "antd";
+import { App, Button, Checkbox, Form, Input, Modal, Popconfirm, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { apiGet, apiSend, type Page } from "../../api/client";
 import type { ApiToken } from "../../api/types";
+import { OneTimeSecret } from "../../components/OneTimeSecret";
 import { QueryState } from "../../components/QueryState";
 
 /** API tokens for systems that push or pull data (LGSP, a ministry's system): shown once, revocable. */
@@ -42,21 +43,7 @@ export default function Tokens() {
           Tạo khóa
         </Button>
       </Space>
-      {secret && (
-        <Alert
-          type="success"
-          showIcon
-          closable
-          onClose={() => setSecret(undefined)}
-          style={{ marginBottom: 16 }}
-          message="Khóa API mới — chỉ hiện lần này"
-          description={
-            <Typography.Text code copyable>
-              {secret}
-            </Typography.Text>
-          }
-        />
-      )}
+      {secret && <OneTimeSecret title="Khóa API mới — chỉ hiện lần này" secret={secret} onClose={() => setSecret(undefined)} />}
       <QueryState isLoading={tokens.isLoading} error={tokens.error}>
         <Table
           rowKey="id"

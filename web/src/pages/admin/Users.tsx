@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { roleLabels, roles } from "@dieuhanh/core";
-import { Alert, App, Button, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from "antd";
+import { App, Button, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { apiGet, apiSend, type Page } from "../../api/client";
 import type { Agency, User } from "../../api/types";
+import { OneTimeSecret } from "../../components/OneTimeSecret";
 import { QueryState } from "../../components/QueryState";
 
 interface NewUserForm {
@@ -62,21 +63,11 @@ export default function Users() {
         </Button>
       </Space>
       {secret && (
-        <Alert
-          type="success"
-          showIcon
-          closable
+        <OneTimeSecret
+          title={`Mật khẩu dùng một lần của ${secret.username}`}
+          secret={secret.password}
+          note="chỉ hiện lần này; người dùng phải đổi mật khẩu khi đăng nhập."
           onClose={() => setSecret(undefined)}
-          style={{ marginBottom: 16 }}
-          message={`Mật khẩu dùng một lần của ${secret.username}`}
-          description={
-            <>
-              <Typography.Text code copyable data-testid="one-time-password">
-                {secret.password}
-              </Typography.Text>{" "}
-              — chỉ hiện lần này; người dùng phải đổi mật khẩu khi đăng nhập.
-            </>
-          }
         />
       )}
       <QueryState isLoading={users.isLoading} error={users.error}>
