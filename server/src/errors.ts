@@ -45,3 +45,21 @@ export class ConflictError extends DomainError {
     super(message, 409, field);
   }
 }
+
+export interface RowError {
+  /** 1-based position of the row in the request. */
+  row: number;
+  field: string;
+  message: string;
+}
+
+/** A batch refused whole: every problem listed with its row and field; nothing was written. */
+export class BatchError extends DomainError {
+  constructor(
+    message: string,
+    readonly errors: RowError[],
+    statusCode = 400,
+  ) {
+    super(message, statusCode);
+  }
+}

@@ -140,7 +140,7 @@ describe("web UI in Chromium", () => {
     await dialog.getByRole("button", { name: "Tạo" }).click();
     const secret = (await page.getByTestId("one-time-secret").innerText()).trim();
     expect(secret).toMatch(/^\w{4}-\w{4}-\w{4}-\w{4}$/);
-    expect(await page.locator(".ant-table").innerText()).toContain("Lê Văn C");
+    await page.locator(".ant-table").getByText("Lê Văn C").waitFor(); // the list refreshes after the creation
 
     const newcomer = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     await signIn(newcomer, "le.van.c", secret);

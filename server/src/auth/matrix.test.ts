@@ -25,6 +25,8 @@ let counter = 0;
 interface Sample {
   url: string;
   payload?: unknown;
+  /** The agency and area whose data the request writes: callers whose scope misses them get 403. */
+  touches?: { agency: string; area: string };
 }
 
 /** One request per route; ids come from fixtures made in beforeAll. */
@@ -60,6 +62,12 @@ function samples(): Record<string, () => Sample> {
     "GET /api/indicators/:code": () => ({ url: "/api/indicators/CT.A.I.1" }),
     "GET /api/task-lists": () => ({ url: "/api/task-lists" }),
     "GET /api/tasks": () => ({ url: "/api/tasks?source=cantho-256&limit=5" }),
+    "POST /api/data-values": () => ({
+      url: "/api/data-values",
+      payload: { values: [{ indicator: "CT.A.I.3", area: "92", period: "2025M10", value: ++counter }] },
+      touches: { agency: "CT.STC", area: "92" },
+    }),
+    "GET /api/data-values": () => ({ url: "/api/data-values?indicator=CT.A.I.3" }),
     "GET /api/openapi.json": () => ({ url: "/api/openapi.json" }),
     "GET /api/docs": () => ({ url: "/api/docs" }),
     "GET /api/docs/*": () => ({ url: "/api/docs/static/index.html" }),
@@ -77,6 +85,7 @@ function samples(): Record<string, () => Sample> {
 interface Caller {
   label: string;
   role: Role | null;
+  scope: { agencies: string[] | null; areaId: string | null };
   /** Signed-in users get a fresh session per request, so that one request's logout does not affect the next. */
   username?: string;
   token?: "read" | "write";
@@ -101,13 +110,15 @@ beforeAll(async () => {
     })
   ).token.id;
   for (const role of roles) {
-    const scopes: [string, { scopeAgencies: string[] | null; scopeAreaId: string | null }][] = [
-      ["cả nước", { scopeAgencies: null, scopeAreaId: null }],
-      ["Sở Tài chính Cần Thơ", { scopeAgencies: ["CT.STC"], scopeAreaId: "92" }],
+    // In scope of the sample writes (national; Sở Tài chính Cần Thơ) and out of it (Sở Y tế Cần Thơ).
+    const scopes: [string, { agencies: string[] | null; areaId: string | null }][] = [
+      ["cả nước", { agencies: null, areaId: null }],
+      ["Sở Tài chính Cần Thơ", { agencies: ["CT.STC"], areaId: "92" }],
+      ["Sở Y tế Cần Thơ", { agencies: ["CT.SYT"], areaId: "92" }],
     ];
     for (const [scopeLabel, scope] of scopes) {
-      const user = await createUser(database, role, scope);
-      callers.push({ label: `${role} (${scopeLabel})`, role, username: user.username, headers: () => ({}) });
+      const user = await createUser(database, role, { scopeAgencies: scope.agencies, scopeAreaId: scope.areaId });
+      callers.push({ label: `${role} (${scopeLabel})`, role, scope, username: user.username, headers: () => ({}) });
     }
   }
   for (const kind of ["read", "write"] as const) {
@@ -118,9 +129,15 @@ beforeAll(async () => {
       canWrite: kind === "write",
       expiresAt: null,
     });
-    callers.push({ label: `khóa API ${kind}`, role: null, token: kind, headers: () => ({ authorization: `Bearer ${secret}` }) });
+    callers.push({
+      label: `khóa API ${kind}`,
+      role: null,
+      scope: { agencies: ["CT.STC"], areaId: "92" },
+      token: kind,
+      headers: () => ({ authorization: `Bearer ${secret}` }),
+    });
   }
-  callers.push({ label: "chưa đăng nhập", role: null, headers: () => ({}) });
+  callers.push({ label: "chưa đăng nhập", role: null, scope: { agencies: null, areaId: null }, headers: () => ({}) });
 });
 
 afterAll(async () => {
@@ -128,8 +145,15 @@ afterAll(async () => {
   await database?.close();
 });
 
-function allowed(caller: Caller, rule: (typeof app.routeRules)[number]["access"]): boolean {
+function inScope(caller: Caller, sample: Sample): boolean {
+  if (!sample.touches) return true;
+  const { agencies, areaId } = caller.scope;
+  return (agencies === null || agencies.includes(sample.touches.agency)) && (areaId === null || areaId === sample.touches.area);
+}
+
+function allowed(caller: Caller, rule: (typeof app.routeRules)[number]["access"], sample: Sample): boolean {
   if ("public" in rule) return true;
+  if (!inScope(caller, sample)) return false;
   if (caller.token) {
     const principal = { via: "token", canWrite: caller.token === "write" } as Principal;
     return principalCan(principal, rule.permission);
@@ -161,7 +185,7 @@ describe(`role × endpoint matrix on ${testEngine}`, () => {
           ...(sample.payload !== undefined ? { payload: sample.payload as object } : {}),
         });
         checked++;
-        const ok = allowed(caller, rule.access);
+        const ok = allowed(caller, rule.access, sample);
         const anonymous = !username && !caller.token;
         const expected = ok ? "not 401/403" : anonymous ? "401" : "403";
         const pass = ok

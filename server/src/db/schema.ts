@@ -158,6 +158,26 @@ export interface TaskAgenciesTable {
   as_written: string;
 }
 
+export interface DataValuesTable {
+  id: Generated<string>;
+  indicator_code: string;
+  area_id: string;
+  period: string;
+  period_type: string;
+  disaggregation: Generated<string>;
+  version: number;
+  value: number | null;
+  value_text: string | null;
+  comment: string | null;
+  status: "draft" | "submitted" | "approved" | "returned";
+  source: string;
+  agency_code: string | null;
+  recorded_by_user: string | null;
+  recorded_by_token: string | null;
+  recorded_at: DefaultTimestamp;
+  superseded_at: Date | null;
+}
+
 export interface Schema {
   areas: AreasTable;
   area_merges: AreaMergesTable;
@@ -176,6 +196,7 @@ export interface Schema {
   api_tokens: ApiTokensTable;
   login_failures: LoginFailuresTable;
   audit_log: AuditLogTable;
+  data_values: DataValuesTable;
 }
 
 export interface UsersTable {

@@ -16,7 +16,7 @@ import {
 } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Database } from "../db/database";
-import { DomainError } from "../errors";
+import { BatchError, DomainError } from "../errors";
 import { repoRoot } from "../paths";
 import { agencyRoutes } from "../agencies/routes";
 import { auditRoutes } from "../audit/routes";
@@ -28,6 +28,7 @@ import { userRoutes } from "../users/routes";
 import { areaRoutes } from "../areas/routes";
 import { boundaryRoutes } from "../boundaries/routes";
 import { catalogueRoutes } from "../catalogue/routes";
+import { dataValueRoutes } from "../datavalues/routes";
 import { healthRoutes } from "../health/routes";
 import { taskRoutes } from "../tasks/routes";
 
@@ -82,6 +83,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
         error: statusNames[err.statusCode] ?? "Bad Request",
         message: err.message,
         ...(err.field ? { field: err.field } : {}),
+        ...(err instanceof BatchError ? { errors: err.errors } : {}),
       });
     }
     const status = (err as { statusCode?: number }).statusCode;
@@ -160,6 +162,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(agencyRoutes, deps);
   await app.register(catalogueRoutes, deps);
   await app.register(taskRoutes, deps);
+  await app.register(dataValueRoutes, deps);
 
   const webDist = path.join(repoRoot, "web", "dist");
   if (options.serveWeb && existsSync(webDist)) {

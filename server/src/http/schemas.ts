@@ -23,6 +23,7 @@ export const ErrorBody = z.object({
   error: z.string(),
   message: z.string(),
   field: z.string().optional(),
+  errors: z.array(z.object({ row: z.number().int(), field: z.string(), message: z.string() })).optional(),
 });
 
 export const errorResponses = { 400: ErrorBody, 404: ErrorBody } as const;
