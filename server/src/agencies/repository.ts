@@ -1,4 +1,5 @@
 import type { Executor } from "../db/bulk";
+import { pageWithTotal } from "../db/paging";
 import { insertJsonRows } from "../db/bulk";
 import type { AgenciesTable, AgencyAliasesTable } from "../db/schema";
 import { escapeLike } from "../areas/repository";
@@ -34,13 +35,9 @@ export function agencyRepository(db: Executor) {
 
   return {
     async list(f: AgencyFilter): Promise<{ items: AgencyRow[]; total: number }> {
-      const [items, count] = await Promise.all([
-        filtered(f).select(columns).orderBy("level").orderBy("code").limit(f.limit).offset(f.offset).execute(),
-        filtered(f)
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow(),
-      ]);
-      return { items, total: Number(count.n) };
+      return pageWithTotal(filtered(f), (query) =>
+        query.select(columns).orderBy("level").orderBy("code").limit(f.limit).offset(f.offset),
+      );
     },
 
     async all(): Promise<AgencyRow[]> {

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Executor } from "../db/bulk";
+import { pageWithTotal } from "../db/paging";
 import { insertJsonRows } from "../db/bulk";
 import type { AreaLevel, AreaMergesTable, AreasTable } from "../db/schema";
 
@@ -44,13 +45,9 @@ export function areaRepository(db: Executor) {
 
   return {
     async list(filter: AreaFilter): Promise<{ items: AreaRow[]; total: number }> {
-      const [items, count] = await Promise.all([
-        filtered(filter).select(columns).orderBy("level").orderBy("code").limit(filter.limit).offset(filter.offset).execute(),
-        filtered(filter)
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow(),
-      ]);
-      return { items, total: Number(count.n) };
+      return pageWithTotal(filtered(filter), (query) =>
+        query.select(columns).orderBy("level").orderBy("code").limit(filter.limit).offset(filter.offset),
+      );
     },
 
     async findById(id: string): Promise<AreaRow | undefined> {

@@ -1,5 +1,6 @@
 import type { Insertable } from "kysely";
 import type { Executor } from "../db/bulk";
+import { pageWithTotal } from "../db/paging";
 import type { AuditLogTable } from "../db/schema";
 
 export interface AuditQuery {
@@ -39,13 +40,9 @@ export function auditRepository(db: Executor) {
     },
 
     async query(q: AuditQuery) {
-      const [items, count] = await Promise.all([
-        filtered(q).selectAll().orderBy("at", "desc").orderBy("id", "desc").limit(q.limit).offset(q.offset).execute(),
-        filtered(q)
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow(),
-      ]);
-      return { items, total: Number(count.n) };
+      return pageWithTotal(filtered(q), (query) =>
+        query.selectAll().orderBy("at", "desc").orderBy("id", "desc").limit(q.limit).offset(q.offset),
+      );
     },
   };
 }

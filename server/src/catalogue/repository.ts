@@ -1,5 +1,6 @@
 import { sql, type Insertable, type Selectable } from "kysely";
 import type { Executor } from "../db/bulk";
+import { pageWithTotal } from "../db/paging";
 import { insertJsonRows } from "../db/bulk";
 import type { RowKind } from "@dieuhanh/core";
 import type { CatalogueGroupsTable, CataloguesTable, IndicatorAgenciesTable, IndicatorsTable } from "../db/schema";
@@ -72,20 +73,16 @@ export function catalogueRepository(db: Executor) {
     },
 
     async listIndicators(f: IndicatorFilter): Promise<{ items: IndicatorRow[]; total: number }> {
-      const [items, count] = await Promise.all([
-        filtered(f)
+      const { items, total } = await pageWithTotal(filtered(f), (query) =>
+        query
           .selectAll("i")
           .select(sql<string>`''`.as("search_text"))
           .orderBy("i.catalogue_id")
           .orderBy("i.seq")
           .limit(f.limit)
-          .offset(f.offset)
-          .execute(),
-        filtered(f)
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow(),
-      ]);
-      return { items: items.map(({ search_text: _unused, ...rest }) => rest), total: Number(count.n) };
+          .offset(f.offset),
+      );
+      return { items: items.map(({ search_text: _unused, ...rest }) => rest), total };
     },
 
     async findIndicator(code: string): Promise<IndicatorRow | undefined> {

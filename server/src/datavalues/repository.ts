@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from "kysely";
 import type { Executor } from "../db/bulk";
+import { pageWithTotal } from "../db/paging";
 import type { DataValuesTable } from "../db/schema";
 
 export type DataValueRow = Selectable<DataValuesTable>;
@@ -66,21 +67,16 @@ export function dataValueRepository(db: Executor) {
     },
 
     async list(f: DataValueFilter) {
-      const [items, count] = await Promise.all([
-        filtered(f)
+      return pageWithTotal(filtered(f), (query) =>
+        query
           .selectAll()
           .orderBy("indicator_code")
           .orderBy("area_id")
           .orderBy("period")
           .orderBy("disaggregation")
           .limit(f.limit)
-          .offset(f.offset)
-          .execute(),
-        filtered(f)
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow(),
-      ]);
-      return { items, total: Number(count.n) };
+          .offset(f.offset),
+      );
     },
 
     async responsibleAgencies(indicatorCodes: readonly string[]) {

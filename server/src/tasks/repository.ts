@@ -1,4 +1,5 @@
 import type { Executor } from "../db/bulk";
+import { pageWithTotal } from "../db/paging";
 import { insertJsonRows } from "../db/bulk";
 import type { TaskAgenciesTable, TaskListsTable, TaskSectionsTable, TasksTable } from "../db/schema";
 import { escapeLike } from "../areas/repository";
@@ -44,8 +45,8 @@ export function taskRepository(db: Executor) {
 
   return {
     async list(f: TaskFilter) {
-      const [items, count] = await Promise.all([
-        filtered(f)
+      return pageWithTotal(filtered(f), (query) =>
+        query
           .innerJoin("task_sections as s", (join) =>
             join.onRef("s.task_list_id", "=", "t.task_list_id").onRef("s.code", "=", "t.section_code"),
           )
@@ -54,13 +55,8 @@ export function taskRepository(db: Executor) {
           .orderBy("l.id")
           .orderBy("t.seq")
           .limit(f.limit)
-          .offset(f.offset)
-          .execute(),
-        filtered(f)
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow(),
-      ]);
-      return { items, total: Number(count.n) };
+          .offset(f.offset),
+      );
     },
 
     async agenciesOf(taskCodes: readonly string[]) {
