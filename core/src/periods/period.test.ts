@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { formatPeriod, parsePeriod } from "./period";
+import {
+  formatPeriod,
+  parsePeriod,
+  periodsBetween,
+  previousDecember,
+  previousPeriod,
+  samePeriodLastYear,
+  yearToDateMonths,
+} from "./period";
 
 describe("period codes", () => {
   it.each([
@@ -24,5 +32,35 @@ describe("period codes", () => {
 
   it("knows years with 53 ISO weeks", () => {
     expect(parsePeriod("2026W53")).toMatchObject({ start: "2026-12-28", end: "2027-01-03" });
+  });
+});
+
+describe("period arithmetic", () => {
+  const p = (code: string) => parsePeriod(code)!;
+  it("steps back one period across year boundaries", () => {
+    expect(previousPeriod(p("2025M01")).code).toBe("2024M12");
+    expect(previousPeriod(p("2025Q1")).code).toBe("2024Q4");
+    expect(previousPeriod(p("2025S1")).code).toBe("2024S2");
+    expect(previousPeriod(p("2025")).code).toBe("2024");
+    expect(previousPeriod(p("2027W01")).code).toBe("2026W53");
+    expect(previousPeriod(p("20250301")).code).toBe("20250228");
+  });
+  it("finds the same period last year", () => {
+    expect(samePeriodLastYear(p("2025M07")).code).toBe("2024M07");
+    expect(samePeriodLastYear(p("2025Q3")).code).toBe("2024Q3");
+    expect(samePeriodLastYear(p("20240229")).code).toBe("20230228");
+    expect(samePeriodLastYear(p("2027W10")).code).toBe("2026W10");
+    expect(samePeriodLastYear(p("2026W53")).code).toBe("2025W52"); // 2025 has 52 ISO weeks
+  });
+  it("finds December of the previous year", () => {
+    expect(previousDecember(p("2025M07")).code).toBe("2024M12");
+  });
+  it("lists the months to date", () => {
+    expect(yearToDateMonths(p("2025M03")).map((x) => x.code)).toEqual(["2025M01", "2025M02", "2025M03"]);
+    expect(yearToDateMonths(p("2025Q2")).map((x) => x.code)).toHaveLength(6);
+  });
+  it("lists the periods in a range", () => {
+    expect(periodsBetween(p("2024M11"), p("2025M02")).map((x) => x.code)).toEqual(["2024M11", "2024M12", "2025M01", "2025M02"]);
+    expect(() => periodsBetween(p("2024"), p("2025M02"))).toThrow();
   });
 });

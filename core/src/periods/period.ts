@@ -98,3 +98,71 @@ export function formatPeriod(period: Period): string {
     }
   }
 }
+
+function fromParts(type: Period["type"], year: number, index: number): Period {
+  const code =
+    type === "year"
+      ? `${year}`
+      : type === "half_year"
+        ? `${year}S${index}`
+        : type === "quarter"
+          ? `${year}Q${index}`
+          : type === "month"
+            ? `${year}M${pad(index)}`
+            : type === "week"
+              ? `${year}W${pad(index)}`
+              : "";
+  if (type === "day") {
+    const d = new Date(Date.UTC(year, 0, index));
+    return parsePeriod(`${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}`)!;
+  }
+  return parsePeriod(code)!;
+}
+
+const periodsPerYear: Record<Exclude<Period["type"], "week" | "day">, number> = { year: 1, half_year: 2, quarter: 4, month: 12 };
+
+/** The period before (so với kỳ trước). */
+export function previousPeriod(p: Period): Period {
+  if (p.type === "year") return fromParts("year", p.year - 1, 0);
+  if (p.type === "day") {
+    const d = new Date(Date.parse(p.start) - 86_400_000);
+    return parsePeriod(`${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}`)!;
+  }
+  if (p.type === "week")
+    return p.index > 1 ? fromParts("week", p.year, p.index - 1) : fromParts("week", p.year - 1, weeksInYear(p.year - 1));
+  return p.index > 1 ? fromParts(p.type, p.year, p.index - 1) : fromParts(p.type, p.year - 1, periodsPerYear[p.type]);
+}
+
+/** The same period of the previous year (so với cùng kỳ năm trước); 29/02 maps to 28/02. */
+export function samePeriodLastYear(p: Period): Period {
+  if (p.type === "day") {
+    const [, mo, d] = p.start.split("-").map(Number) as [number, number, number];
+    const day = Math.min(d, new Date(Date.UTC(p.year - 1, mo, 0)).getUTCDate());
+    return parsePeriod(`${p.year - 1}${pad(mo)}${pad(day)}`)!;
+  }
+  if (p.type === "week") return fromParts("week", p.year - 1, Math.min(p.index, weeksInYear(p.year - 1)));
+  return fromParts(p.type, p.year - 1, p.index);
+}
+
+/** December of the previous year (so với tháng 12 năm trước), for monthly figures. */
+export function previousDecember(p: Period): Period {
+  return fromParts("month", p.year - 1, 12);
+}
+
+/** The months from January to the end of `p` (lũy kế từ đầu năm), as month periods. */
+export function yearToDateMonths(p: Period): Period[] {
+  const lastMonth = Number(p.end.slice(5, 7));
+  const endYear = Number(p.end.slice(0, 4));
+  return Array.from({ length: lastMonth }, (_, i) => fromParts("month", endYear, i + 1));
+}
+
+/** Every period of `type` from `from` to `to`, inclusive. */
+export function periodsBetween(from: Period, to: Period): Period[] {
+  if (from.type !== to.type) throw new Error("periodsBetween needs two periods of the same type");
+  const result: Period[] = [];
+  for (let cur = to; cur.start >= from.start; cur = previousPeriod(cur)) {
+    result.unshift(cur);
+    if (result.length > 100_000) throw new Error("range too long");
+  }
+  return result;
+}
