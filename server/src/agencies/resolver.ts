@@ -8,8 +8,10 @@ import { agencyNameKey, type AgencyRecord } from "@dieuhanh/core";
  */
 export class AgencyResolver {
   private readonly byKey = new Map<string, AgencyRecord[]>();
+  private readonly byCode: Map<string, AgencyRecord>;
 
   constructor(readonly agencies: readonly AgencyRecord[]) {
+    this.byCode = new Map(agencies.map((a) => [a.code, a]));
     for (const agency of agencies) {
       const keys = new Set([agency.name, ...agency.aliases].map(agencyNameKey));
       for (const key of keys) {
@@ -34,12 +36,11 @@ export class AgencyResolver {
 
   /** Follows successors to the agency that exists today ("Bộ Kế hoạch và Đầu tư" → "Bộ Tài chính"). */
   current(code: string): AgencyRecord | undefined {
-    const byCode = new Map(this.agencies.map((a) => [a.code, a]));
-    let agency = byCode.get(code);
+    let agency = this.byCode.get(code);
     const seen = new Set<string>();
     while (agency?.successorCode && !seen.has(agency.code)) {
       seen.add(agency.code);
-      agency = byCode.get(agency.successorCode);
+      agency = this.byCode.get(agency.successorCode);
     }
     return agency;
   }

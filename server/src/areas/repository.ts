@@ -32,15 +32,31 @@ const columns = [
 ] as const;
 
 export function areaRepository(db: Executor) {
-  function filtered(filter: AreaFilter) {
-    let query = db
+  /** Units in force on `at`. */
+  function validOn(at: string) {
+    return db
       .selectFrom("areas")
-      .where((eb) => eb.or([eb("valid_from", "is", null), eb("valid_from", "<=", filter.at)]))
-      .where((eb) => eb.or([eb("valid_to", "is", null), eb("valid_to", ">=", filter.at)]));
+      .where((eb) => eb.or([eb("valid_from", "is", null), eb("valid_from", "<=", at)]))
+      .where((eb) => eb.or([eb("valid_to", "is", null), eb("valid_to", ">=", at)]));
+  }
+
+  function filtered(filter: AreaFilter) {
+    let query = validOn(filter.at);
     if (filter.level) query = query.where("level", "=", filter.level);
     if (filter.parentId) query = query.where("parent_id", "=", filter.parentId);
     if (filter.q) query = query.where("search_text", "like", `%${escapeLike(filter.q)}%`);
     return query;
+  }
+
+  /** The areas on the other side of the 2025 merge mapping from `id`. */
+  function merges(side: "new_area_id" | "old_area_id", id: string, other: "new_area_id" | "old_area_id") {
+    return db
+      .selectFrom("area_merges as m")
+      .innerJoin("areas as a", "a.id", `m.${other}`)
+      .select(["a.id", "a.code", "a.level", "a.name", "a.full_name", "a.parent_id", "m.merge_type"])
+      .where(`m.${side}`, "=", id)
+      .orderBy("a.code")
+      .execute();
   }
 
   return {
@@ -56,13 +72,7 @@ export function areaRepository(db: Executor) {
 
     /** The unit carrying an official code on a date (codes were reused across the 2025 reform). */
     async findByCodeAt(code: string, at: string): Promise<AreaRow | undefined> {
-      return db
-        .selectFrom("areas")
-        .select(columns)
-        .where("code", "=", code)
-        .where((eb) => eb.or([eb("valid_from", "is", null), eb("valid_from", "<=", at)]))
-        .where((eb) => eb.or([eb("valid_to", "is", null), eb("valid_to", ">=", at)]))
-        .executeTakeFirst();
+      return validOn(at).select(columns).where("code", "=", code).executeTakeFirst();
     },
 
     async countChildren(id: string): Promise<number> {
@@ -75,34 +85,10 @@ export function areaRepository(db: Executor) {
     },
 
     /** Old units merged into `newId`. */
-    async mergedFrom(newId: string) {
-      return db
-        .selectFrom("area_merges as m")
-        .innerJoin("areas as a", "a.id", "m.old_area_id")
-        .select(["a.id", "a.code", "a.level", "a.name", "a.full_name", "a.parent_id", "m.merge_type"])
-        .where("m.new_area_id", "=", newId)
-        .orderBy("a.code")
-        .execute();
-    },
+    mergedFrom: (newId: string) => merges("new_area_id", newId, "old_area_id"),
 
     /** New units that `oldId` went into. */
-    async mergedInto(oldId: string) {
-      return db
-        .selectFrom("area_merges as m")
-        .innerJoin("areas as a", "a.id", "m.new_area_id")
-        .select(["a.id", "a.code", "a.level", "a.name", "a.full_name", "a.parent_id", "m.merge_type"])
-        .where("m.old_area_id", "=", oldId)
-        .orderBy("a.code")
-        .execute();
-    },
-
-    async count(): Promise<number> {
-      const r = await db
-        .selectFrom("areas")
-        .select((eb) => eb.fn.countAll<number>().as("n"))
-        .executeTakeFirstOrThrow();
-      return Number(r.n);
-    },
+    mergedInto: (oldId: string) => merges("old_area_id", oldId, "new_area_id"),
 
     async replaceAll(areas: AreasTable[], merges: AreaMergesTable[]): Promise<void> {
       await sql`DELETE FROM area_merges`.execute(db);

@@ -3,7 +3,7 @@ import { Descriptions, Drawer, Input, Radio, Select, Space, Table, Tag, Typograp
 import { formatDate, formatNumber } from "@dieuhanh/core";
 import { useState } from "react";
 import { apiGet, type Page } from "../../api/client";
-import type { Area, AreaDetail } from "../../api/types";
+import type { Area, AreaDetail, MergeLink } from "../../api/types";
 import { QueryState } from "../../components/QueryState";
 import { mergeTypeLabels } from "../../components/labels";
 
@@ -13,6 +13,31 @@ const levelLabels: Record<string, string> = {
   district: "Huyện (đảo)",
 };
 const PAGE_SIZE = 50;
+
+/** One side of the 2025 merge mapping of a unit: where it came from, or where it went. */
+function MergeTable({ title, side, links }: { title: string; side: "Cũ" | "Mới"; links: MergeLink[] }) {
+  if (links.length === 0) return null;
+  return (
+    <Table
+      style={{ marginTop: 16 }}
+      title={() => <b>{title}</b>}
+      rowKey="id"
+      size="small"
+      pagination={false}
+      dataSource={links}
+      columns={[
+        { title: `Mã ${side.toLowerCase()}`, dataIndex: "code", width: 80 },
+        { title: `Đơn vị ${side.toLowerCase()}`, dataIndex: "fullName" },
+        {
+          title: "Sáp nhập",
+          dataIndex: "mergeType",
+          width: 100,
+          render: (t: string) => <Tag color={t === "full" ? "green" : "orange"}>{mergeTypeLabels[t]}</Tag>,
+        },
+      ]}
+    />
+  );
+}
 
 /** Administrative units now and before the 1/7/2025 reform, with the merge mapping. */
 export default function AreaBrowser() {
@@ -111,46 +136,8 @@ export default function AreaBrowser() {
                 </Descriptions.Item>
                 <Descriptions.Item label="Số đơn vị trực thuộc">{formatNumber(d.childCount)}</Descriptions.Item>
               </Descriptions>
-              {d.mergedFrom.length > 0 && (
-                <Table
-                  style={{ marginTop: 16 }}
-                  title={() => <b>Hình thành từ (sắp xếp năm 2025)</b>}
-                  rowKey="id"
-                  size="small"
-                  pagination={false}
-                  dataSource={d.mergedFrom}
-                  columns={[
-                    { title: "Mã cũ", dataIndex: "code", width: 80 },
-                    { title: "Đơn vị cũ", dataIndex: "fullName" },
-                    {
-                      title: "Sáp nhập",
-                      dataIndex: "mergeType",
-                      width: 100,
-                      render: (t: string) => <Tag color={t === "full" ? "green" : "orange"}>{mergeTypeLabels[t]}</Tag>,
-                    },
-                  ]}
-                />
-              )}
-              {d.mergedInto.length > 0 && (
-                <Table
-                  style={{ marginTop: 16 }}
-                  title={() => <b>Nay thuộc</b>}
-                  rowKey="id"
-                  size="small"
-                  pagination={false}
-                  dataSource={d.mergedInto}
-                  columns={[
-                    { title: "Mã mới", dataIndex: "code", width: 80 },
-                    { title: "Đơn vị mới", dataIndex: "fullName" },
-                    {
-                      title: "Sáp nhập",
-                      dataIndex: "mergeType",
-                      width: 100,
-                      render: (t: string) => mergeTypeLabels[t],
-                    },
-                  ]}
-                />
-              )}
+              <MergeTable title="Hình thành từ (sắp xếp năm 2025)" side="Cũ" links={d.mergedFrom} />
+              <MergeTable title="Nay thuộc" side="Mới" links={d.mergedInto} />
             </>
           )}
         </QueryState>
