@@ -5,3 +5,7 @@ export * from "./periods/period";
 export * from "./tasks/deadline";
 export * from "./format/vi";
 export * from "./auth/roles";
+export * from "./periods/exchange";
+export * from "./reporting/numbers";
+export * from "./reporting/disaggregation";
+export * from "./reporting/rules";

@@ -1,0 +1,125 @@
+import type { ScopeLevel } from "../catalogue/schemas";
+import type { Period } from "../periods/period";
+
+/**
+ * Validation rules of the reporting system that need no database: which units add up, which area
+ * levels an indicator can be reported for, the disaggregation checks, outliers and deadlines.
+ */
+
+/** Units whose values add up across areas and parts (money, counts, tonnes); rates and indices do not. */
+export function isAdditiveUnit(unit: string | null | undefined): boolean {
+  if (!unit) return false;
+  const u = unit.toLowerCase();
+  return !(u.includes("%") || u.includes("/") || u.includes("điểm") || u.includes("chỉ số") || u === "đơn vị hiện vật");
+}
+
+export type AreaLevel = "nation" | "province" | "district" | "commune";
+
+/**
+ * The area levels an indicator may be reported for. A national indicator is reported for the nation,
+ * and for provinces when its scope names them; a province's indicator for the province and — the
+ * districts being abolished in 2025 — its communes, which report what districts used to.
+ */
+export function reportableLevels(catalogueLevel: "nation" | "province", scopeLevels: readonly ScopeLevel[]): AreaLevel[] {
+  const levels = new Set<AreaLevel>();
+  if (catalogueLevel === "nation") {
+    levels.add("nation");
+    if (scopeLevels.includes("province")) levels.add("province");
+    if (scopeLevels.includes("district") || scopeLevels.includes("commune")) levels.add("commune");
+  } else {
+    levels.add("province");
+    levels.add("commune");
+  }
+  // The five island districts of the old map had no communes: they stand at commune level.
+  if (levels.has("commune")) levels.add("district");
+  return [...levels];
+}
+
+export interface PartValue {
+  option: string;
+  value: number;
+}
+
+export type PartitionFinding =
+  | { kind: "part_exceeds_total"; option: string; value: number; total: number }
+  | { kind: "parts_exceed_total"; sum: number; total: number }
+  | { kind: "sum_differs"; sum: number; total: number };
+
+/** Rounding slack when comparing sums: figures are typed to a few decimals. */
+export function tolerance(total: number): number {
+  return Math.max(0.01, Math.abs(total) * 1e-6);
+}
+
+/**
+ * Parts against their total. Parts of an additive indicator never exceed the total; when every option
+ * of a partition dimension is present, they add up to it.
+ */
+export function checkPartition(total: number, parts: PartValue[], allOptions: readonly string[] | null): PartitionFinding[] {
+  const findings: PartitionFinding[] = [];
+  const slack = tolerance(total);
+  for (const p of parts) {
+    if (p.value > total + slack) findings.push({ kind: "part_exceeds_total", option: p.option, value: p.value, total });
+  }
+  const sum = parts.reduce((s, p) => s + p.value, 0);
+  const complete = allOptions !== null && allOptions.length > 0 && allOptions.every((o) => parts.some((p) => p.option === o));
+  if (complete && Math.abs(sum - total) > slack) findings.push({ kind: "sum_differs", sum, total });
+  else if (!complete && sum > total + slack) findings.push({ kind: "parts_exceed_total", sum, total });
+  return findings;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Fewer past values than this and no outlier is claimed. */
+export const MIN_HISTORY = 6;
+export const OUTLIER_THRESHOLD = 3.5;
+
+/**
+ * Modified z-score of `x` against the series' own history (Iglewicz & Hoaglin): 0.6745·(x − median)/MAD,
+ * falling back to the mean absolute deviation when more than half the history is identical.
+ * Null when the history is too short to judge.
+ */
+export function modifiedZScore(history: readonly number[], x: number): number | null {
+  if (history.length < MIN_HISTORY) return null;
+  const med = median([...history]);
+  const mad = median(history.map((h) => Math.abs(h - med)));
+  if (mad > 0) return (0.6745 * (x - med)) / mad;
+  const meanAd = history.reduce((s, h) => s + Math.abs(h - med), 0) / history.length;
+  if (meanAd > 0) return (x - med) / (1.253314 * meanAd);
+  return x === med ? 0 : Infinity * Math.sign(x - med);
+}
+
+export function isOutlier(history: readonly number[], x: number): { z: number; median: number } | null {
+  const z = modifiedZScore(history, x);
+  if (z === null || Math.abs(z) <= OUTLIER_THRESHOLD) return null;
+  return { z, median: median([...history]) };
+}
+
+const addDays = (isoDate: string, days: number) => {
+  const d = new Date(`${isoDate}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+};
+
+/** The last day a report is on time: the period's end plus the obligation's days. */
+export function reportDeadline(period: Period, deadlineDays: number): string {
+  return addDays(period.end, deadlineDays);
+}
+
+/** The first day entry is locked, when the obligation locks at all. */
+export function entryLockDate(period: Period, deadlineDays: number, lockAfterDays: number | null): string | null {
+  return lockAfterDays === null ? null : addDays(period.end, deadlineDays + lockAfterDays + 1);
+}
+
+/** Default days after the period's end by which a report is due (editable per obligation). */
+export const defaultDeadlineDays: Record<Period["type"], number> = {
+  day: 1,
+  week: 2,
+  month: 10,
+  quarter: 15,
+  half_year: 20,
+  year: 45,
+};
