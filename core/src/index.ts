@@ -9,3 +9,4 @@ export * from "./periods/exchange";
 export * from "./reporting/numbers";
 export * from "./reporting/disaggregation";
 export * from "./reporting/rules";
+export * from "./reporting/dimensions";

@@ -47,10 +47,13 @@ export class ConflictError extends DomainError {
 }
 
 export interface RowError {
-  /** 1-based position of the row in the request. */
+  /** 1-based position of the row in the request, or the row number in the uploaded sheet/file. */
   row: number;
   field: string;
   message: string;
+  /** For uploaded spreadsheets: the sheet and the column letter of the cell. */
+  sheet?: string;
+  column?: string;
 }
 
 /** A batch refused whole: every problem listed with its row and field; nothing was written. */

@@ -20,6 +20,7 @@ export const permissions = [
   "catalogue.manage", // catalogues, tasks, reporting schedules
   "data.submit", // enter and submit figures of one's own agency and area
   "data.approve", // approve or return submitted figures
+  "data.reopen", // reopen a locked period or approved figures, with a reason
   "audit.read",
   "users.manage",
   "tokens.manage",
@@ -32,6 +33,7 @@ export const permissionLabels: Record<Permission, string> = {
   "catalogue.manage": "Quản lý bộ chỉ số, nhiệm vụ, chế độ báo cáo",
   "data.submit": "Nhập và gửi số liệu",
   "data.approve": "Phê duyệt số liệu",
+  "data.reopen": "Mở lại kỳ đã khóa hoặc số liệu đã duyệt",
   "audit.read": "Xem nhật ký hệ thống",
   "users.manage": "Quản lý người dùng",
   "tokens.manage": "Quản lý khóa API",
@@ -40,7 +42,7 @@ export const permissionLabels: Record<Permission, string> = {
 export const rolePermissions: Record<Role, readonly Permission[]> = {
   admin: permissions,
   leader: ["reference.read", "account.self", "audit.read"],
-  office_specialist: ["reference.read", "account.self", "catalogue.manage", "audit.read"],
+  office_specialist: ["reference.read", "account.self", "catalogue.manage", "audit.read", "data.approve", "data.reopen"],
   reporter: ["reference.read", "account.self", "data.submit"],
   approver: ["reference.read", "account.self", "data.submit", "data.approve"],
   viewer: ["reference.read", "account.self"],

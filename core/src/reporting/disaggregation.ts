@@ -25,8 +25,9 @@ export function parseDisaggregation(text: string | null | undefined): ParsedDisa
   for (const piece of trimmed.split(";")) {
     const m = pairPattern.exec(piece.trim());
     if (!m) return { ok: false, message: `Phân tổ '${piece}' không đúng dạng chiều=MÃ (ví dụ sex=F)` };
-    if (parts[m[1]]) return { ok: false, message: `Chiều phân tổ '${m[1]}' lặp lại` };
-    parts[m[1]] = m[2];
+    const [, dim, option] = m as unknown as [string, string, string];
+    if (parts[dim]) return { ok: false, message: `Chiều phân tổ '${dim}' lặp lại` };
+    parts[dim] = option;
   }
   return { ok: true, parts, key: disaggregationKey(parts) };
 }

@@ -67,10 +67,10 @@ export function checkPartition(total: number, parts: PartValue[], allOptions: re
   return findings;
 }
 
-const median = (xs: number[]) => {
+const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
 /** Fewer past values than this and no outlier is claimed. */

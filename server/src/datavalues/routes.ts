@@ -1,39 +1,80 @@
+import { createHash } from "node:crypto";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requestContext } from "../auth/access";
+import { InvalidInputError } from "../errors";
 import type { RouteDeps } from "../http/app";
 import { ErrorBody, listOf, pagination } from "../http/schemas";
+import { readCsv, writeCsv } from "./formats/csv";
+import { Dhis2DataValueSet, readDhis2, writeDhis2 } from "./formats/dhis2";
+import { readSdmxCsv, writeSdmxCsv } from "./formats/sdmx";
+import { safeCell } from "./formats/text";
 import { dataValueService } from "./service";
+import type { IncomingRow } from "./validation";
 
-const DataValue = z.object({
+const statuses = ["draft", "submitted", "approved", "returned"] as const;
+
+export const DataValue = z.object({
   indicator: z.string(),
   area: z.string(),
   period: z.string(),
-  disaggregation: z.string(),
+  disaggregation: z.string().describe("Phân tổ: '' là tổng số; 'sex=F' hoặc 'sex=F;urban_rural=U'"),
   value: z.number().nullable(),
+  valueText: z.string().nullable(),
   comment: z.string().nullable(),
-  status: z.enum(["draft", "submitted", "approved", "returned"]),
+  status: z.enum(statuses),
   version: z.number().int().describe("Phiên bản: mỗi lần sửa thêm một phiên bản, bản cũ được giữ"),
-  source: z.string(),
+  source: z.string().describe("Kênh: form, spreadsheet, api, csv, sdmx, dhis2, review, sample (số liệu mẫu)"),
+  agency: z.string().nullable(),
+  batchId: z.string().nullable(),
+  reviewComment: z.string().nullable(),
+  flags: z.array(z.string()),
+  sample: z.boolean().describe("Số liệu mẫu do hệ thống sinh để minh họa, không phải số liệu thật"),
   recordedAt: z.string(),
   supersededAt: z.string().nullable(),
 });
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody } as const;
+export const WriteResult = z.object({
+  created: z.number().int(),
+  updated: z.number().int(),
+  deleted: z.number().int(),
+  unchanged: z.number().int(),
+  dryRun: z.boolean(),
+  batchId: z.string().nullable(),
+  warnings: z.array(z.object({ row: z.number().int(), field: z.string(), message: z.string() })),
+});
 
-export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database }) => {
-  const service = dataValueService(database.db);
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody } as const;
+
+const ImportQuery = z.object({
+  format: z.enum(["csv", "sdmx-csv", "dhis2"]),
+  status: z.enum(["draft", "submitted"]).default("submitted"),
+  dryRun: z.stringbool().default(false),
+  importStrategy: z.enum(["CREATE_AND_UPDATE", "DELETE"]).default("CREATE_AND_UPDATE").describe("DHIS2: xóa thay vì ghi"),
+  fileName: z.string().max(200).optional(),
+});
+
+const sha256 = (body: string | Buffer) => createHash("sha256").update(body).digest("hex");
+
+export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock }) => {
+  const service = dataValueService(database.db, { now: clock });
+  app.addContentTypeParser(["text/csv", "application/csv"], { parseAs: "string", bodyLimit: 50 * 1024 * 1024 }, (_req, body, done) =>
+    done(null, body),
+  );
 
   app.post(
     "/api/data-values",
     {
       config: { access: { permission: "data.submit" } },
+      bodyLimit: 50 * 1024 * 1024,
       schema: {
         tags: ["data"],
-        summary: "Gửi số liệu (cả lô hoặc không dòng nào); gửi lại cùng lô không thay đổi gì",
+        summary: "Gửi số liệu dạng JSON (cả lô hoặc không dòng nào); gửi lại cùng lô không thay đổi gì",
         description:
-          'Ví dụ: {"values":[{"indicator":"CT.A.I.3","area":"92","period":"2025M10","value":1234.5}]}. ' +
-          "Kỳ: 2025 (năm), 2025S1 (6 tháng), 2025Q3 (quý), 2025M07 (tháng), 2025W31 (tuần), 20250715 (ngày).",
+          'Ví dụ: {"values":[{"indicator":"CT.A.I.3","area":"92","period":"2025M10","value":1234.5}],"status":"submitted"}. ' +
+          "Kỳ: 2025 (năm), 2025S1 (6 tháng), 2025Q3 (quý), 2025M07 (tháng), 2025W31 (tuần), 20250715 (ngày). " +
+          "Phân tổ: 'sex=F' (xem /api/dimensions). Chỉ số dạng văn bản dùng valueText. dryRun=true chỉ kiểm tra. " +
+          "Mỗi lỗi nêu dòng (row, bắt đầu từ 1) và trường.",
         body: z.object({
           values: z
             .array(
@@ -42,32 +83,98 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
                 area: z.string().min(1).max(20),
                 period: z.string().min(4).max(10),
                 disaggregation: z.string().max(200).optional(),
-                value: z.number(),
+                value: z.number().nullable().optional(),
+                valueText: z.string().max(4000).nullable().optional(),
                 comment: z.string().max(2000).nullable().optional(),
+                delete: z.boolean().optional().describe("Xóa giá trị hiện hành (lịch sử vẫn giữ)"),
               }),
             )
             .min(1)
-            .max(10_000),
+            .max(100_000),
           status: z.enum(["draft", "submitted"]).default("submitted"),
           dryRun: z.boolean().default(false),
         }),
-        response: {
-          200: z.object({
-            created: z.number().int(),
-            updated: z.number().int(),
-            unchanged: z.number().int(),
-            dryRun: z.boolean(),
-          }),
-          ...errors,
-        },
+        response: { 200: WriteResult, ...errors },
       },
     },
     async (request) => {
-      const ctx = requestContext(request);
-      const source = ctx.principal?.via === "token" ? `api:${ctx.principal.displayName}` : "api";
-      return service.submit(ctx, { ...request.body, source });
+      const rows: IncomingRow[] = request.body.values.map((v, i) => ({
+        at: { row: i + 1 },
+        indicator: v.indicator,
+        area: v.area,
+        period: v.period,
+        disaggregation: v.disaggregation ?? "",
+        value: v.value ?? null,
+        valueText: v.valueText ?? null,
+        comment: v.comment ?? null,
+        action: v.delete ? "delete" : "upsert",
+      }));
+      return service.ingest(requestContext(request), {
+        rows,
+        status: request.body.status,
+        channel: "api",
+        dryRun: request.body.dryRun,
+      });
     },
   );
+
+  app.post(
+    "/api/data-values/import",
+    {
+      config: { access: { permission: "data.submit" } },
+      bodyLimit: 50 * 1024 * 1024,
+      schema: {
+        tags: ["data"],
+        summary: "Nhập số liệu từ tệp CSV, SDMX-CSV hoặc DHIS2 dataValueSets JSON (cả tệp hoặc không dòng nào)",
+        description: [
+          "format=csv (Content-Type: text/csv), cột: indicator,area,period,disaggregation,value,comment (hoặc tiêu đề tiếng Việt: Mã chỉ số, Mã địa bàn, Kỳ, Phân tổ, Giá trị, Ghi chú); dấu phân cách , hoặc ;",
+          "Ví dụ CSV:\n```\nindicator;area;period;value;comment\nCT.A.I.3;92;2025M10;1.234,5;\n```",
+          "format=sdmx-csv (Content-Type: text/csv), SDMX-CSV 2.0; ACTION I/A/M ghi, R thay thế, D xóa. Ví dụ:\n```\nSTRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,TIME_PERIOD,DISAGGREGATION,OBS_VALUE,OBS_STATUS,COMMENT\ndataflow,VN_DH:DF_DIEUHANH(1.0),M,CT.A.I.3,92,2025-10,_T,1234.5,A,\n```",
+          'format=dhis2 (Content-Type: application/json), DHIS2 dataValueSets. Ví dụ: {"dataValues":[{"dataElement":"CT.A.I.3","period":"202510","orgUnit":"92","value":"1234.5"}]}',
+        ].join("\n\n"),
+        querystring: ImportQuery,
+        body: z.unknown(),
+        response: { 200: WriteResult, ...errors },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const body = request.body;
+      let read;
+      let raw: string;
+      if (q.format === "dhis2") {
+        const parsed = Dhis2DataValueSet.safeParse(body);
+        if (!parsed.success)
+          throw new InvalidInputError(`Không phải DHIS2 dataValueSets: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message}`);
+        read = readDhis2(parsed.data, q.importStrategy);
+        raw = JSON.stringify(body);
+      } else {
+        if (typeof body !== "string") throw new InvalidInputError("Gửi tệp CSV với Content-Type: text/csv");
+        read = q.format === "csv" ? readCsv(body) : readSdmxCsv(body);
+        raw = body;
+      }
+      return service.ingest(requestContext(request), {
+        rows: read.rows,
+        readErrors: read.errors,
+        status: q.status,
+        channel: q.format === "csv" ? "csv" : q.format === "sdmx-csv" ? "sdmx" : "dhis2",
+        dryRun: q.dryRun,
+        fileName: q.fileName ?? null,
+        fileSha256: sha256(raw),
+      });
+    },
+  );
+
+  const ListQuery = z.object({
+    indicator: z.string().max(60).optional(),
+    area: z.string().max(20).optional(),
+    period: z.string().max(10).optional(),
+    disaggregation: z.string().max(200).optional(),
+    status: z.enum(statuses).optional(),
+    agency: z.string().max(40).optional(),
+    flagged: z.stringbool().optional().describe("Chỉ số liệu có cảnh báo (bất thường so với lịch sử)"),
+    asOf: z.iso.datetime({ offset: true }).optional().describe("Thời điểm (ISO 8601): số liệu như đã có tại lúc đó"),
+  });
 
   app.get(
     "/api/data-values",
@@ -76,16 +183,57 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
       schema: {
         tags: ["data"],
         summary: "Số liệu trong phạm vi của người gọi; asOf cho biết số liệu tại một thời điểm",
-        querystring: z.object({
-          indicator: z.string().max(60).optional(),
-          area: z.string().max(20).optional(),
-          period: z.string().max(10).optional(),
-          asOf: z.iso.datetime({ offset: true }).optional().describe("Thời điểm (ISO 8601): số liệu như đã có tại lúc đó"),
-          ...pagination,
-        }),
+        querystring: ListQuery.extend(pagination),
         response: { 200: listOf(DataValue), ...errors },
       },
     },
     async (request) => service.list(requestContext(request), request.query),
+  );
+
+  app.get(
+    "/api/data-values/history",
+    {
+      config: { access: { permission: "reference.read" } },
+      schema: {
+        tags: ["data"],
+        summary: "Mọi phiên bản của một số liệu: ai ghi, khi nào, qua kênh nào, trạng thái",
+        querystring: z.object({
+          indicator: z.string().max(60),
+          area: z.string().max(20),
+          period: z.string().max(10),
+          disaggregation: z.string().max(200).default(""),
+        }),
+        response: { 200: listOf(DataValue.extend({ recordedBy: z.string().nullable() })), ...errors },
+      },
+    },
+    async (request) => service.history(requestContext(request), request.query),
+  );
+
+  app.get(
+    "/api/data-values/export",
+    {
+      config: { access: { permission: "reference.read" } },
+      schema: {
+        tags: ["data"],
+        summary: "Xuất số liệu: CSV, SDMX-CSV hoặc DHIS2 dataValueSets JSON (tối đa 200.000 dòng)",
+        querystring: ListQuery.extend({ format: z.enum(["csv", "sdmx-csv", "dhis2"]) }),
+      },
+    },
+    async (request, reply) => {
+      const { format, ...filter } = request.query;
+      const { items } = await service.list(requestContext(request), { ...filter, limit: 200_000, offset: 0 });
+      if (format === "dhis2") return reply.type("application/json").send(writeDhis2(items));
+      const body =
+        format === "sdmx-csv"
+          ? writeSdmxCsv(items)
+          : writeCsv(
+              items.map((v) => [v.indicator, v.area, v.period, v.disaggregation, v.value ?? safeCell(v.valueText), safeCell(v.comment), v.status, v.version]),
+              ["indicator", "area", "period", "disaggregation", "value", "comment", "status", "version"],
+            );
+      return reply
+        .type(format === "sdmx-csv" ? "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8" : "text/csv; charset=utf-8")
+        .header("content-disposition", `attachment; filename="so-lieu.${format === "sdmx-csv" ? "sdmx." : ""}csv"`)
+        .send(body);
+    },
   );
 };

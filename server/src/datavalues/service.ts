@@ -1,164 +1,92 @@
-import { parsePeriod } from "@dieuhanh/core";
 import type { Kysely } from "kysely";
 import { recordAudit } from "../audit/service";
 import type { RequestContext } from "../auth/principal";
 import { scopeChecker } from "../auth/scope";
-import type { Schema } from "../db/schema";
-import { BatchError, UnauthorizedError, type RowError } from "../errors";
-import { dataValueRepository, type DataValueRow } from "./repository";
+import type { DataChannel, Schema } from "../db/schema";
+import { BatchError, ConflictError, UnauthorizedError, type RowError } from "../errors";
+import { dataValueRepository, presentDataValue } from "./repository";
+import { validateRows, type IncomingRow, type Warning } from "./validation";
+import { writeRows, type WriteSummary } from "./writer";
 
-export interface IncomingValue {
-  indicator: string;
-  area: string;
-  period: string;
-  disaggregation?: string;
-  value: number;
-  comment?: string | null;
-}
-
-export interface SubmitRequest {
-  values: IncomingValue[];
+export interface IngestRequest {
+  rows: IncomingRow[];
+  /** Problems the channel's reader already found (unreadable cells, wrong columns). */
+  readErrors?: RowError[];
   status: "draft" | "submitted";
-  source: string;
+  channel: DataChannel;
   dryRun: boolean;
+  fileName?: string | null;
+  fileSha256?: string | null;
 }
 
-export function presentDataValue(v: DataValueRow) {
-  return {
-    indicator: v.indicator_code,
-    area: v.area_id,
-    period: v.period,
-    disaggregation: v.disaggregation,
-    value: v.value === null ? null : Number(v.value),
-    comment: v.comment,
-    status: v.status,
-    version: v.version,
-    source: v.source,
-    recordedAt: new Date(v.recorded_at).toISOString(),
-    supersededAt: v.superseded_at ? new Date(v.superseded_at).toISOString() : null,
-  };
-}
+export type IngestResult = WriteSummary & { warnings: Warning[] };
 
-const today = () => new Date().toISOString().slice(0, 10);
+const isUniqueViolation = (e: unknown) => typeof e === "object" && e !== null && (e as { code?: string }).code === "23505";
+
+export interface ServiceOptions {
+  /** The clock; tests fix it. */
+  now?: () => Date;
+}
 
 /**
- * Figures in, all or nothing: every row is validated and checked against the caller's scope (the
- * indicator's responsible agency and the area) before anything is written. A change adds a version and
- * keeps the old one; the same figure sent twice changes nothing and says so.
+ * Figures in, all or nothing, whatever the channel: every row is read, validated and scope-checked
+ * before anything is written; one error anywhere and nothing changes. A change adds a version and keeps
+ * the old one; the same figures sent twice change nothing and say so.
  */
-export function dataValueService(db: Kysely<Schema>) {
+export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {}) {
+  const now = options.now ?? (() => new Date());
   const scope = scopeChecker(db);
 
   return {
-    async submit(ctx: RequestContext, req: SubmitRequest) {
+    async ingest(ctx: RequestContext, req: IngestRequest): Promise<IngestResult> {
       const principal = ctx.principal;
       if (!principal) throw new UnauthorizedError();
-      const codes = [...new Set(req.values.map((v) => v.indicator))];
-      const areaIds = [...new Set(req.values.map((v) => v.area))];
-      const [indicators, areas, responsible] = await Promise.all([
-        codes.length ? db.selectFrom("indicators").select(["code", "kind"]).where("code", "in", codes).execute() : [],
-        areaIds.length
-          ? db.selectFrom("areas").select(["id", "valid_from", "valid_to"]).where("id", "in", areaIds).execute()
-          : [],
-        dataValueRepository(db).responsibleAgencies(codes),
-      ]);
-
-      const errors: RowError[] = [];
-      req.values.forEach((v, i) => {
-        const row = i + 1;
-        const indicator = indicators.find((x) => x.code === v.indicator);
-        if (!indicator) errors.push({ row, field: "indicator", message: `Không có chỉ số mã '${v.indicator}'` });
-        else if (indicator.kind === "heading")
-          errors.push({ row, field: "indicator", message: `'${v.indicator}' là dòng tiêu đề mục, không nhận số liệu` });
-        if (!areas.some((a) => a.id === v.area))
-          errors.push({ row, field: "area", message: `Không có đơn vị hành chính mã '${v.area}'` });
-        const period = parsePeriod(v.period);
-        if (!period)
-          errors.push({
-            row,
-            field: "period",
-            message: `Kỳ '${v.period}' không hợp lệ (ví dụ: 2025, 2025S1, 2025Q3, 2025M07, 20250715)`,
-          });
-        else if (period.start > today()) errors.push({ row, field: "period", message: `Kỳ ${v.period} chưa bắt đầu` });
-        if (!Number.isFinite(v.value)) errors.push({ row, field: "value", message: "Giá trị phải là số" });
-      });
-      if (errors.length) throw new BatchError(`Có ${errors.length} lỗi, không ghi dòng nào`, errors);
-
-      const outOfScope: RowError[] = [];
-      for (const [i, v] of req.values.entries()) {
-        const agencies = responsible.filter((r) => r.indicator_code === v.indicator).map((r) => r.agency_code);
-        if (!(await scope.coversAnyAgency(principal, agencies))) {
-          outOfScope.push({
-            row: i + 1,
-            field: "indicator",
-            message: `Chỉ số ${v.indicator} không thuộc cơ quan trong phạm vi của bạn`,
-          });
-        } else if (!(await scope.coversArea(principal, v.area))) {
-          outOfScope.push({ row: i + 1, field: "area", message: `Địa bàn ${v.area} nằm ngoài phạm vi của bạn` });
-        }
-      }
-      if (outOfScope.length) {
-        await recordAudit(db, ctx, {
-          action: "data_value.write",
-          outcome: "denied",
-          entityType: "data_value",
-          entityId: null,
-          after: req.values,
-          reason: outOfScope.map((e) => `dòng ${e.row}: ${e.message}`).join("; "),
+      const at = now();
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const outcome = await validateRows(trx, principal, req.rows, { status: req.status, now: at });
+          const errors = [...(req.readErrors ?? []), ...outcome.errors].sort((a, b) => a.row - b.row);
+          if (errors.length) throw new BatchError(`Có ${errors.length} lỗi, không ghi dòng nào`, errors);
+          if (outcome.scopeErrors.length) throw new BatchError("Ngoài phạm vi được giao, không ghi dòng nào", outcome.scopeErrors, 403);
+          const summary = await writeRows(
+            trx,
+            ctx,
+            outcome.rows,
+            { channel: req.channel, status: req.status, fileName: req.fileName, fileSha256: req.fileSha256 },
+            { dryRun: req.dryRun, now: at },
+          );
+          return { ...summary, warnings: outcome.warnings };
         });
-        throw new BatchError("Ngoài phạm vi được giao, không ghi dòng nào", outOfScope, 403);
-      }
-
-      const agencyOf = (code: string) => responsible.find((r) => r.indicator_code === code)?.agency_code ?? null;
-      return db.transaction().execute(async (trx) => {
-        const repo = dataValueRepository(trx);
-        const now = new Date();
-        const result = { created: 0, updated: 0, unchanged: 0, dryRun: req.dryRun };
-        for (const v of req.values) {
-          const key = { indicatorCode: v.indicator, areaId: v.area, period: v.period, disaggregation: v.disaggregation ?? "" };
-          const current = await repo.current(key);
-          const comment = v.comment ?? null;
-          if (current && Number(current.value) === v.value && current.comment === comment && current.status === req.status) {
-            result.unchanged++;
-            continue;
-          }
-          if (current) result.updated++;
-          else result.created++;
-          if (req.dryRun) continue;
-          if (current) await repo.supersede(current.id, now);
-          const inserted = await repo.insert({
-            indicator_code: key.indicatorCode,
-            area_id: key.areaId,
-            period: key.period,
-            period_type: parsePeriod(key.period)!.type,
-            disaggregation: key.disaggregation,
-            version: (current?.version ?? 0) + 1,
-            value: v.value,
-            value_text: null,
-            comment,
-            status: req.status,
-            source: req.source,
-            agency_code: agencyOf(v.indicator),
-            recorded_by_user: principal.userId,
-            recorded_by_token: principal.tokenId,
-            recorded_at: now,
-            superseded_at: null,
-          });
-          await recordAudit(trx, ctx, {
-            action: current ? "data_value.update" : "data_value.create",
-            entityType: "data_value",
-            entityId: `${key.indicatorCode}|${key.areaId}|${key.period}|${key.disaggregation}`,
-            before: current ? presentDataValue(current) : null,
-            after: presentDataValue(inserted),
+      } catch (e) {
+        if (e instanceof BatchError && e.statusCode === 403) {
+          await recordAudit(db, ctx, {
+            action: "data_value.write",
+            outcome: "denied",
+            entityType: "data_batch",
+            entityId: null,
+            after: { channel: req.channel, fileName: req.fileName ?? null, rows: req.rows.length },
+            reason: e.errors.map((x) => `dòng ${x.row}: ${x.message}`).join("; ").slice(0, 4000),
           });
         }
-        return result;
-      });
+        if (isUniqueViolation(e)) throw new ConflictError("Số liệu vừa được người khác ghi cùng lúc; hãy gửi lại");
+        throw e;
+      }
     },
 
     async list(
       ctx: RequestContext,
-      q: { indicator?: string; area?: string; period?: string; asOf?: string; limit: number; offset: number },
+      q: {
+        indicator?: string;
+        area?: string;
+        period?: string;
+        disaggregation?: string;
+        status?: "draft" | "submitted" | "approved" | "returned";
+        agency?: string;
+        flagged?: boolean;
+        asOf?: string;
+        limit: number;
+        offset: number;
+      },
     ) {
       const principal = ctx.principal;
       if (!principal) throw new UnauthorizedError();
@@ -168,12 +96,34 @@ export function dataValueService(db: Kysely<Schema>) {
         indicatorCode: q.indicator,
         areaIds: q.area ? [q.area] : undefined,
         period: q.period,
+        disaggregation: q.disaggregation,
+        status: q.status,
+        agencyCode: q.agency,
+        flagged: q.flagged,
         scopeAreaIds,
         asOf: q.asOf ? new Date(q.asOf) : undefined,
         limit: q.limit,
         offset: q.offset,
       });
       return { items: items.map(presentDataValue), total };
+    },
+
+    /** Every version of one figure, with who recorded it and through which channel. */
+    async history(ctx: RequestContext, key: { indicator: string; area: string; period: string; disaggregation: string }) {
+      const principal = ctx.principal;
+      if (!principal) throw new UnauthorizedError();
+      if (!(await scope.coversArea(principal, key.area))) return { items: [], total: 0 };
+      const rows = await dataValueRepository(db).history(key);
+      const users = await db
+        .selectFrom("users")
+        .select(["id", "display_name", "username"])
+        .where("id", "in", [...new Set(rows.map((r) => r.recorded_by_user).filter((x): x is string => x !== null)), ""])
+        .execute();
+      const items = rows.map((r) => ({
+        ...presentDataValue(r),
+        recordedBy: users.find((u) => u.id === r.recorded_by_user)?.display_name ?? (r.recorded_by_token ? "Khóa API" : null),
+      }));
+      return { items, total: items.length };
     },
   };
 }

@@ -102,6 +102,7 @@ export interface IndicatorsTable {
   search_text: string;
   version: Generated<number>;
   updated_at: DefaultTimestamp;
+  value_type: Generated<"number" | "text">;
 }
 
 export interface IndicatorAgenciesTable {
@@ -169,13 +170,76 @@ export interface DataValuesTable {
   value: number | null;
   value_text: string | null;
   comment: string | null;
-  status: "draft" | "submitted" | "approved" | "returned";
+  status: DataValueStatus;
   source: string;
   agency_code: string | null;
   recorded_by_user: string | null;
   recorded_by_token: string | null;
   recorded_at: DefaultTimestamp;
   superseded_at: Date | null;
+  batch_id: string | null;
+  review_comment: string | null;
+  flags: Generated<string[]>;
+}
+
+export type DataValueStatus = "draft" | "submitted" | "approved" | "returned";
+
+export type DataChannel = "form" | "spreadsheet" | "api" | "csv" | "sdmx" | "dhis2" | "review" | "sample";
+
+export interface DataBatchesTable {
+  id: string;
+  channel: DataChannel;
+  file_name: string | null;
+  file_sha256: string | null;
+  recorded_by_user: string | null;
+  recorded_by_token: string | null;
+  recorded_at: DefaultTimestamp;
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+}
+
+export interface DimensionsTable {
+  code: string;
+  name: string;
+  description: string | null;
+  is_partition: boolean;
+  options_from: string | null;
+  source: string | null;
+}
+
+export interface DimensionOptionsTable {
+  dimension_code: string;
+  code: string;
+  name: string;
+  parent_code: string | null;
+  seq: number;
+}
+
+export interface ReportingObligationsTable {
+  id: Generated<number>;
+  agency_code: string;
+  indicator_code: string;
+  root_area_id: string;
+  area_level: "nation" | "province" | "commune";
+  period_type: "day" | "week" | "month" | "quarter" | "half_year" | "year";
+  deadline_days: number;
+  lock_after_days: number | null;
+  active: Generated<boolean>;
+  updated_by: string | null;
+  updated_at: DefaultTimestamp;
+}
+
+export interface EntryReopeningsTable {
+  id: Generated<string>;
+  agency_code: string;
+  area_id: string;
+  period: string;
+  reason: string;
+  reopened_by: string;
+  reopened_at: DefaultTimestamp;
+  open_until: Date;
 }
 
 export interface Schema {
@@ -197,6 +261,11 @@ export interface Schema {
   login_failures: LoginFailuresTable;
   audit_log: AuditLogTable;
   data_values: DataValuesTable;
+  data_batches: DataBatchesTable;
+  dimensions: DimensionsTable;
+  dimension_options: DimensionOptionsTable;
+  reporting_obligations: ReportingObligationsTable;
+  entry_reopenings: EntryReopeningsTable;
 }
 
 export interface UsersTable {

@@ -29,6 +29,8 @@ import { areaRoutes } from "../areas/routes";
 import { boundaryRoutes } from "../boundaries/routes";
 import { catalogueRoutes } from "../catalogue/routes";
 import { dataValueRoutes } from "../datavalues/routes";
+import { dimensionRoutes } from "../dimensions/routes";
+import { reportingRoutes } from "../reporting/routes";
 import { healthRoutes } from "../health/routes";
 import { taskRoutes } from "../tasks/routes";
 
@@ -52,6 +54,8 @@ export interface AppOptions {
   /** Serve the built web UI from web/dist when it exists (production). */
   serveWeb?: boolean;
   logger?: boolean;
+  /** The clock for deadlines, locks and "not started yet"; tests fix it. */
+  clock?: () => Date;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -151,7 +155,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     app.swagger(),
   );
 
-  const deps: RouteDeps = { database: options.database, authSettings };
+  const deps: RouteDeps = { database: options.database, authSettings, clock: options.clock ?? (() => new Date()) };
   await app.register(healthRoutes, deps);
   await app.register(authRoutes, deps);
   await app.register(userRoutes, deps);
@@ -163,6 +167,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(catalogueRoutes, deps);
   await app.register(taskRoutes, deps);
   await app.register(dataValueRoutes, deps);
+  await app.register(reportingRoutes, deps);
+  await app.register(dimensionRoutes, deps);
 
   const webDist = path.join(repoRoot, "web", "dist");
   if (options.serveWeb && existsSync(webDist)) {
@@ -187,6 +193,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
 export interface RouteDeps {
   database: Database;
   authSettings: AuthSettings;
+  clock: () => Date;
 }
 
 const statusNames: Record<number, string> = {

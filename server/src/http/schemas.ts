@@ -23,7 +23,17 @@ export const ErrorBody = z.object({
   error: z.string(),
   message: z.string(),
   field: z.string().optional(),
-  errors: z.array(z.object({ row: z.number().int(), field: z.string(), message: z.string() })).optional(),
+  errors: z
+    .array(
+      z.object({
+        row: z.number().int(),
+        field: z.string(),
+        message: z.string(),
+        sheet: z.string().optional(),
+        column: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 
 export const errorResponses = { 400: ErrorBody, 404: ErrorBody } as const;

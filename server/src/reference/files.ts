@@ -1,5 +1,5 @@
 import { readdirSync } from "node:fs";
-import { AgencyFile, CatalogueFile, TaskListFile } from "@dieuhanh/core";
+import { AgencyFile, CatalogueFile, DimensionFile, TaskListFile } from "@dieuhanh/core";
 import type { z } from "zod";
 import { dataPath, readJson } from "../paths";
 
@@ -9,6 +9,7 @@ export interface ReferenceFiles {
   /** National catalogue first: provincial rows link to it. */
   catalogues: CatalogueFile[];
   taskLists: TaskListFile[];
+  dimensions: DimensionFile;
 }
 
 function parse<T extends z.ZodTypeAny>(schema: T, file: string): z.infer<T> {
@@ -39,5 +40,6 @@ export function readReferenceFiles(): ReferenceFiles {
     agencies: parse(AgencyFile, dataPath("agencies", "agencies.json")),
     catalogues,
     taskLists: jsonFiles("tasks").map((f) => parse(TaskListFile, f)),
+    dimensions: parse(DimensionFile, dataPath("dimensions", "dimensions.json")),
   };
 }

@@ -4,6 +4,7 @@ import {
   parseDeadline,
   parseFrequency,
   type CatalogueFile,
+  type DimensionFile,
   type TaskListFile,
 } from "@dieuhanh/core";
 import { sql, type Insertable, type Kysely } from "kysely";
@@ -12,7 +13,8 @@ import { AgencyResolver } from "../agencies/resolver";
 import { areaRepository } from "../areas/repository";
 import { buildAreaReference, preReformId, NATION_ID } from "../areas/reference";
 import { catalogueRepository } from "../catalogue/repository";
-import type { Executor } from "../db/bulk";
+import { insertJsonRows, type Executor } from "../db/bulk";
+import { seedObligations } from "../reporting/obligations";
 import type { IndicatorAgenciesTable, IndicatorsTable, Schema, TaskAgenciesTable, TasksTable } from "../db/schema";
 import { taskRepository } from "../tasks/repository";
 import { readReferenceFiles, type ReferenceFiles } from "./files";
@@ -23,6 +25,8 @@ export interface LoadSummary {
   agencies: number;
   catalogues: { id: string; rows: number }[];
   taskLists: { id: string; tasks: number }[];
+  dimensions: number;
+  obligations: number;
 }
 
 export async function isReferenceDataLoaded(db: Kysely<Schema>): Promise<boolean> {
@@ -47,12 +51,16 @@ export async function loadReferenceData(db: Kysely<Schema>, files: ReferenceFile
     await sql`DELETE FROM tasks`.execute(trx);
     await sql`DELETE FROM task_sections`.execute(trx);
     await sql`DELETE FROM task_lists`.execute(trx);
+    // The schedule is derived from the catalogues and seeded again below.
+    await sql`DELETE FROM reporting_obligations`.execute(trx);
     await sql`DELETE FROM indicator_agencies`.execute(trx);
     await sql`DELETE FROM indicators`.execute(trx);
     await sql`DELETE FROM catalogue_groups`.execute(trx);
     await sql`DELETE FROM catalogues`.execute(trx);
     await sql`DELETE FROM agency_aliases`.execute(trx);
     await sql`DELETE FROM agencies`.execute(trx);
+    await sql`DELETE FROM dimension_options`.execute(trx);
+    await sql`DELETE FROM dimensions`.execute(trx);
 
     await areaRepository(trx).replaceAll(areaData.areas, areaData.merges);
 
@@ -73,8 +81,10 @@ export async function loadReferenceData(db: Kysely<Schema>, files: ReferenceFile
       ),
     );
 
+    await insertDimensions(trx, files.dimensions);
     for (const file of files.catalogues) await insertCatalogue(trx, file, resolver);
     for (const file of files.taskLists) await insertTaskList(trx, file, resolver);
+    const obligations = await seedObligations(trx);
 
     const count = (level: string, old: boolean) =>
       areaData.areas.filter((a) => a.level === level && (a.valid_to !== null) === old).length;
@@ -89,6 +99,8 @@ export async function loadReferenceData(db: Kysely<Schema>, files: ReferenceFile
       agencies: files.agencies.agencies.length,
       catalogues: files.catalogues.map((c) => ({ id: c.catalogue.id, rows: c.rows.length })),
       taskLists: files.taskLists.map((t) => ({ id: t.taskList.id, tasks: t.tasks.length })),
+      dimensions: files.dimensions.dimensions.length,
+      obligations,
     };
   });
 }
@@ -97,6 +109,28 @@ function resolved(resolver: AgencyResolver, name: string, prefix: string): strin
   const r = resolver.resolve(name, prefix);
   if ("error" in r) throw new Error(`Cơ quan '${name}': ${r.error}`); // validated earlier; kept as a guard
   return r.code;
+}
+
+async function insertDimensions(trx: Executor, file: DimensionFile): Promise<void> {
+  await insertJsonRows(
+    trx,
+    "dimensions",
+    file.dimensions.map((d) => ({
+      code: d.code,
+      name: d.name,
+      description: d.description ?? null,
+      is_partition: d.partition,
+      options_from: d.optionsFrom,
+      source: d.source ?? null,
+    })),
+  );
+  await insertJsonRows(
+    trx,
+    "dimension_options",
+    file.dimensions.flatMap((d) =>
+      d.options.map((o, i) => ({ dimension_code: d.code, code: o.code, name: o.name, parent_code: o.parent, seq: i + 1 })),
+    ),
+  );
 }
 
 async function insertCatalogue(trx: Executor, file: CatalogueFile, resolver: AgencyResolver): Promise<void> {
@@ -144,6 +178,8 @@ async function insertCatalogue(trx: Executor, file: CatalogueFile, resolver: Age
     search_text: foldVietnamese(
       [r.code, r.stt, r.name, r.nameAsWritten, r.details, r.agenciesAsWritten].filter(Boolean).join(" "),
     ),
+    // Rows without a unit are information (bulletins, maps, lists), reported as text.
+    value_type: r.unit === null ? "text" : "number",
   }));
   const agencies: IndicatorAgenciesTable[] = file.rows.flatMap((r) => [
     ...r.agencies.map((name, i) => ({

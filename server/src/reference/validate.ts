@@ -14,6 +14,7 @@ export function validateReferenceFiles(files: ReferenceFiles): string[] {
     files.catalogues.filter((c) => c.catalogue.issuingArea.level === "nation").flatMap((c) => c.rows.map((r) => r.code)),
   );
   for (const file of files.catalogues) errors.push(...checkCatalogue(file, allCodes, nationalCodes, resolver));
+  errors.push(...checkDimensions(files));
   const catalogueIds = new Set(files.catalogues.map((c) => c.catalogue.id));
   for (const file of files.taskLists) errors.push(...checkTaskList(file, allCodes, catalogueIds, resolver));
   return errors;
@@ -79,5 +80,30 @@ function checkTaskList(file: TaskListFile, allCodes: Set<string>, catalogueIds: 
       if ("error" in r) errors.push(`${at}: cơ quan '${name}' ${r.error}`);
     }
   }
+  return errors;
+}
+
+/** Every dimension a catalogue names has a code list (or names the registry its options come from). */
+function checkDimensions(files: ReferenceFiles): string[] {
+  const errors: string[] = [];
+  const dims = new Map(files.dimensions.dimensions.map((d) => [d.code, d]));
+  if (dims.size !== files.dimensions.dimensions.length) errors.push("dimensions: mã chiều phân tổ bị trùng");
+  for (const d of files.dimensions.dimensions) {
+    const codes = new Set<string>();
+    for (const o of d.options) {
+      if (codes.has(o.code)) errors.push(`dimensions ${d.code}: mã phương án ${o.code} bị trùng`);
+      codes.add(o.code);
+    }
+    for (const o of d.options)
+      if (o.parent !== null && !codes.has(o.parent)) errors.push(`dimensions ${d.code}.${o.code}: phương án cha ${o.parent} không tồn tại`);
+    const from = d.optionsFrom;
+    if (from && !from.includes(":") && from !== "agencies" && from !== "projects" && !dims.has(from))
+      errors.push(`dimensions ${d.code}: optionsFrom '${from}' không tồn tại`);
+    if (!from && d.options.length === 0) errors.push(`dimensions ${d.code}: chưa có phương án`);
+  }
+  for (const file of files.catalogues)
+    for (const row of file.rows)
+      for (const d of row.dimensions)
+        if (!dims.has(d)) errors.push(`${file.catalogue.id} ${row.code}: chiều phân tổ '${d}' không có trong data/dimensions`);
   return errors;
 }

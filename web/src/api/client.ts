@@ -1,9 +1,19 @@
 /** Thin typed client over the JSON API; errors carry the server's Vietnamese message. */
+export interface RowError {
+  row: number;
+  field: string;
+  message: string;
+  sheet?: string;
+  column?: string;
+}
+
 export class ApiError extends Error {
   constructor(
     message: string,
     readonly status: number,
     readonly field?: string,
+    /** Every problem of a refused batch, by row and field. */
+    readonly errors: RowError[] = [],
   ) {
     super(message);
   }
@@ -18,30 +28,37 @@ export function setCsrfToken(token: string | null): void {
 /** Fired when the server says the session is gone, so the app can show the login page. */
 export const SIGNED_OUT_EVENT = "dieuhanh:signed-out";
 
-async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
+async function request<T>(method: string, url: string, body?: unknown, contentType = "application/json"): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
-  if (body !== undefined) headers["content-type"] = "application/json";
+  if (body !== undefined) headers["content-type"] = contentType;
   if (method !== "GET" && csrfToken) headers["x-csrf-token"] = csrfToken;
   const res = await fetch(url, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : contentType === "application/json" ? JSON.stringify(body) : (body as BodyInit),
     credentials: "same-origin",
   });
   if (!res.ok) {
     let message = `Lỗi ${res.status}`;
     let field: string | undefined;
+    let errors: RowError[] = [];
     try {
-      const json = (await res.json()) as { message?: string; field?: string };
+      const json = (await res.json()) as { message?: string; field?: string; errors?: RowError[] };
       message = json.message ?? message;
       field = json.field;
+      errors = json.errors ?? [];
     } catch {
       // not JSON: keep the status text
     }
     if (res.status === 401 && url !== "/api/auth/login") window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
-    throw new ApiError(message, res.status, field);
+    throw new ApiError(message, res.status, field, errors);
   }
   return (await res.json()) as T;
+}
+
+/** Sends a file as the request body (spreadsheets, CSV). */
+export function apiUpload<T>(path: string, file: Blob, contentType: string): Promise<T> {
+  return request<T>("POST", path, file, contentType);
 }
 
 export function apiGet<T>(path: string, params: Record<string, string | number | undefined | null> = {}): Promise<T> {

@@ -227,3 +227,95 @@ export interface AuditEntry {
   after: unknown;
   reason: string | null;
 }
+
+export type DataValueStatus = "draft" | "submitted" | "approved" | "returned";
+
+export interface DataValue {
+  indicator: string;
+  area: string;
+  period: string;
+  disaggregation: string;
+  value: number | null;
+  valueText: string | null;
+  comment: string | null;
+  status: DataValueStatus;
+  version: number;
+  source: string;
+  agency: string | null;
+  batchId: string | null;
+  reviewComment: string | null;
+  flags: string[];
+  sample: boolean;
+  recordedAt: string;
+  supersededAt: string | null;
+  recordedBy?: string | null;
+}
+
+export interface FormRow {
+  indicator: string;
+  name: string;
+  unit: string | null;
+  valueType: "number" | "text";
+  kind: string;
+  parent: string | null;
+  group: string;
+  subgroup: string | null;
+  current: DataValue | null;
+  previousValue: number | null;
+  lastYearValue: number | null;
+  changeFromPrevious: number | null;
+  changeFromLastYear: number | null;
+  breakdowns: number;
+}
+
+export interface ReportForm {
+  agency: { code: string; name: string };
+  area: { id: string; name: string; level: string };
+  period: { code: string; label: string; previous: string; lastYear: string };
+  deadline: string;
+  lockDate: string | null;
+  locked: boolean;
+  reopenedUntil: string | null;
+  rows: FormRow[];
+}
+
+export interface WriteResult {
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+  dryRun: boolean;
+  batchId: string | null;
+  warnings: { row: number; field: string; message: string }[];
+}
+
+export type ReportState = "not_due" | "open" | "late" | "complete" | "complete_late";
+
+export interface CompletenessItem {
+  agency: string;
+  agencyName: string;
+  area: string;
+  areaName: string;
+  period: string;
+  deadline: string;
+  lockDate: string | null;
+  expected: number;
+  submitted: number;
+  approved: number;
+  draft: number;
+  returned: number;
+  missing: number;
+  onTime: number;
+  late: number;
+  completeness: number | null;
+  timeliness: number | null;
+  lastSubmittedAt: string | null;
+  state: ReportState;
+  stateLabel: string;
+}
+
+export interface Completeness {
+  period: { code: string; label: string };
+  summary: { reports: number; expected: number; submitted: number; approved: number; onTime: number; lateReports: number };
+  items: CompletenessItem[];
+}

@@ -2,6 +2,8 @@ import {
   ApartmentOutlined,
   AuditOutlined,
   BankOutlined,
+  CheckSquareOutlined,
+  FormOutlined,
   DashboardOutlined,
   EnvironmentOutlined,
   KeyOutlined,
@@ -29,16 +31,21 @@ const AreaPage = lazy(() => import("../pages/map/AreaBrowser"));
 const UsersPage = lazy(() => import("../pages/admin/Users"));
 const TokensPage = lazy(() => import("../pages/admin/Tokens"));
 const AuditPage = lazy(() => import("../pages/admin/AuditLog"));
+const ReportFormPage = lazy(() => import("../pages/reports/ReportForm"));
+const CompletenessPage = lazy(() => import("../pages/reports/Completeness"));
 
 interface NavItem {
   key: string;
   icon: ReactNode;
   label: string;
-  permission: Permission;
+  /** Shown to whoever holds one of these. */
+  permission: Permission | Permission[];
 }
 
 const nav: NavItem[] = [
   { key: "/", icon: <DashboardOutlined />, label: "Tổng quan", permission: "reference.read" },
+  { key: "/nhap-so-lieu", icon: <FormOutlined />, label: "Nhập số liệu", permission: ["data.submit", "data.approve"] },
+  { key: "/tinh-hinh-bao-cao", icon: <CheckSquareOutlined />, label: "Tình hình báo cáo", permission: "reference.read" },
   { key: "/chi-so", icon: <ProfileOutlined />, label: "Bộ chỉ số", permission: "reference.read" },
   { key: "/ban-do", icon: <EnvironmentOutlined />, label: "Bản đồ", permission: "reference.read" },
   { key: "/nhiem-vu", icon: <ScheduleOutlined />, label: "Nhiệm vụ", permission: "reference.read" },
@@ -62,7 +69,7 @@ export function AppShell() {
   const { me, can } = useAuth();
   const [collapsed, setCollapsed] = useState(false);
   const items = nav
-    .filter((i) => can(i.permission))
+    .filter((i) => (Array.isArray(i.permission) ? i.permission.some(can) : can(i.permission)))
     .map((i) => ({ key: i.key, icon: i.icon, label: <Link to={i.key}>{i.label}</Link> }));
   const selected = items
     .map((i) => i.key)
@@ -132,6 +139,8 @@ export function AppShell() {
           <Suspense fallback={<Spin size="large" style={{ display: "block", margin: 48 }} />}>
             <Routes>
               <Route path="/" element={<HomePage />} />
+              <Route path="/nhap-so-lieu" element={<ReportFormPage />} />
+              <Route path="/tinh-hinh-bao-cao" element={<CompletenessPage />} />
               <Route path="/chi-so" element={<CataloguePage />} />
               <Route path="/chi-so/:catalogueId" element={<CataloguePage />} />
               <Route path="/ban-do" element={<MapPage />} />

@@ -1,0 +1,548 @@
+import {
+  checkPartition,
+  entryLockDate,
+  formatDate,
+  formatNumber,
+  isAdditiveUnit,
+  isOutlier,
+  parseDisaggregation,
+  parsePeriod,
+  reportableLevels,
+  type AreaLevel,
+  type Period,
+  type ScopeLevel,
+} from "@dieuhanh/core";
+import { sql } from "kysely";
+import type { Principal } from "../auth/principal";
+import { agencyRepository } from "../agencies/repository";
+import { currentAgency } from "../agencies/succession";
+import { scopeChecker } from "../auth/scope";
+import type { Executor } from "../db/bulk";
+import type { RowError } from "../errors";
+import type { DataValueRow } from "./repository";
+
+/** Where a row came from, so that every error names the row (and, for spreadsheets, the cell). */
+export interface RowLocator {
+  row: number;
+  sheet?: string;
+  /** Column letter (spreadsheets) or name (CSV) of each field. */
+  columns?: Partial<Record<string, string>>;
+}
+
+/** One figure as a channel (form, spreadsheet, CSV, SDMX, DHIS2, JSON) read it, before validation. */
+export interface IncomingRow {
+  at: RowLocator;
+  indicator: string;
+  area: string;
+  period: string;
+  disaggregation: string;
+  value: number | null;
+  valueText: string | null;
+  comment: string | null;
+  action: "upsert" | "delete";
+  /** Text that came where a number may be expected and did not read as one: why. */
+  valueProblem?: string;
+}
+
+/** A row that passed every check, ready to write. */
+export interface PreparedRow {
+  indicator: string;
+  area: string;
+  period: string;
+  periodType: Period["type"];
+  disaggregation: string;
+  value: number | null;
+  valueText: string | null;
+  comment: string | null;
+  action: "upsert" | "delete";
+  agency: string | null;
+  flags: string[];
+}
+
+export interface Warning {
+  row: number;
+  field: string;
+  message: string;
+}
+
+export interface ValidationOutcome {
+  rows: PreparedRow[];
+  errors: RowError[];
+  /** Accepted with a note: outliers in drafts, or explained by a comment. */
+  warnings: Warning[];
+  /** Errors that are refusals of scope (403) rather than bad input (400). */
+  scopeErrors: RowError[];
+}
+
+export function locate(at: RowLocator, field: string, message: string): RowError {
+  const e: RowError = { row: at.row, field, message };
+  if (at.sheet) e.sheet = at.sheet;
+  const column = at.columns?.[field];
+  if (column) e.column = column;
+  return e;
+}
+
+interface IndicatorMeta {
+  code: string;
+  kind: string;
+  unit: string | null;
+  value_type: "number" | "text";
+  period_types: string[];
+  dimensions: string[];
+  scope_levels: string[];
+  parent_code: string | null;
+  catalogue_level: "nation" | "province";
+  root_area_id: string;
+}
+
+const keyOf = (r: { indicator: string; area: string; period: string; disaggregation: string }) =>
+  `${r.indicator}|${r.area}|${r.period}|${r.disaggregation}`;
+
+const todayIso = (now: Date) => now.toISOString().slice(0, 10);
+
+/**
+ * Every check a figure goes through, whatever channel brought it: codes, types, units, scope of the
+ * indicator and of the caller, periods, locks and approvals, the rules between values, and outliers.
+ * Errors are collected for every row so that one answer lists everything to fix.
+ */
+export async function validateRows(
+  db: Executor,
+  principal: Principal,
+  incoming: IncomingRow[],
+  options: { status: "draft" | "submitted"; now: Date },
+): Promise<ValidationOutcome> {
+  const errors: RowError[] = [];
+  const warnings: Warning[] = [];
+  const scopeErrors: RowError[] = [];
+  const today = todayIso(options.now);
+
+  const codes = [...new Set(incoming.map((r) => r.indicator))];
+  const areaIds = [...new Set(incoming.map((r) => r.area))];
+  const [indicators, areas, responsible] = await Promise.all([
+    loadIndicators(db, codes),
+    areaIds.length
+      ? db.selectFrom("areas").select(["id", "level", "valid_from", "valid_to", "name"]).where("id", "in", areaIds).execute()
+      : [],
+    codes.length
+      ? db
+          .selectFrom("indicator_agencies")
+          .select(["indicator_code", "agency_code"])
+          .where("indicator_code", "in", codes)
+          .where("role", "=", "responsible")
+          .orderBy("position")
+          .execute()
+      : [],
+  ]);
+  const areaById = new Map(areas.map((a) => [a.id, a]));
+  const agencyByCode = new Map((await agencyRepository(db).all()).map((a) => [a.code, a]));
+  const roots = [...new Set([...indicators.values()].map((i) => i.root_area_id))];
+  const scope = scopeChecker(db);
+  const rootSubtrees = new Map(await Promise.all(roots.map(async (r) => [r, await scope.subtree(r)] as const)));
+  const callerAreas = principal.scope.areaId ? await scope.subtree(principal.scope.areaId) : null;
+  const options_ = await dimensionOptions(db, [...new Set([...indicators.values()].flatMap((i) => i.dimensions))]);
+
+  const seen = new Map<string, number>();
+  const prepared: { row: PreparedRow; at: RowLocator }[] = [];
+  for (const r of incoming) {
+    const rowErrors: RowError[] = [];
+    const err = (field: string, message: string) => rowErrors.push(locate(r.at, field, message));
+    const indicator = indicators.get(r.indicator);
+    const area = areaById.get(r.area);
+    const period = parsePeriod(r.period);
+
+    if (!indicator) err("indicator", `Không có chỉ số mã '${r.indicator}'`);
+    else if (indicator.kind === "heading") err("indicator", `'${r.indicator}' là dòng tiêu đề mục, không nhận số liệu`);
+    if (!area) err("area", `Không có đơn vị hành chính mã '${r.area}'`);
+    if (!period) err("period", `Kỳ '${r.period}' không hợp lệ (ví dụ: 2025, 2025S1, 2025Q3, 2025M07, 2025W31, 20250715)`);
+    else if (period.start > today) err("period", `Kỳ ${r.period} chưa bắt đầu, chưa nhận số liệu`);
+
+    if (indicator && indicator.kind !== "heading" && r.action === "upsert") {
+      if (indicator.value_type === "number" && r.value === null)
+        err("value", r.valueProblem ?? `Chỉ số ${indicator.code} nhận giá trị số (đơn vị: ${indicator.unit ?? "không ghi"})`);
+      if (indicator.value_type === "text" && (r.valueText === null || r.valueText.trim() === ""))
+        err("value", `Chỉ số ${indicator.code} nhận nội dung dạng văn bản`);
+      if (r.value !== null && !Number.isFinite(r.value)) err("value", "Giá trị phải là số hữu hạn");
+      if (r.value !== null && r.value < 0 && indicator.unit && isAdditiveUnit(indicator.unit))
+        err("value", `Giá trị âm (${formatNumber(r.value)}) không hợp lệ với đơn vị '${indicator.unit}'`);
+    }
+    if (indicator && period && indicator.period_types.length > 0 && !indicator.period_types.includes(period.type))
+      err("period", `Chỉ số ${indicator.code} báo cáo theo kỳ ${indicator.period_types.map(periodWord).join(", ")}, không theo ${periodWord(period.type)}`);
+    if (indicator && area) {
+      const levels = reportableLevels(indicator.catalogue_level, indicator.scope_levels as ScopeLevel[]);
+      if (!levels.includes(area.level as AreaLevel))
+        err("area", `Chỉ số ${indicator.code} không báo cáo cho cấp ${levelWord(area.level)} (phạm vi: ${levels.map(levelWord).join(", ")})`);
+      else if (!rootSubtrees.get(indicator.root_area_id)?.has(area.id))
+        err("area", `Địa bàn ${area.name} (${area.id}) nằm ngoài phạm vi của bộ chỉ số chứa ${indicator.code}`);
+    }
+    if (area && period && area.valid_to && period.start > String(area.valid_to))
+      err("area", `${area.name} (${area.id}) đã thôi tồn tại từ sau ${formatDate(String(area.valid_to))}; báo cáo kỳ ${r.period} cho đơn vị mới`);
+
+    const disaggregation = parseDisaggregation(r.disaggregation);
+    if (!disaggregation.ok) err("disaggregation", disaggregation.message);
+    else if (indicator) {
+      for (const [dim, option] of Object.entries(disaggregation.parts)) {
+        if (!indicator.dimensions.includes(dim))
+          err("disaggregation", `Chỉ số ${indicator.code} không phân tổ theo '${dim}' (có: ${indicator.dimensions.join(", ") || "không phân tổ"})`);
+        else if (!(await options_.has(dim, option)))
+          err("disaggregation", `Chiều '${dim}' không có mã '${option}'`);
+      }
+    }
+    const key = disaggregation.ok ? disaggregation.key : r.disaggregation;
+    const k = keyOf({ ...r, disaggregation: key });
+    const first = seen.get(k);
+    if (first !== undefined) err("indicator", `Trùng khóa với dòng ${first}: cùng chỉ số, địa bàn, kỳ và phân tổ`);
+    else seen.set(k, r.at.row);
+
+    if (rowErrors.length) {
+      errors.push(...rowErrors);
+      continue;
+    }
+    // Scope of the caller: the indicator's responsible agency and the area.
+    const agencies = responsible.filter((x) => x.indicator_code === r.indicator).map((x) => x.agency_code);
+    if (!(await scope.coversAnyAgency(principal, agencies)))
+      scopeErrors.push(locate(r.at, "indicator", `Chỉ số ${r.indicator} không thuộc cơ quan trong phạm vi của bạn`));
+    else if (callerAreas && !callerAreas.has(r.area))
+      scopeErrors.push(locate(r.at, "area", `Địa bàn ${r.area} nằm ngoài phạm vi của bạn`));
+    prepared.push({
+      at: r.at,
+      row: {
+        indicator: r.indicator,
+        area: r.area,
+        period: r.period,
+        periodType: period!.type,
+        disaggregation: key,
+        value: r.action === "delete" || indicator!.value_type === "text" ? null : r.value,
+        valueText: r.action === "delete" || indicator!.value_type === "number" ? null : (r.valueText ?? (r.value === null ? null : String(r.value))),
+        comment: r.comment,
+        action: r.action,
+        // Figures belong to the agency that carries the function today (BKHĐT's to Bộ Tài chính).
+        agency: agencies[0] ? (currentAgency(agencies[0], agencyByCode)?.code ?? agencies[0]) : null,
+        flags: [],
+      },
+    });
+  }
+  if (errors.length || scopeErrors.length) return { rows: [], errors, warnings, scopeErrors };
+
+  errors.push(...(await checkLocks(db, principal, prepared, options.now)));
+  errors.push(...(await checkRelations(db, prepared, indicators, options_.partitions)));
+  if (errors.length === 0) {
+    const outliers = await findOutliers(db, prepared, indicators);
+    for (const o of outliers) {
+      const msg = `Giá trị ${formatNumber(o.row.value)} bất thường so với lịch sử của chuỗi (trung vị ${formatNumber(o.median)})`;
+      if (options.status === "submitted" && !o.row.comment) {
+        errors.push(locate(o.at, "value", `${msg}: cần ghi chú giải thích để gửi`));
+      } else {
+        o.row.flags.push("outlier");
+        warnings.push({ row: o.at.row, field: "value", message: msg });
+      }
+    }
+  }
+  return { rows: errors.length ? [] : prepared.map((p) => p.row), errors, warnings, scopeErrors };
+}
+
+const periodWords: Record<string, string> = {
+  day: "ngày",
+  week: "tuần",
+  month: "tháng",
+  quarter: "quý",
+  half_year: "6 tháng",
+  nine_months: "9 tháng",
+  year: "năm",
+  hour: "giờ",
+  ad_hoc: "đột xuất",
+};
+const periodWord = (t: string) => periodWords[t] ?? t;
+const levelWords: Record<string, string> = { nation: "toàn quốc", province: "tỉnh", district: "huyện", commune: "xã" };
+const levelWord = (l: string) => levelWords[l] ?? l;
+
+async function loadIndicators(db: Executor, codes: string[]): Promise<Map<string, IndicatorMeta>> {
+  if (codes.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("indicators as i")
+    .innerJoin("catalogues as c", "c.id", "i.catalogue_id")
+    .leftJoin("area_merges as m", "m.old_area_id", "c.issuing_area_id")
+    .select([
+      "i.code",
+      "i.kind",
+      "i.unit",
+      "i.value_type",
+      "i.period_types",
+      "i.dimensions",
+      "i.scope_levels",
+      "i.parent_code",
+      "c.issuing_area_id",
+      "m.new_area_id",
+    ])
+    .where("i.code", "in", codes)
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      r.code,
+      {
+        ...r,
+        catalogue_level: r.issuing_area_id === "VN" ? ("nation" as const) : ("province" as const),
+        // A pre-reform province's catalogue now serves the province it merged into.
+        root_area_id: r.new_area_id ?? r.issuing_area_id ?? "VN",
+      },
+    ]),
+  );
+}
+
+/** Options of the dimensions in play: their own code lists, or the registry they name. */
+async function dimensionOptions(db: Executor, dims: string[]) {
+  const defs = dims.length ? await db.selectFrom("dimensions").selectAll().where("code", "in", dims).execute() : [];
+  const listed = new Map<string, Set<string>>();
+  const source = (d: string) => {
+    const def = defs.find((x) => x.code === d);
+    return def?.options_from && !def.options_from.includes(":") && def.options_from !== "agencies" && def.options_from !== "projects"
+      ? def.options_from
+      : d;
+  };
+  const listCodes = [...new Set(dims.map(source))];
+  if (listCodes.length) {
+    const rows = await db
+      .selectFrom("dimension_options")
+      .select(["dimension_code", "code", "parent_code"])
+      .where("dimension_code", "in", listCodes)
+      .execute();
+    for (const r of rows) {
+      if (!listed.has(r.dimension_code)) listed.set(r.dimension_code, new Set());
+      listed.get(r.dimension_code)!.add(r.code);
+    }
+  }
+  const registry = new Map<string, Set<string>>();
+  async function registryCodes(from: string): Promise<Set<string> | null> {
+    if (registry.has(from)) return registry.get(from)!;
+    let codes: Set<string> | null = null;
+    if (from.startsWith("areas:")) {
+      const level = from.slice(6) as AreaLevel;
+      const rows = await db.selectFrom("areas").select("code").where("level", "=", level).execute();
+      codes = new Set(rows.map((r) => r.code));
+    } else if (from === "agencies") {
+      codes = new Set((await db.selectFrom("agencies").select("code").execute()).map((r) => r.code.replace(/\./g, "_")));
+    }
+    if (codes) registry.set(from, codes);
+    return codes;
+  }
+  // Top-level options of each partition dimension: the parts that must add up to the total.
+  const partitions = new Map<string, string[]>();
+  for (const d of defs.filter((x) => x.is_partition && !x.options_from)) {
+    const top = await db
+      .selectFrom("dimension_options")
+      .select("code")
+      .where("dimension_code", "=", d.code)
+      .where("parent_code", "is", null)
+      .orderBy("seq")
+      .execute();
+    partitions.set(d.code, top.map((t) => t.code));
+  }
+  return {
+    partitions,
+    async has(dim: string, option: string): Promise<boolean> {
+      const def = defs.find((x) => x.code === dim);
+      if (!def) return false;
+      if (def.options_from === "projects") return true; // no project registry yet: any code
+      if (def.options_from && (def.options_from.startsWith("areas:") || def.options_from === "agencies"))
+        return (await registryCodes(def.options_from))?.has(option) ?? false;
+      return listed.get(source(dim))?.has(option) ?? false;
+    },
+  };
+}
+
+/** Approved figures and periods past their lock date refuse changes until the office reopens them. */
+async function checkLocks(
+  db: Executor,
+  principal: Principal,
+  rows: { row: PreparedRow; at: RowLocator }[],
+  now: Date,
+): Promise<RowError[]> {
+  const errors: RowError[] = [];
+  const latest = await latestVersions(db, rows.map((r) => r.row));
+  const obligations = await db
+    .selectFrom("reporting_obligations")
+    .select(["indicator_code", "period_type", "deadline_days", "lock_after_days", "agency_code"])
+    .where("indicator_code", "in", [...new Set(rows.map((r) => r.row.indicator))])
+    .where("active", "=", true)
+    .where("lock_after_days", "is not", null)
+    .execute();
+  const reopenings = obligations.length
+    ? await db
+        .selectFrom("entry_reopenings")
+        .select(["agency_code", "area_id", "period"])
+        .where("open_until", ">", now)
+        .where("period", "in", [...new Set(rows.map((r) => r.row.period))])
+        .execute()
+    : [];
+  const today = todayIso(now);
+  for (const { row, at } of rows) {
+    const cur = latest.get(keyOf(row));
+    if (cur && cur.superseded_at === null && cur.status === "approved")
+      errors.push(
+        locate(at, "value", `Số liệu ${row.indicator} kỳ ${row.period} (${row.area}) đã được duyệt; cần mở lại (kèm lý do) trước khi sửa`),
+      );
+    const obligation = obligations.find((o) => o.indicator_code === row.indicator && o.period_type === row.periodType);
+    if (!obligation) continue;
+    const lockDate = entryLockDate(parsePeriod(row.period)!, obligation.deadline_days, obligation.lock_after_days);
+    if (!lockDate || today < lockDate) continue;
+    const reopened = reopenings.some(
+      (o) => o.agency_code === obligation.agency_code && o.area_id === row.area && o.period === row.period,
+    );
+    if (!reopened && principal.role !== "admin")
+      errors.push(
+        locate(at, "period", `Kỳ ${row.period} đã khóa nhập từ ngày ${formatDate(lockDate)}; đề nghị Văn phòng mở lại để sửa`),
+      );
+  }
+  return errors;
+}
+
+/**
+ * The latest version of each key, by key: the current value, or the last one before a deletion
+ * (superseded_at set), so that a figure entered again continues its version numbers.
+ */
+export async function latestVersions(
+  db: Executor,
+  rows: { indicator: string; area: string; period: string; disaggregation: string }[],
+): Promise<Map<string, DataValueRow>> {
+  if (rows.length === 0) return new Map();
+  const keys = rows.map((r) => ({ i: r.indicator, a: r.area, p: r.period, g: r.disaggregation }));
+  const found = await sql<DataValueRow>`
+    SELECT d.* FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(i text, a text, p text, g text)
+    CROSS JOIN LATERAL (
+      SELECT * FROM data_values v
+      WHERE v.indicator_code = k.i AND v.area_id = k.a AND v.period = k.p AND v.disaggregation = k.g
+      ORDER BY v.version DESC LIMIT 1
+    ) d`.execute(db);
+  return new Map(
+    found.rows.map((d) => [keyOf({ indicator: d.indicator_code, area: d.area_id, period: d.period, disaggregation: d.disaggregation }), d]),
+  );
+}
+
+/**
+ * Rules between values, on the figures as they will stand after the batch: parts of a total (one
+ * dimension at a time) never exceed it and, for a partition with every option present, add up to it;
+ * a sub-indicator in the same additive unit never exceeds its parent.
+ */
+async function checkRelations(
+  db: Executor,
+  rows: { row: PreparedRow; at: RowLocator }[],
+  indicators: Map<string, IndicatorMeta>,
+  partitions: Map<string, string[]>,
+): Promise<RowError[]> {
+  const additive = (code: string) => {
+    const i = indicators.get(code);
+    return i !== undefined && i.value_type === "number" && isAdditiveUnit(i.unit);
+  };
+  const involved = rows.filter((r) => additive(r.row.indicator));
+  if (involved.length === 0) return [];
+  // Parents and children of the indicators in the batch, in the same unit.
+  const codes = [...new Set(involved.map((r) => r.row.indicator))];
+  const family = await db
+    .selectFrom("indicators")
+    .select(["code", "parent_code", "unit"])
+    .where((eb) => eb.or([eb("code", "in", codes), eb("parent_code", "in", codes)]))
+    .execute();
+  const parentCodes = family.filter((f) => codes.includes(f.code) && f.parent_code).map((f) => f.parent_code!);
+  const parents = parentCodes.length
+    ? await db.selectFrom("indicators").select(["code", "unit"]).where("code", "in", parentCodes).execute()
+    : [];
+  const unitOf = new Map([...family, ...parents].map((f) => [f.code, f.unit]));
+  const parentOf = new Map(family.filter((f) => f.parent_code).map((f) => [f.code, f.parent_code!]));
+  const related = (code: string, other: string | undefined) => other !== undefined && unitOf.get(other) === unitOf.get(code) && isAdditiveUnit(unitOf.get(code));
+
+  // The values after the batch: database values of the family for these areas and periods, then the batch.
+  const allCodes = [...new Set([...family.map((f) => f.code), ...parentCodes])];
+  const existing = await db
+    .selectFrom("data_values")
+    .select(["indicator_code", "area_id", "period", "disaggregation", "value"])
+    .where("indicator_code", "in", allCodes)
+    .where("area_id", "in", [...new Set(involved.map((r) => r.row.area))])
+    .where("period", "in", [...new Set(involved.map((r) => r.row.period))])
+    .where("superseded_at", "is", null)
+    .execute();
+  // Values by cell (indicator, area, period), then by disaggregation key.
+  const cells = new Map<string, Map<string, number | null>>();
+  const put = (indicator: string, area: string, period: string, disaggregation: string, value: number | null) => {
+    const cell = `${indicator}|${area}|${period}`;
+    if (!cells.has(cell)) cells.set(cell, new Map());
+    cells.get(cell)!.set(disaggregation, value);
+  };
+  for (const e of existing) put(e.indicator_code, e.area_id, e.period, e.disaggregation, e.value === null ? null : Number(e.value));
+  for (const { row } of rows) put(row.indicator, row.area, row.period, row.disaggregation, row.action === "delete" ? null : row.value);
+  const get = (indicator: string, area: string, period: string, disaggregation: string) =>
+    cells.get(`${indicator}|${area}|${period}`)?.get(disaggregation) ?? null;
+
+  const errors: RowError[] = [];
+  const reported = new Set<string>();
+  const report = (at: RowLocator, group: string, message: string) => {
+    if (reported.has(group)) return;
+    reported.add(group);
+    errors.push(locate(at, "value", message));
+  };
+  for (const { row, at } of involved) {
+    if (row.action === "delete") continue;
+    const parts = parseDisaggregation(row.disaggregation);
+    const dims = parts.ok ? Object.keys(parts.parts) : [];
+    // Parts of one dimension against the total.
+    if (dims.length <= 1) {
+      const dim = dims[0];
+      const total = get(row.indicator, row.area, row.period, "");
+      const dimsToCheck = dim ? [dim] : (indicators.get(row.indicator)?.dimensions ?? []);
+      for (const d of dimsToCheck) {
+        if (total === null) continue;
+        const options = partitions.get(d) ?? null;
+        const prefix = `${d}=`;
+        const partValues = [...(cells.get(`${row.indicator}|${row.area}|${row.period}`) ?? new Map<string, number | null>())]
+          .filter(([g, v]) => v !== null && g.startsWith(prefix) && !g.includes(";"))
+          .map(([g, v]) => ({ option: g.slice(prefix.length), value: v! }));
+        if (partValues.length === 0) continue;
+        for (const f of checkPartition(total, partValues, options)) {
+          const group = `${row.indicator}|${row.area}|${row.period}|${d}`;
+          if (f.kind === "part_exceeds_total")
+            report(at, group + f.option, `Phân tổ ${d}=${f.option} (${formatNumber(f.value)}) lớn hơn tổng số (${formatNumber(f.total)}) của ${row.indicator}, ${row.area}, kỳ ${row.period}`);
+          else if (f.kind === "sum_differs")
+            report(at, group, `Tổng các phân tổ theo '${d}' (${formatNumber(f.sum)}) khác tổng số (${formatNumber(f.total)}) của ${row.indicator}, ${row.area}, kỳ ${row.period}`);
+          else
+            report(at, group, `Tổng các phân tổ theo '${d}' (${formatNumber(f.sum)}) vượt tổng số (${formatNumber(f.total)}) của ${row.indicator}, ${row.area}, kỳ ${row.period}`);
+        }
+      }
+    }
+    if (row.disaggregation !== "") continue;
+    // Sub-indicator against its parent, and this value as a parent against its children.
+    const parent = parentOf.get(row.indicator);
+    const checkPair = (child: string, parentCode: string) => {
+      const c = get(child, row.area, row.period, "");
+      const p = get(parentCode, row.area, row.period, "");
+      if (c !== null && p !== null && c > p + Math.max(0.01, Math.abs(p) * 1e-6))
+        report(at, `${child}>${parentCode}|${row.area}|${row.period}`, `Chỉ số ${child} (${formatNumber(c)}) lớn hơn chỉ số cha ${parentCode} (${formatNumber(p)}), ${row.area}, kỳ ${row.period}`);
+    };
+    if (parent && related(row.indicator, parent)) checkPair(row.indicator, parent);
+    for (const child of family.filter((f) => f.parent_code === row.indicator))
+      if (related(child.code, row.indicator)) checkPair(child.code, row.indicator);
+  }
+  return errors;
+}
+
+/** Numeric figures far from their series' own history (same indicator, area, breakdown and period type). */
+async function findOutliers(db: Executor, rows: { row: PreparedRow; at: RowLocator }[], indicators: Map<string, IndicatorMeta>) {
+  const candidates = rows.filter((r) => r.row.action === "upsert" && r.row.value !== null && indicators.get(r.row.indicator)?.value_type === "number");
+  if (candidates.length === 0) return [];
+  const keys = candidates.map((r, n) => ({ n, i: r.row.indicator, a: r.row.area, g: r.row.disaggregation, p: r.row.period, t: r.row.periodType }));
+  const history = await sql<{ n: number; vals: string[] | null }>`
+    SELECT k.n, h.vals FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(n int, i text, a text, g text, p text, t text)
+    CROSS JOIN LATERAL (
+      SELECT array_agg(v.value::text) AS vals FROM (
+        SELECT d.value FROM data_values d
+        WHERE d.indicator_code = k.i AND d.area_id = k.a AND d.disaggregation = k.g AND d.period_type = k.t
+          AND d.period < k.p AND d.superseded_at IS NULL AND d.value IS NOT NULL
+        ORDER BY d.period DESC LIMIT 24
+      ) v
+    ) h`.execute(db);
+  const found: { row: PreparedRow; at: RowLocator; median: number }[] = [];
+  for (const h of history.rows) {
+    if (!h.vals) continue;
+    const c = candidates[Number(h.n)]!;
+    const o = isOutlier(h.vals.map(Number), c.row.value!);
+    if (o) found.push({ ...c, median: o.median });
+  }
+  return found;
+}

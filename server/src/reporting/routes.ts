@@ -1,0 +1,275 @@
+import { createHash } from "node:crypto";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { requestContext } from "../auth/access";
+import { DataValue, WriteResult } from "../datavalues/routes";
+import { buildTemplate, readTemplate } from "../datavalues/formats/excel";
+import { dataValueService } from "../datavalues/service";
+import { InvalidInputError } from "../errors";
+import type { RouteDeps } from "../http/app";
+import { ErrorBody } from "../http/schemas";
+import { reportingService } from "./service";
+
+const ReportKey = z.object({
+  agency: z.string().min(1).max(40).describe("Mã cơ quan báo cáo, ví dụ CT.STC"),
+  area: z.string().min(1).max(20).describe("Mã địa bàn, ví dụ 92"),
+  period: z.string().min(4).max(10).describe("Kỳ, ví dụ 2025M10"),
+});
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody } as const;
+const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+const FormRow = z.object({
+  indicator: z.string(),
+  name: z.string(),
+  unit: z.string().nullable(),
+  valueType: z.enum(["number", "text"]),
+  kind: z.string(),
+  parent: z.string().nullable(),
+  group: z.string(),
+  subgroup: z.string().nullable(),
+  current: DataValue.nullable(),
+  previousValue: z.number().nullable(),
+  lastYearValue: z.number().nullable(),
+  changeFromPrevious: z.number().nullable().describe("% thay đổi so với kỳ trước"),
+  changeFromLastYear: z.number().nullable().describe("% thay đổi so với cùng kỳ năm trước"),
+  breakdowns: z.number().int(),
+});
+
+export const reportingRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock }) => {
+  const reports = reportingService(database.db, { now: clock });
+  const values = dataValueService(database.db, { now: clock });
+  app.addContentTypeParser(XLSX, { parseAs: "buffer", bodyLimit: 20 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+
+  app.get(
+    "/api/reports/form",
+    {
+      config: { access: { permission: "reference.read" } },
+      schema: {
+        tags: ["reports"],
+        summary: "Biểu nhập số liệu của một cơ quan cho một địa bàn và kỳ: kỳ trước, cùng kỳ, % thay đổi",
+        querystring: ReportKey,
+        response: {
+          200: z.object({
+            agency: z.object({ code: z.string(), name: z.string() }),
+            area: z.object({ id: z.string(), name: z.string(), level: z.string() }),
+            period: z.object({ code: z.string(), label: z.string(), previous: z.string(), lastYear: z.string() }),
+            deadline: z.string(),
+            lockDate: z.string().nullable(),
+            locked: z.boolean(),
+            reopenedUntil: z.string().nullable(),
+            rows: z.array(FormRow),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => reports.form(requestContext(request), request.query),
+  );
+
+  app.post(
+    "/api/reports/form",
+    {
+      config: { access: { permission: "data.submit" } },
+      schema: {
+        tags: ["reports"],
+        summary: "Lưu nháp hoặc gửi biểu nhập số liệu (cả biểu hoặc không dòng nào)",
+        body: ReportKey.extend({
+          status: z.enum(["draft", "submitted"]),
+          dryRun: z.boolean().default(false),
+          values: z
+            .array(
+              z.object({
+                indicator: z.string().min(1).max(60),
+                value: z.number().nullable().optional(),
+                valueText: z.string().max(4000).nullable().optional(),
+                comment: z.string().max(2000).nullable().optional(),
+              }),
+            )
+            .max(2000),
+        }),
+        response: { 200: WriteResult, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      return values.ingest(requestContext(request), {
+        rows: b.values.map((v, i) => ({
+          at: { row: i + 1 },
+          indicator: v.indicator,
+          area: b.area,
+          period: b.period,
+          disaggregation: "",
+          value: v.value ?? null,
+          valueText: v.valueText ?? null,
+          comment: v.comment?.trim() || null,
+          action: "upsert",
+        })),
+        status: b.status,
+        channel: "form",
+        dryRun: b.dryRun,
+      });
+    },
+  );
+
+  app.get(
+    "/api/reports/template",
+    {
+      config: { access: { permission: "reference.read" } },
+      schema: {
+        tags: ["reports"],
+        summary: "Tải mẫu biểu Excel (.xlsx) điền sẵn của một cơ quan, địa bàn, kỳ",
+        querystring: ReportKey,
+      },
+    },
+    async (request, reply) => {
+      const form = await reports.form(requestContext(request), request.query);
+      const file = await buildTemplate(
+        {
+          title: `BÁO CÁO SỐ LIỆU – ${form.agency.name} – ${form.area.name} – ${form.period.label}`,
+          agency: form.agency.code,
+          area: form.area.id,
+          period: form.period.code,
+          periodLabel: form.period.label,
+        },
+        form.rows.map((r) => ({
+          indicator: r.indicator,
+          name: r.name,
+          unit: r.unit,
+          valueType: r.valueType,
+          area: form.area.id,
+          period: form.period.code,
+          disaggregation: "",
+          previousValue: r.previousValue,
+          lastYearValue: r.lastYearValue,
+          value: r.current ? (r.current.value ?? r.current.valueText) : null,
+          comment: r.current?.comment ?? null,
+        })),
+      );
+      const name = `mau-bieu-${form.agency.code}-${form.area.id}-${form.period.code}.xlsx`;
+      return reply.type(XLSX).header("content-disposition", `attachment; filename="${name}"`).send(file);
+    },
+  );
+
+  app.post(
+    "/api/reports/upload",
+    {
+      config: { access: { permission: "data.submit" } },
+      bodyLimit: 20 * 1024 * 1024,
+      schema: {
+        tags: ["reports"],
+        summary: "Tải lên mẫu biểu Excel đã điền (Content-Type: .xlsx); cả tệp hoặc không dòng nào",
+        description: "Mọi lỗi nêu sheet, dòng và cột. dryRun=true chỉ kiểm tra.",
+        querystring: z.object({
+          status: z.enum(["draft", "submitted"]).default("submitted"),
+          dryRun: z.stringbool().default(false),
+          fileName: z.string().max(200).optional(),
+        }),
+        body: z.unknown(),
+        response: { 200: WriteResult, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (request) => {
+      if (!Buffer.isBuffer(request.body)) throw new InvalidInputError(`Gửi tệp .xlsx với Content-Type: ${XLSX}`);
+      const read = await readTemplate(request.body);
+      return values.ingest(requestContext(request), {
+        rows: read.rows,
+        readErrors: read.errors,
+        status: request.query.status,
+        channel: "spreadsheet",
+        dryRun: request.query.dryRun,
+        fileName: request.query.fileName ?? null,
+        fileSha256: createHash("sha256").update(request.body).digest("hex"),
+      });
+    },
+  );
+
+  app.get(
+    "/api/reports/completeness",
+    {
+      config: { access: { permission: "reference.read" } },
+      schema: {
+        tags: ["reports"],
+        summary: "Tính đầy đủ và đúng hạn của báo cáo theo cơ quan, địa bàn, kỳ: ai đã gửi, ai chậm",
+        querystring: z.object({
+          period: z.string().min(4).max(10),
+          agency: z.string().max(40).optional(),
+          area: z.string().max(20).optional(),
+        }),
+        response: {
+          200: z.object({
+            period: z.object({ code: z.string(), label: z.string() }),
+            summary: z.object({
+              reports: z.number().int(),
+              expected: z.number().int(),
+              submitted: z.number().int(),
+              approved: z.number().int(),
+              onTime: z.number().int(),
+              lateReports: z.number().int(),
+            }),
+            items: z.array(
+              z.object({
+                agency: z.string(),
+                agencyName: z.string(),
+                area: z.string(),
+                areaName: z.string(),
+                period: z.string(),
+                deadline: z.string(),
+                lockDate: z.string().nullable(),
+                expected: z.number().int(),
+                submitted: z.number().int(),
+                approved: z.number().int(),
+                draft: z.number().int(),
+                returned: z.number().int(),
+                missing: z.number().int(),
+                onTime: z.number().int(),
+                late: z.number().int(),
+                completeness: z.number().nullable(),
+                timeliness: z.number().nullable(),
+                lastSubmittedAt: z.string().nullable(),
+                state: z.enum(["not_due", "open", "late", "complete", "complete_late"]),
+                stateLabel: z.string(),
+              }),
+            ),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => reports.completeness(requestContext(request), request.query),
+  );
+
+  app.post(
+    "/api/reports/review",
+    {
+      config: { access: { permission: "data.approve" } },
+      schema: {
+        tags: ["reports"],
+        summary: "Duyệt hoặc trả lại số liệu đã gửi của một báo cáo (trả lại cần lý do)",
+        body: ReportKey.extend({
+          action: z.enum(["approve", "return"]),
+          comment: z.string().max(2000).nullable().optional(),
+          indicators: z.array(z.string().max(60)).max(2000).optional(),
+        }),
+        response: {
+          200: z.object({ action: z.enum(["approve", "return"]), values: z.number().int(), batchId: z.string().nullable() }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => reports.review(requestContext(request), request.body),
+  );
+
+  app.post(
+    "/api/reports/reopen",
+    {
+      config: { access: { permission: "data.reopen" } },
+      schema: {
+        tags: ["reports"],
+        summary: "Mở lại báo cáo đã khóa hoặc đã duyệt để sửa, kèm lý do",
+        body: ReportKey.extend({ reason: z.string().min(1).max(2000), days: z.number().int().min(1).max(60).default(7) }),
+        response: { 200: z.object({ openUntil: z.string(), reopenedValues: z.number().int() }), ...errors },
+      },
+    },
+    async (request) => reports.reopen(requestContext(request), request.body),
+  );
+};

@@ -1,0 +1,319 @@
+import {
+  entryLockDate,
+  formatPeriod,
+  parsePeriod,
+  previousPeriod,
+  reportDeadline,
+  samePeriodLastYear,
+  type Period,
+} from "@dieuhanh/core";
+import type { Kysely } from "kysely";
+import { agencyRepository } from "../agencies/repository";
+import { withPredecessors } from "../agencies/succession";
+import { recordAudit } from "../audit/service";
+import type { Principal, RequestContext } from "../auth/principal";
+import { scopeChecker } from "../auth/scope";
+import type { Schema } from "../db/schema";
+import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from "../errors";
+import { presentDataValue } from "../datavalues/repository";
+import type { PreparedRow } from "../datavalues/validation";
+import { writeRows } from "../datavalues/writer";
+import { reportingRepository } from "./repository";
+
+export interface ReportKey {
+  agency: string;
+  area: string;
+  period: string;
+}
+
+const changePercent = (current: number | null, base: number | null) =>
+  current === null || base === null || base === 0 ? null : Math.round(((current - base) / Math.abs(base)) * 1000) / 10;
+
+export type ReportState = "not_due" | "open" | "late" | "complete" | "complete_late";
+
+export const reportStateLabels: Record<ReportState, string> = {
+  not_due: "Chưa đến hạn",
+  open: "Đang trong hạn",
+  late: "Quá hạn, còn thiếu",
+  complete: "Đủ, đúng hạn",
+  complete_late: "Đủ, chậm hạn",
+};
+
+/**
+ * Reports (báo cáo): one agency's figures for one area and period, as its obligations define them —
+ * the form to fill, completeness and timeliness, approval and reopening.
+ */
+export function reportingService(db: Kysely<Schema>, options: { now?: () => Date } = {}) {
+  const now = options.now ?? (() => new Date());
+  const scope = scopeChecker(db);
+  const repo = reportingRepository(db);
+
+  function periodOf(code: string): Period {
+    const p = parsePeriod(code);
+    if (!p) throw new InvalidInputError(`Kỳ '${code}' không hợp lệ`, "period");
+    return p;
+  }
+
+  async function areaOf(id: string) {
+    const area = await db.selectFrom("areas").select(["id", "name", "level", "parent_id"]).where("id", "=", id).executeTakeFirst();
+    if (!area) throw new NotFoundError(`Không có địa bàn mã '${id}'`, "area");
+    return area;
+  }
+
+  async function requireReportScope(principal: Principal, key: ReportKey) {
+    if (!(await scope.coversAnyAgency(principal, [key.agency])) || !(await scope.coversArea(principal, key.area)))
+      throw new ForbiddenError("Báo cáo này ngoài phạm vi được giao");
+  }
+
+  /** Agencies the caller's scope reaches, with their predecessors (null: all). */
+  async function scopedAgencies(principal: Principal): Promise<string[] | null> {
+    if (principal.scope.agencies === null) return null;
+    const all = await agencyRepository(db).all();
+    return principal.scope.agencies.flatMap((c) => withPredecessors(c, all));
+  }
+
+  function stateOf(row: { expected: number; submitted: number; late: number }, period: Period, deadline: string, today: string): ReportState {
+    if (row.submitted >= row.expected) return row.late > 0 ? "complete_late" : "complete";
+    if (today > deadline) return "late";
+    return today > period.end ? "open" : "not_due";
+  }
+
+  return {
+    /** The form: each indicator the agency reports for the area and period, with the comparisons. */
+    async form(ctx: RequestContext, key: ReportKey) {
+      const principal = ctx.principal;
+      if (!principal) throw new UnauthorizedError();
+      await requireReportScope(principal, key);
+      const period = periodOf(key.period);
+      const area = await areaOf(key.area);
+      const agency = await db.selectFrom("agencies").select(["code", "name"]).where("code", "=", key.agency).executeTakeFirst();
+      if (!agency) throw new NotFoundError(`Không có cơ quan mã '${key.agency}'`, "agency");
+      const indicators = await repo.formIndicators({
+        agency: key.agency,
+        areaId: area.id,
+        areaLevel: area.level,
+        parentId: area.parent_id,
+        periodType: period.type,
+      });
+      const previous = previousPeriod(period);
+      const lastYear = samePeriodLastYear(period);
+      const values = await repo.values(
+        indicators.map((i) => i.code),
+        area.id,
+        [period.code, previous.code, lastYear.code],
+      );
+      const total = (code: string, p: string) => values.find((v) => v.indicator_code === code && v.period === p && v.disaggregation === "");
+      const deadlineDays = indicators[0]?.deadline_days ?? 0;
+      const lockAfter = indicators[0]?.lock_after_days ?? null;
+      const deadline = reportDeadline(period, deadlineDays);
+      const lockDate = entryLockDate(period, deadlineDays, lockAfter);
+      const today = now().toISOString().slice(0, 10);
+      const reopening = await db
+        .selectFrom("entry_reopenings")
+        .select(["reason", "open_until"])
+        .where("agency_code", "=", key.agency)
+        .where("area_id", "=", key.area)
+        .where("period", "=", key.period)
+        .where("open_until", ">", now())
+        .orderBy("reopened_at", "desc")
+        .executeTakeFirst();
+      const rows = indicators.map((i) => {
+        const cur = total(i.code, period.code);
+        const prev = total(i.code, previous.code);
+        const ly = total(i.code, lastYear.code);
+        const num = (v: typeof cur) => (v?.value === null || v?.value === undefined ? null : Number(v.value));
+        return {
+          indicator: i.code,
+          name: i.name,
+          unit: i.unit,
+          valueType: i.value_type,
+          kind: i.kind,
+          parent: i.parent_code,
+          group: i.group_code,
+          subgroup: i.subgroup_code,
+          current: cur ? presentDataValue(cur) : null,
+          previousValue: num(prev),
+          lastYearValue: num(ly),
+          changeFromPrevious: changePercent(num(cur), num(prev)),
+          changeFromLastYear: changePercent(num(cur), num(ly)),
+          breakdowns: values.filter((v) => v.indicator_code === i.code && v.period === period.code && v.disaggregation !== "").length,
+        };
+      });
+      return {
+        agency: { code: agency.code, name: agency.name },
+        area: { id: area.id, name: area.name, level: area.level },
+        period: { code: period.code, label: formatPeriod(period), previous: previous.code, lastYear: lastYear.code },
+        deadline,
+        lockDate,
+        locked: lockDate !== null && today >= lockDate && !reopening,
+        reopenedUntil: reopening ? new Date(reopening.open_until).toISOString() : null,
+        rows,
+      };
+    },
+
+    /** Completeness and timeliness per agency and area for one period, within the caller's scope. */
+    async completeness(ctx: RequestContext, q: { period: string; agency?: string; area?: string }) {
+      const principal = ctx.principal;
+      if (!principal) throw new UnauthorizedError();
+      const period = periodOf(q.period);
+      const agencies = q.agency ? [q.agency] : undefined;
+      const scopeAreas = principal.scope.areaId ? [...(await scope.subtree(principal.scope.areaId))] : undefined;
+      const scopedTo = await scopedAgencies(principal);
+      const rows = await repo.completeness({
+        period: period.code,
+        periodType: period.type,
+        periodEnd: period.end,
+        agencies: agencies ?? scopedTo ?? undefined,
+        areaIds: q.area ? [q.area] : undefined,
+        scopeAreaIds: scopeAreas,
+      });
+      const today = now().toISOString().slice(0, 10);
+      const items = rows.map((r) => {
+        const deadline = reportDeadline(period, r.deadline_days);
+        const state = stateOf(r, period, deadline, today);
+        return {
+          agency: r.agency_code,
+          agencyName: r.agency_name,
+          area: r.area_id,
+          areaName: r.area_name,
+          period: period.code,
+          deadline,
+          lockDate: entryLockDate(period, r.deadline_days, r.lock_after_days),
+          expected: r.expected,
+          submitted: r.submitted,
+          approved: r.approved,
+          draft: r.draft,
+          returned: r.returned,
+          missing: r.expected - r.submitted,
+          onTime: r.on_time,
+          late: r.late,
+          completeness: r.expected ? Math.round((r.submitted / r.expected) * 1000) / 10 : null,
+          timeliness: r.submitted ? Math.round((r.on_time / r.submitted) * 1000) / 10 : null,
+          lastSubmittedAt: r.last_submitted_at ? new Date(r.last_submitted_at).toISOString() : null,
+          state,
+          stateLabel: reportStateLabels[state],
+        };
+      });
+      const sum = (f: (x: (typeof items)[number]) => number) => items.reduce((s, x) => s + f(x), 0);
+      return {
+        period: { code: period.code, label: formatPeriod(period) },
+        summary: {
+          reports: items.length,
+          expected: sum((x) => x.expected),
+          submitted: sum((x) => x.submitted),
+          approved: sum((x) => x.approved),
+          onTime: sum((x) => x.onTime),
+          lateReports: items.filter((x) => x.state === "late" || x.state === "complete_late").length,
+        },
+        items,
+      };
+    },
+
+    /**
+     * Approve or return a report's submitted figures. Approval locks them; a return needs a comment.
+     * Each figure gets a new version with the decision, so the history shows who decided what, when.
+     */
+    async review(ctx: RequestContext, key: ReportKey & { action: "approve" | "return"; comment?: string | null; indicators?: string[] }) {
+      const principal = ctx.principal;
+      if (!principal) throw new UnauthorizedError();
+      await requireReportScope(principal, key);
+      const comment = key.comment?.trim() || null;
+      if (key.action === "return" && (!comment || comment.length < 5))
+        throw new InvalidInputError("Trả lại cần ghi rõ lý do (ít nhất 5 ký tự)", "comment");
+      const period = periodOf(key.period);
+      const at = now();
+      return db.transaction().execute(async (trx) => {
+        let q = trx
+          .selectFrom("data_values")
+          .selectAll()
+          .where("agency_code", "=", key.agency)
+          .where("area_id", "=", key.area)
+          .where("period", "=", period.code)
+          .where("status", "=", "submitted")
+          .where("superseded_at", "is", null);
+        if (key.indicators?.length) q = q.where("indicator_code", "in", key.indicators);
+        const submitted = await q.execute();
+        if (submitted.length === 0) throw new InvalidInputError("Không có số liệu đã gửi nào chờ duyệt trong báo cáo này");
+        const rows: PreparedRow[] = submitted.map((v) => ({
+          indicator: v.indicator_code,
+          area: v.area_id,
+          period: v.period,
+          periodType: period.type,
+          disaggregation: v.disaggregation,
+          value: v.value === null ? null : Number(v.value),
+          valueText: v.value_text,
+          comment: v.comment,
+          action: "upsert",
+          agency: v.agency_code,
+          flags: v.flags ?? [],
+        }));
+        const summary = await writeRows(
+          trx,
+          ctx,
+          rows,
+          { channel: "review", status: key.action === "approve" ? "approved" : "returned", reviewComment: comment },
+          { dryRun: false, now: at },
+        );
+        return { action: key.action, values: rows.length, batchId: summary.batchId };
+      });
+    },
+
+    /**
+     * Reopen a locked period or approved figures, with a reason: entry opens for `days` days and
+     * approved figures go back to the reporter as returned, the reason attached.
+     */
+    async reopen(ctx: RequestContext, key: ReportKey & { reason: string; days: number }) {
+      const principal = ctx.principal;
+      if (!principal?.userId) throw new UnauthorizedError();
+      await requireReportScope(principal, key);
+      const reason = key.reason.trim();
+      if (reason.length < 5) throw new InvalidInputError("Mở lại cần ghi rõ lý do (ít nhất 5 ký tự)", "reason");
+      const period = periodOf(key.period);
+      await areaOf(key.area);
+      const at = now();
+      const openUntil = new Date(at.getTime() + key.days * 86_400_000);
+      return db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto("entry_reopenings")
+          .values({ agency_code: key.agency, area_id: key.area, period: period.code, reason, reopened_by: principal.userId!, reopened_at: at, open_until: openUntil })
+          .execute();
+        const approved = await trx
+          .selectFrom("data_values")
+          .selectAll()
+          .where("agency_code", "=", key.agency)
+          .where("area_id", "=", key.area)
+          .where("period", "=", period.code)
+          .where("status", "=", "approved")
+          .where("superseded_at", "is", null)
+          .execute();
+        const summary = await writeRows(
+          trx,
+          ctx,
+          approved.map((v) => ({
+            indicator: v.indicator_code,
+            area: v.area_id,
+            period: v.period,
+            periodType: period.type,
+            disaggregation: v.disaggregation,
+            value: v.value === null ? null : Number(v.value),
+            valueText: v.value_text,
+            comment: v.comment,
+            action: "upsert" as const,
+            agency: v.agency_code,
+            flags: v.flags ?? [],
+          })),
+          { channel: "review", status: "returned", reviewComment: `Mở lại: ${reason}` },
+          { dryRun: false, now: at },
+        );
+        await recordAudit(trx, ctx, {
+          action: "report.reopen",
+          entityType: "report",
+          entityId: `${key.agency}|${key.area}|${period.code}`,
+          after: { openUntil: openUntil.toISOString(), reopenedValues: approved.length, batchId: summary.batchId },
+          reason,
+        });
+        return { openUntil: openUntil.toISOString(), reopenedValues: approved.length };
+      });
+    },
+  };
+}

@@ -1,0 +1,349 @@
+import { DownloadOutlined, HistoryOutlined, UploadOutlined } from "@ant-design/icons";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { formatDate, formatNumber, parseNumber } from "@dieuhanh/core";
+import { Alert, App, Button, Input, Modal, Space, Table, Tag, Typography, Upload } from "antd";
+import { useMemo, useState } from "react";
+import { useSearchParams } from "react-router-dom";
+import { ApiError, apiGet, apiSend, apiUpload, type RowError } from "../../api/client";
+import type { FormRow, ReportForm as Form, WriteResult } from "../../api/types";
+import { useAuth } from "../../components/auth";
+import { QueryState } from "../../components/QueryState";
+import { ChangeText, ReportPicker, StatusTag, useReportKey } from "./common";
+import { HistoryDrawer } from "./HistoryDrawer";
+
+const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+interface Entry {
+  value: string;
+  comment: string;
+}
+
+function initialEntry(r: FormRow): Entry {
+  const v = r.current;
+  return {
+    value: v ? (v.value !== null ? formatNumber(v.value, 6).replace(/\s/g, "") : (v.valueText ?? "")) : "",
+    comment: v?.comment ?? "",
+  };
+}
+
+/**
+ * The report form (biểu nhập số liệu): one agency's indicators for an area and a period, with last
+ * period's value, the same period last year and the change; save a draft, submit; approve, return
+ * or reopen for those who may. Errors from the server land next to the cell they concern.
+ */
+export default function ReportFormPage() {
+  const { message } = App.useApp();
+  const { can } = useAuth();
+  const queryClient = useQueryClient();
+  const [params, setParams] = useSearchParams();
+  const key = useReportKey(params);
+  const [entries, setEntries] = useState<Record<string, Entry>>({});
+  const [errors, setErrors] = useState<Record<string, string[]>>({});
+  const [problem, setProblem] = useState<string | null>(null);
+  const [history, setHistory] = useState<FormRow | null>(null);
+  const [asking, setAsking] = useState<null | "return" | "reopen">(null);
+  const [reason, setReason] = useState("");
+
+  const form = useQuery({
+    queryKey: ["report-form", key],
+    enabled: !!(key.agency && key.area && key.period),
+    queryFn: async () => {
+      const f = await apiGet<Form>("/api/reports/form", key);
+      setEntries(Object.fromEntries(f.rows.map((r) => [r.indicator, initialEntry(r)])));
+      setErrors({});
+      setProblem(null);
+      return f;
+    },
+  });
+  const rows = useMemo(() => form.data?.rows ?? [], [form.data]);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["report-form", key] });
+
+  /** The rows to send, with their position in the request so that errors find their row again. */
+  function collect(): { values: object[]; order: string[]; local: Record<string, string[]> } {
+    const values: object[] = [];
+    const order: string[] = [];
+    const local: Record<string, string[]> = {};
+    for (const r of rows) {
+      const e = entries[r.indicator];
+      if (!e || (e.value.trim() === "" && e.comment.trim() === "")) continue;
+      if (e.value.trim() === "") {
+        local[r.indicator] = ["Có ghi chú nhưng chưa nhập giá trị"];
+        continue;
+      }
+      if (r.valueType === "number") {
+        const n = parseNumber(e.value, "vi");
+        if (!n.ok) {
+          local[r.indicator] = [n.message];
+          continue;
+        }
+        values.push({ indicator: r.indicator, value: n.value, comment: e.comment.trim() || null });
+      } else values.push({ indicator: r.indicator, valueText: e.value.trim(), comment: e.comment.trim() || null });
+      order.push(r.indicator);
+    }
+    return { values, order, local };
+  }
+
+  function showErrors(e: unknown, order: string[]) {
+    if (e instanceof ApiError && e.errors.length) {
+      const byRow: Record<string, string[]> = {};
+      for (const x of e.errors as RowError[]) {
+        const indicator = order[x.row - 1];
+        if (indicator) (byRow[indicator] ??= []).push(x.message);
+      }
+      setErrors(byRow);
+      setProblem(`${e.message}. Sửa các ô được đánh dấu rồi gửi lại.`);
+    } else setProblem(e instanceof Error ? e.message : String(e));
+  }
+
+  const save = useMutation({
+    mutationFn: async (status: "draft" | "submitted") => {
+      const { values, order, local } = collect();
+      if (Object.keys(local).length) {
+        setErrors(local);
+        throw new Error("Có ô chưa đúng, chưa gửi gì");
+      }
+      try {
+        return await apiSend<WriteResult>("POST", "/api/reports/form", { ...key, status, values });
+      } catch (e) {
+        showErrors(e, order);
+        throw e;
+      }
+    },
+    onSuccess: (r, status) => {
+      setErrors({});
+      setProblem(null);
+      const changed = r.created + r.updated;
+      message.success(
+        `${status === "draft" ? "Đã lưu nháp" : "Đã gửi báo cáo"}: ${changed} số liệu thay đổi, ${r.unchanged} không đổi` +
+          (r.warnings.length ? `; ${r.warnings.length} cảnh báo` : ""),
+      );
+      void refresh();
+    },
+    onError: (e) => {
+      if (!(e instanceof ApiError)) setProblem(e.message);
+    },
+  });
+
+  const review = useMutation({
+    mutationFn: (body: { action: "approve" | "return"; comment?: string }) =>
+      apiSend<{ values: number }>("POST", "/api/reports/review", { ...key, ...body }),
+    onSuccess: (r, body) => {
+      message.success(`${body.action === "approve" ? "Đã duyệt" : "Đã trả lại"} ${r.values} số liệu`);
+      setAsking(null);
+      setReason("");
+      void refresh();
+    },
+    onError: (e) => message.error(e.message),
+  });
+  const reopen = useMutation({
+    mutationFn: (r: string) => apiSend<{ reopenedValues: number; openUntil: string }>("POST", "/api/reports/reopen", { ...key, reason: r }),
+    onSuccess: (r) => {
+      message.success(`Đã mở lại đến ${formatDate(r.openUntil)}; ${r.reopenedValues} số liệu trả về người báo cáo`);
+      setAsking(null);
+      setReason("");
+      void refresh();
+    },
+    onError: (e) => message.error(e.message),
+  });
+
+  const upload = async (file: File) => {
+    try {
+      const r = await apiUpload<WriteResult>(
+        `/api/reports/upload?status=submitted&fileName=${encodeURIComponent(file.name)}`,
+        file,
+        XLSX,
+      );
+      message.success(`Đã nhận tệp ${file.name}: ${r.created + r.updated} số liệu thay đổi, ${r.unchanged} không đổi`);
+      setProblem(null);
+      void refresh();
+    } catch (e) {
+      const list = e instanceof ApiError ? e.errors : [];
+      setProblem(
+        `${(e as Error).message}` +
+          (list.length
+            ? ": " + list.slice(0, 10).map((x) => `${x.sheet ? `${x.sheet} ` : ""}${x.column ?? ""}${x.row}: ${x.message}`).join("; ")
+            : ""),
+      );
+    }
+    return false;
+  };
+
+  const submitted = rows.filter((r) => r.current?.status === "submitted").length;
+  const approved = rows.filter((r) => r.current?.status === "approved").length;
+  const f = form.data;
+  const set = (indicator: string, patch: Partial<Entry>) =>
+    setEntries((prev) => ({ ...prev, [indicator]: { ...(prev[indicator] ?? { value: "", comment: "" }), ...patch } }));
+
+  return (
+    <>
+      <Typography.Title level={3}>Nhập số liệu báo cáo</Typography.Title>
+      <ReportPicker value={key} onChange={(k) => setParams(k)} />
+      <QueryState isLoading={form.isLoading} error={form.error}>
+        {f && (
+          <>
+            <Space wrap style={{ margin: "12px 0" }}>
+              <Typography.Text strong>
+                {f.agency.name} · {f.area.name} · {f.period.label}
+              </Typography.Text>
+              <Tag>Hạn gửi: {formatDate(f.deadline)}</Tag>
+              {f.lockDate && <Tag>Khóa nhập từ: {formatDate(f.lockDate)}</Tag>}
+              {f.locked && <Tag color="red">Đã khóa nhập</Tag>}
+              {f.reopenedUntil && <Tag color="orange">Mở lại đến {formatDate(f.reopenedUntil)}</Tag>}
+              <Tag color="blue">
+                {rows.filter((r) => r.current).length}/{rows.length} chỉ số có số liệu
+              </Tag>
+            </Space>
+            {rows.some((r) => r.current?.sample) && (
+              <Alert type="warning" showIcon style={{ marginBottom: 12 }} message="Biểu có SỐ LIỆU MẪU do hệ thống sinh để minh họa, không phải số liệu thật." />
+            )}
+            {problem && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={problem} data-testid="form-problem" />}
+            <Table<FormRow>
+              rowKey="indicator"
+              size="small"
+              pagination={false}
+              dataSource={rows}
+              scroll={{ x: 1300 }}
+              columns={[
+                { title: "Mã", dataIndex: "indicator", width: 120 },
+                { title: "Chỉ số", dataIndex: "name", width: 300 },
+                { title: "Đơn vị", dataIndex: "unit", width: 90, render: (u: string | null) => u ?? "văn bản" },
+                {
+                  title: "Kỳ trước",
+                  dataIndex: "previousValue",
+                  align: "right",
+                  width: 110,
+                  render: (v: number | null) => formatNumber(v),
+                },
+                {
+                  title: "Cùng kỳ năm trước",
+                  dataIndex: "lastYearValue",
+                  align: "right",
+                  width: 120,
+                  render: (v: number | null) => formatNumber(v),
+                },
+                {
+                  title: "Giá trị kỳ này",
+                  key: "value",
+                  width: 170,
+                  render: (_, r) => {
+                    const errs = errors[r.indicator];
+                    return (
+                      <>
+                        <Input
+                          aria-label={`Giá trị ${r.indicator}`}
+                          data-indicator={r.indicator}
+                          value={entries[r.indicator]?.value ?? ""}
+                          status={errs ? "error" : undefined}
+                          disabled={f.locked || r.current?.status === "approved"}
+                          inputMode={r.valueType === "number" ? "decimal" : "text"}
+                          onChange={(e) => set(r.indicator, { value: e.target.value })}
+                          style={{ textAlign: r.valueType === "number" ? "right" : "left" }}
+                        />
+                        {errs?.map((m) => (
+                          <Typography.Text key={m} type="danger" style={{ fontSize: 12, display: "block" }} className="cell-error">
+                            {m}
+                          </Typography.Text>
+                        ))}
+                      </>
+                    );
+                  },
+                },
+                {
+                  title: "So kỳ trước",
+                  key: "prev",
+                  width: 100,
+                  align: "right",
+                  render: (_, r) => <ChangeText entry={entries[r.indicator]?.value} base={r.previousValue} />,
+                },
+                {
+                  title: "So cùng kỳ",
+                  key: "ly",
+                  width: 100,
+                  align: "right",
+                  render: (_, r) => <ChangeText entry={entries[r.indicator]?.value} base={r.lastYearValue} />,
+                },
+                {
+                  title: "Ghi chú",
+                  key: "comment",
+                  width: 220,
+                  render: (_, r) => (
+                    <Input
+                      aria-label={`Ghi chú ${r.indicator}`}
+                      value={entries[r.indicator]?.comment ?? ""}
+                      disabled={f.locked || r.current?.status === "approved"}
+                      onChange={(e) => set(r.indicator, { comment: e.target.value })}
+                    />
+                  ),
+                },
+                {
+                  title: "Trạng thái",
+                  key: "status",
+                  width: 130,
+                  render: (_, r) => (
+                    <Space direction="vertical" size={0}>
+                      <StatusTag value={r.current} />
+                      {r.current?.reviewComment && <Typography.Text type="secondary" style={{ fontSize: 12 }}>{r.current.reviewComment}</Typography.Text>}
+                    </Space>
+                  ),
+                },
+                {
+                  title: "",
+                  key: "history",
+                  width: 50,
+                  render: (_, r) =>
+                    r.current && <Button size="small" type="text" icon={<HistoryOutlined />} aria-label={`Lịch sử ${r.indicator}`} onClick={() => setHistory(r)} />,
+                },
+              ]}
+            />
+            <Space wrap style={{ marginTop: 16 }}>
+              {can("data.submit") && (
+                <>
+                  <Button onClick={() => save.mutate("draft")} loading={save.isPending && save.variables === "draft"} disabled={f.locked}>
+                    Lưu nháp
+                  </Button>
+                  <Button type="primary" onClick={() => save.mutate("submitted")} loading={save.isPending && save.variables === "submitted"} disabled={f.locked}>
+                    Gửi báo cáo
+                  </Button>
+                </>
+              )}
+              <Button icon={<DownloadOutlined />} href={`/api/reports/template?${new URLSearchParams(key)}`}>
+                Tải mẫu Excel
+              </Button>
+              {can("data.submit") && (
+                <Upload accept=".xlsx" showUploadList={false} beforeUpload={(file) => upload(file)}>
+                  <Button icon={<UploadOutlined />} disabled={f.locked}>
+                    Tải lên Excel
+                  </Button>
+                </Upload>
+              )}
+              {can("data.approve") && (
+                <>
+                  <Button type="primary" ghost disabled={submitted === 0} onClick={() => review.mutate({ action: "approve" })} loading={review.isPending}>
+                    Duyệt ({submitted})
+                  </Button>
+                  <Button danger disabled={submitted === 0} onClick={() => setAsking("return")}>
+                    Trả lại
+                  </Button>
+                </>
+              )}
+              {can("data.reopen") && (f.locked || approved > 0) && <Button onClick={() => setAsking("reopen")}>Mở lại</Button>}
+            </Space>
+          </>
+        )}
+      </QueryState>
+      <Modal
+        open={asking !== null}
+        title={asking === "return" ? "Trả lại báo cáo" : "Mở lại báo cáo"}
+        okText={asking === "return" ? "Trả lại" : "Mở lại"}
+        cancelText="Hủy"
+        okButtonProps={{ disabled: reason.trim().length < 5, loading: review.isPending || reopen.isPending }}
+        onCancel={() => setAsking(null)}
+        onOk={() => (asking === "return" ? review.mutate({ action: "return", comment: reason }) : reopen.mutate(reason))}
+      >
+        <Typography.Paragraph>Lý do (bắt buộc, được ghi vào nhật ký):</Typography.Paragraph>
+        <Input.TextArea aria-label="Lý do" rows={3} value={reason} onChange={(e) => setReason(e.target.value)} />
+      </Modal>
+      {history && f && <HistoryDrawer indicator={history.indicator} name={history.name} area={f.area.id} period={f.period.code} onClose={() => setHistory(null)} />}
+    </>
+  );
+}
