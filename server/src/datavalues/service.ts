@@ -114,11 +114,10 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
       if (!principal) throw new UnauthorizedError();
       if (!(await scope.coversArea(principal, key.area))) return { items: [], total: 0 };
       const rows = await dataValueRepository(db).history(key);
-      const users = await db
-        .selectFrom("users")
-        .select(["id", "display_name", "username"])
-        .where("id", "in", [...new Set(rows.map((r) => r.recorded_by_user).filter((x): x is string => x !== null)), ""])
-        .execute();
+      const userIds = [...new Set(rows.map((r) => r.recorded_by_user).filter((x): x is string => x !== null))];
+      const users = userIds.length
+        ? await db.selectFrom("users").select(["id", "display_name"]).where("id", "in", userIds).execute()
+        : [];
       const items = rows.map((r) => ({
         ...presentDataValue(r),
         recordedBy: users.find((u) => u.id === r.recorded_by_user)?.display_name ?? (r.recorded_by_token ? "Khóa API" : null),

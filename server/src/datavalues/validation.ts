@@ -324,9 +324,14 @@ async function dimensionOptions(db: Executor, dims: string[]) {
     if (codes) registry.set(from, codes);
     return codes;
   }
-  // Top-level options of each partition dimension: the parts that must add up to the total.
-  const partitions = new Map<string, string[]>();
-  for (const d of defs.filter((x) => x.is_partition && !x.options_from)) {
+  // Top-level options of each partition dimension: the parts that must add up to the total. A
+  // partition drawn from a registry (provinces, countries) is flat: every option is top-level.
+  const partitions = new Map<string, string[] | "flat">();
+  for (const d of defs.filter((x) => x.is_partition)) {
+    if (d.options_from) {
+      partitions.set(d.code, "flat");
+      continue;
+    }
     const top = await db
       .selectFrom("dimension_options")
       .select("code")
@@ -489,13 +494,20 @@ async function checkRelations(
       const dimsToCheck = dim ? [dim] : (indicators.get(row.indicator)?.dimensions ?? []);
       for (const d of dimsToCheck) {
         if (total === null) continue;
-        const options = partitions.get(d) ?? null;
+        const partition = partitions.get(d);
         const prefix = `${d}=`;
-        const partValues = [...(cells.get(`${row.indicator}|${row.area}|${row.period}`) ?? new Map<string, number | null>())]
+        const allParts = [...(cells.get(`${row.indicator}|${row.area}|${row.period}`) ?? new Map<string, number | null>())]
           .filter(([g, v]) => v !== null && g.startsWith(prefix) && !g.includes(";"))
           .map(([g, v]) => ({ option: g.slice(prefix.length), value: v! }));
-        if (partValues.length === 0) continue;
-        for (const f of checkPartition(total, partValues, options)) {
+        if (allParts.length === 0) continue;
+        // Sums only over the top level of a partition; other lists (options may overlap) are checked part by part.
+        const partValues = partition === undefined ? allParts : partition === "flat" ? allParts : allParts.filter((p) => partition.includes(p.option));
+        const options = partition === undefined || partition === "flat" ? null : partition;
+        const findings = [
+          ...checkPartition(total, partValues, options),
+          ...(partition === undefined ? [] : checkPartition(total, allParts.filter((p) => !partValues.includes(p)), null).filter((f) => f.kind === "part_exceeds_total")),
+        ].filter((f) => partition !== undefined || f.kind === "part_exceeds_total");
+        for (const f of findings) {
           const group = `${row.indicator}|${row.area}|${row.period}|${d}`;
           if (f.kind === "part_exceeds_total")
             report(at, group + f.option, `Phân tổ ${d}=${f.option} (${formatNumber(f.value)}) lớn hơn tổng số (${formatNumber(f.total)}) của ${row.indicator}, ${row.area}, kỳ ${row.period}`);
