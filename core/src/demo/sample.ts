@@ -179,9 +179,17 @@ const rules: Rule[] = [
   { u: PCT_YEAR, spec: rate(3, 9, { decimals: 2 }) },
   // Price and production indices (%, previous period or same period = 100)
   { u: PCT, n: /lam phat/, spec: rate(2, 4.2, { centre: [2.8, 3.2], amp: 0.4, noise: 0.1, decimals: 2 }) },
-  { u: PCT, n: /chi so gia vang.*(cung ky|binh quan)/, spec: rate(105, 145, { centre: [118, 128], amp: 8, noise: 2, decimals: 2 }) },
+  {
+    u: PCT,
+    n: /chi so gia vang.*(cung ky|binh quan)/,
+    spec: rate(105, 145, { centre: [118, 128], amp: 8, noise: 2, decimals: 2 }),
+  },
   { u: PCT, n: /chi so gia vang/, spec: rate(96, 106, { centre: [100.5, 101.5], amp: 1.5, noise: 1.2, decimals: 2 }) },
-  { u: PCT, n: /chi so gia (do la|usd)|do la my/, spec: rate(99, 101.2, { centre: [100.05, 100.3], amp: 0.2, noise: 0.2, decimals: 2 }) },
+  {
+    u: PCT,
+    n: /chi so gia (do la|usd)|do la my/,
+    spec: rate(99, 101.2, { centre: [100.05, 100.3], amp: 0.2, noise: 0.2, decimals: 2 }),
+  },
   {
     u: PCT,
     n: /(chi so gia|cpi).*(cung ky|binh quan)|(cung ky|binh quan).*(chi so gia|cpi)/,
@@ -398,7 +406,8 @@ function canonicalUnit(folded: string): { unit: string; factor: number } {
   if (folded === "dong") return { unit: "ty dong", factor: 1_000_000_000 };
   if (folded === "trieu kwh") return { unit: "kwh", factor: 1e-6 };
   if (folded.startsWith("nghin ")) return { unit: folded.slice(6), factor: 1e-3 };
-  if (folded.startsWith("trieu ") && folded !== "trieu usd" && !folded.includes("/")) return { unit: folded.slice(6), factor: 1e-6 };
+  if (folded.startsWith("trieu ") && folded !== "trieu usd" && !folded.includes("/"))
+    return { unit: folded.slice(6), factor: 1e-6 };
   return { unit: folded, factor: 1 };
 }
 
@@ -567,7 +576,7 @@ export function sampleValues(
     if (!p) {
       const names: string[] = [];
       const seen = new Set([i.code]);
-      for (let a = i.parentCode ? byCode.get(i.parentCode) : undefined; a && !seen.has(a.code); ) {
+      for (let a = i.parentCode ? byCode.get(i.parentCode) : undefined; a && !seen.has(a.code);) {
         seen.add(a.code);
         names.push(foldVietnamese(a.name));
         a = a.parentCode ? byCode.get(a.parentCode) : undefined;
@@ -616,7 +625,11 @@ export function sampleValues(
       let sum = 0;
       let n = 0;
       for (const { mi } of p.months) {
-        sum += s.centre + drift * ((mi - EPOCH) / 12) + amp * Math.sin((2 * Math.PI * mi) / s.cycle + s.phase) + (spec.season?.[mi % 12] ?? 0);
+        sum +=
+          s.centre +
+          drift * ((mi - EPOCH) / 12) +
+          amp * Math.sin((2 * Math.PI * mi) / s.cycle + s.phase) +
+          (spec.season?.[mi % 12] ?? 0);
         n++;
       }
       const v = sum / n + z * (spec.noise ?? 0.03 * r);

@@ -3,7 +3,7 @@ import { recordAudit } from "../audit/service";
 import type { RequestContext } from "../auth/principal";
 import { scopeChecker } from "../auth/scope";
 import type { DataChannel, Schema } from "../db/schema";
-import { BatchError, ConflictError, UnauthorizedError, type RowError } from "../errors";
+import { BatchError, ConflictError, InvalidInputError, UnauthorizedError, type RowError } from "../errors";
 import { dataValueRepository, presentDataValue } from "./repository";
 import { validateRows, type IncomingRow, type Warning } from "./validation";
 import { writeRows, type WriteSummary } from "./writer";
@@ -41,6 +41,7 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
     async ingest(ctx: RequestContext, req: IngestRequest): Promise<IngestResult> {
       const principal = ctx.principal;
       if (!principal) throw new UnauthorizedError();
+      if (req.rows.length === 0 && !req.readErrors?.length) throw new InvalidInputError("Không có số liệu nào để ghi");
       const at = now();
       try {
         return await db.transaction().execute(async (trx) => {

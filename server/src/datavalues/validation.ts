@@ -115,6 +115,7 @@ export async function validateRows(
   const warnings: Warning[] = [];
   const scopeErrors: RowError[] = [];
   const today = todayIso(options.now);
+  if (incoming.length === 0) return { rows: [], errors, warnings, scopeErrors };
 
   const codes = [...new Set(incoming.map((r) => r.indicator))];
   const areaIds = [...new Set(incoming.map((r) => r.area))];

@@ -81,5 +81,5 @@ export function readCsv(text: string, style: NumberStyle = "auto"): ReadResult {
 }
 
 export function writeCsv(records: (string | number | null)[][], header: string[]): string {
-  return stringify([header, ...records.map((r) => r.map((c) => (c === null ? "" : c)))]);
+  return stringify([header, ...records.map((r) => r.map((c) => (c === null ? "" : c)))], { record_delimiter: "windows" });
 }
