@@ -10,3 +10,4 @@ export * from "./reporting/numbers";
 export * from "./reporting/disaggregation";
 export * from "./reporting/rules";
 export * from "./reporting/dimensions";
+export * from "./demo/sample";

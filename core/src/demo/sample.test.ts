@@ -363,8 +363,9 @@ describe("sampleValues — real catalogues", () => {
   });
 });
 
-describe("sampleValues — speed", () => {
-  it("generates ~120,000 values in well under a second", () => {
+describe("sampleValues — volume", () => {
+  // Timing is measured in bench/, not here.
+  it("generates one value per indicator, area and month for a national-sized set", () => {
     const units = ["%", "tỷ đồng", "triệu USD", "người", "vụ", "doanh nghiệp", "lượt khách", "tấn", "ha", "điểm"];
     const indicators = Array.from({ length: 100 }, (_, k) =>
       ind(
@@ -375,10 +376,7 @@ describe("sampleValues — speed", () => {
       ),
     );
     const provinces = Array.from({ length: 34 }, (_, k) => ({ id: String(k).padStart(2, "0"), weight: 0.3 + (k % 7) * 0.4 }));
-    const t0 = performance.now();
     const vs = sampleValues(indicators, provinces, range);
-    const ms = performance.now() - t0;
     expect(vs).toHaveLength(100 * 34 * 36);
-    expect(ms).toBeLessThan(1_000);
   });
 });

@@ -25,6 +25,7 @@ let counter = 0;
 interface Sample {
   url: string;
   payload?: unknown;
+  contentType?: string;
   /** The agency and area whose data the request writes: callers whose scope misses them get 403. */
   touches?: { agency: string; area: string };
 }
@@ -68,6 +69,35 @@ function samples(): Record<string, () => Sample> {
       touches: { agency: "CT.STC", area: "92" },
     }),
     "GET /api/data-values": () => ({ url: "/api/data-values?indicator=CT.A.I.3" }),
+    "POST /api/data-values/import": () => ({
+      url: "/api/data-values/import?format=csv",
+      payload: `indicator,area,period,value\nCT.A.I.4,92,2025M10,${++counter}\n`,
+      contentType: "text/csv",
+      touches: { agency: "CT.STC", area: "92" },
+    }),
+    "GET /api/data-values/history": () => ({ url: "/api/data-values/history?indicator=CT.A.I.3&area=92&period=2025M10" }),
+    "GET /api/data-values/export": () => ({ url: "/api/data-values/export?format=sdmx-csv&indicator=CT.A.I.3" }),
+    "GET /api/reports/form": () => ({ url: "/api/reports/form?agency=CT.STC&area=92&period=2025M10", touches: { agency: "CT.STC", area: "92" } }),
+    "POST /api/reports/form": () => ({
+      url: "/api/reports/form",
+      payload: { agency: "CT.STC", area: "92", period: "2025M10", status: "draft", values: [{ indicator: "CT.A.I.5", value: ++counter }] },
+      touches: { agency: "CT.STC", area: "92" },
+    }),
+    "GET /api/reports/template": () => ({ url: "/api/reports/template?agency=CT.STC&area=92&period=2025M10", touches: { agency: "CT.STC", area: "92" } }),
+    // Not a spreadsheet: permitted callers get 400, the others 401/403 before the body is read.
+    "POST /api/reports/upload": () => ({ url: "/api/reports/upload", payload: { not: "a file" } }),
+    "GET /api/reports/completeness": () => ({ url: "/api/reports/completeness?period=2025M10" }),
+    "POST /api/reports/review": () => ({
+      url: "/api/reports/review",
+      payload: { agency: "CT.STC", area: "92", period: "2025M10", action: "approve" },
+      touches: { agency: "CT.STC", area: "92" },
+    }),
+    "POST /api/reports/reopen": () => ({
+      url: "/api/reports/reopen",
+      payload: { agency: "CT.STC", area: "92", period: "2025M10", reason: "Kiểm thử ma trận quyền" },
+      touches: { agency: "CT.STC", area: "92" },
+    }),
+    "GET /api/dimensions": () => ({ url: "/api/dimensions?code=sex" }),
     "GET /api/openapi.json": () => ({ url: "/api/openapi.json" }),
     "GET /api/docs": () => ({ url: "/api/docs" }),
     "GET /api/docs/*": () => ({ url: "/api/docs/static/index.html" }),
@@ -96,7 +126,13 @@ const callers: Caller[] = [];
 beforeAll(async () => {
   database = await createTestDatabase();
   await loadReferenceData(database.db);
-  app = await buildApp({ database, authSettings: { ...defaultAuthSettings, loginRatePerMinute: 100_000 } });
+  // October 2025's reports are open on 5 November 2025.
+  const start = Date.now();
+  app = await buildApp({
+    database,
+    authSettings: { ...defaultAuthSettings, loginRatePerMinute: 100_000 },
+    clock: () => new Date(Date.parse("2025-11-05T03:00:00Z") + Date.now() - start),
+  });
   targetUserId = (await createUser(database, "viewer", { username: "matrix-target" })).id;
   await createUser(database, "viewer", { username: "matrix-login" });
   const system = { principal: null, ip: null, userAgent: "test" };
@@ -181,7 +217,7 @@ describe(`role × endpoint matrix on ${testEngine}`, () => {
         const res = await app.inject({
           method: rule.method as "GET" | "POST" | "PATCH" | "DELETE",
           url: sample.url,
-          headers,
+          headers: sample.contentType ? { ...headers, "content-type": sample.contentType } : headers,
           ...(sample.payload !== undefined ? { payload: sample.payload as object } : {}),
         });
         checked++;

@@ -1,3 +1,4 @@
+import { loadSampleData, removeSampleData } from "../demo/load";
 import { Command } from "commander";
 import { readConfig } from "../config";
 import type { Database } from "../db/database";
@@ -52,6 +53,16 @@ program
   .command("load")
   .description("Nạp (hoặc nạp lại) dữ liệu tham chiếu từ thư mục data/")
   .action(() => withDatabase(async (database) => console.log(JSON.stringify(await loadReferenceData(database.db), null, 2))));
+
+const demo = program.command("demo").description("Số liệu mẫu để minh họa (đánh dấu 'mẫu' trên giao diện và API)");
+demo
+  .command("load")
+  .description("Sinh số liệu mẫu: nhóm A, B quốc gia cho 34 tỉnh và bộ chỉ số Cần Thơ theo xã, 36 tháng")
+  .action(() => withDatabase(async (database) => console.log(await loadSampleData(database.db))));
+demo
+  .command("remove")
+  .description("Xóa toàn bộ số liệu mẫu")
+  .action(() => withDatabase(async (database) => console.log(`Đã xóa ${await removeSampleData(database.db)} số liệu mẫu.`)));
 
 program
   .command("catalogues")

@@ -1,6 +1,7 @@
 import { readConfig } from "../config";
 import { authService } from "../auth/service";
 import { buildApp } from "../http/app";
+import { loadSampleData } from "../demo/load";
 import { isReferenceDataLoaded, loadReferenceData } from "../reference/load";
 import { describeDatabase, openConfiguredDatabase } from "./open";
 
@@ -15,6 +16,11 @@ if (!(await isReferenceDataLoaded(database.db))) {
     `Đã nạp ${summary.areas.provinces} tỉnh, ${summary.areas.communes} xã; ` +
       `${summary.catalogues.map((c) => `${c.id}: ${c.rows}`).join(", ")} dòng chỉ số.`,
   );
+  if (process.env.DEMO_DATA !== "false") {
+    console.log("Đang sinh SỐ LIỆU MẪU để minh họa (tắt: DEMO_DATA=false; xóa: npm run cli -- demo remove)…");
+    const demo = await loadSampleData(database.db);
+    console.log(`Đã sinh ${demo.values} số liệu mẫu trong ${demo.seconds.toFixed(1)} giây.`);
+  }
 }
 const admin = await authService(database.db).ensureInitialAdmin(process.env.INITIAL_ADMIN_PASSWORD || undefined);
 if (admin.oneTimePassword) {

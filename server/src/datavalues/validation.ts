@@ -432,7 +432,7 @@ async function checkRelations(
   db: Executor,
   rows: { row: PreparedRow; at: RowLocator }[],
   indicators: Map<string, IndicatorMeta>,
-  partitions: Map<string, string[]>,
+  partitions: Map<string, string[] | "flat">,
 ): Promise<RowError[]> {
   const additive = (code: string) => {
     const i = indicators.get(code);
