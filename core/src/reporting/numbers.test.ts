@@ -43,7 +43,7 @@ describe("looksLikeFormula", () => {
   it("flags spreadsheet formula injection but not signed numbers", () => {
     expect(looksLikeFormula("=SUM(A1:A3)")).toBe(true);
     expect(looksLikeFormula("@cmd")).toBe(true);
-    expect(looksLikeFormula("+HYPERLINK(\"x\")")).toBe(true);
+    expect(looksLikeFormula('+HYPERLINK("x")')).toBe(true);
     expect(looksLikeFormula("-12,5")).toBe(false);
     expect(looksLikeFormula("Ghi chú")).toBe(false);
   });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { parsePeriod } from "../periods/period";
-import { checkPartition, entryLockDate, isAdditiveUnit, isOutlier, modifiedZScore, reportDeadline, reportableLevels } from "./rules";
+import {
+  checkPartition,
+  entryLockDate,
+  isAdditiveUnit,
+  isOutlier,
+  modifiedZScore,
+  reportDeadline,
+  reportableLevels,
+} from "./rules";
 
 describe("reporting rules", () => {
   it("knows which units add up", () => {
@@ -15,16 +23,49 @@ describe("reporting rules", () => {
   });
 
   it("checks parts against their total", () => {
-    expect(checkPartition(100, [{ option: "M", value: 48 }, { option: "F", value: 52 }], ["M", "F"])).toEqual([]);
-    expect(checkPartition(100, [{ option: "M", value: 48 }, { option: "F", value: 50 }], ["M", "F"])).toEqual([
-      { kind: "sum_differs", sum: 98, total: 100 },
-    ]);
+    expect(
+      checkPartition(
+        100,
+        [
+          { option: "M", value: 48 },
+          { option: "F", value: 52 },
+        ],
+        ["M", "F"],
+      ),
+    ).toEqual([]);
+    expect(
+      checkPartition(
+        100,
+        [
+          { option: "M", value: 48 },
+          { option: "F", value: 50 },
+        ],
+        ["M", "F"],
+      ),
+    ).toEqual([{ kind: "sum_differs", sum: 98, total: 100 }]);
     expect(checkPartition(100, [{ option: "M", value: 120 }], ["M", "F"])[0]).toMatchObject({ kind: "part_exceeds_total" });
-    expect(checkPartition(100, [{ option: "A", value: 60 }, { option: "B", value: 50 }], null)).toEqual([
-      { kind: "parts_exceed_total", sum: 110, total: 100 },
-    ]);
+    expect(
+      checkPartition(
+        100,
+        [
+          { option: "A", value: 60 },
+          { option: "B", value: 50 },
+        ],
+        null,
+      ),
+    ).toEqual([{ kind: "parts_exceed_total", sum: 110, total: 100 }]);
     // Rounding slack: 33,33 × 3 against 100.
-    expect(checkPartition(99.99, [{ option: "A", value: 33.33 }, { option: "B", value: 33.33 }, { option: "C", value: 33.33 }], ["A", "B", "C"])).toEqual([]);
+    expect(
+      checkPartition(
+        99.99,
+        [
+          { option: "A", value: 33.33 },
+          { option: "B", value: 33.33 },
+          { option: "C", value: 33.33 },
+        ],
+        ["A", "B", "C"],
+      ),
+    ).toEqual([]);
   });
 
   it("flags outliers with the modified z-score and needs history to judge", () => {

@@ -20,6 +20,7 @@ let database: Database;
 let app: App;
 let targetUserId: string;
 let targetTokenId: string;
+let obligationId: number;
 let counter = 0;
 
 interface Sample {
@@ -77,13 +78,25 @@ function samples(): Record<string, () => Sample> {
     }),
     "GET /api/data-values/history": () => ({ url: "/api/data-values/history?indicator=CT.A.I.3&area=92&period=2025M10" }),
     "GET /api/data-values/export": () => ({ url: "/api/data-values/export?format=sdmx-csv&indicator=CT.A.I.3" }),
-    "GET /api/reports/form": () => ({ url: "/api/reports/form?agency=CT.STC&area=92&period=2025M10", touches: { agency: "CT.STC", area: "92" } }),
-    "POST /api/reports/form": () => ({
-      url: "/api/reports/form",
-      payload: { agency: "CT.STC", area: "92", period: "2025M10", status: "draft", values: [{ indicator: "CT.A.I.5", value: ++counter }] },
+    "GET /api/reports/form": () => ({
+      url: "/api/reports/form?agency=CT.STC&area=92&period=2025M10",
       touches: { agency: "CT.STC", area: "92" },
     }),
-    "GET /api/reports/template": () => ({ url: "/api/reports/template?agency=CT.STC&area=92&period=2025M10", touches: { agency: "CT.STC", area: "92" } }),
+    "POST /api/reports/form": () => ({
+      url: "/api/reports/form",
+      payload: {
+        agency: "CT.STC",
+        area: "92",
+        period: "2025M10",
+        status: "draft",
+        values: [{ indicator: "CT.A.I.5", value: ++counter }],
+      },
+      touches: { agency: "CT.STC", area: "92" },
+    }),
+    "GET /api/reports/template": () => ({
+      url: "/api/reports/template?agency=CT.STC&area=92&period=2025M10",
+      touches: { agency: "CT.STC", area: "92" },
+    }),
     // Not a spreadsheet: permitted callers get 400, the others 401/403 before the body is read.
     "POST /api/reports/upload": () => ({ url: "/api/reports/upload", payload: { not: "a file" } }),
     "GET /api/reports/completeness": () => ({ url: "/api/reports/completeness?period=2025M10" }),
@@ -98,6 +111,11 @@ function samples(): Record<string, () => Sample> {
       touches: { agency: "CT.STC", area: "92" },
     }),
     "GET /api/dimensions": () => ({ url: "/api/dimensions?code=sex" }),
+    "GET /api/reporting-obligations": () => ({ url: "/api/reporting-obligations?agency=CT.STC" }),
+    "PATCH /api/reporting-obligations/:id": () => ({
+      url: `/api/reporting-obligations/${obligationId}`,
+      payload: { deadlineDays: 10 + (++counter % 5), reason: "Kiểm thử ma trận quyền" },
+    }),
     "GET /api/openapi.json": () => ({ url: "/api/openapi.json" }),
     "GET /api/docs": () => ({ url: "/api/docs" }),
     "GET /api/docs/*": () => ({ url: "/api/docs/static/index.html" }),
@@ -134,6 +152,13 @@ beforeAll(async () => {
     clock: () => new Date(Date.parse("2025-11-05T03:00:00Z") + Date.now() - start),
   });
   targetUserId = (await createUser(database, "viewer", { username: "matrix-target" })).id;
+  obligationId = (
+    await database.db
+      .selectFrom("reporting_obligations")
+      .select("id")
+      .where("indicator_code", "=", "CT.A.I.3")
+      .executeTakeFirstOrThrow()
+  ).id;
   await createUser(database, "viewer", { username: "matrix-login" });
   const system = { principal: null, ip: null, userAgent: "test" };
   targetTokenId = (

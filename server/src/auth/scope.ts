@@ -32,6 +32,18 @@ export function scopeChecker(db: Executor) {
     return set;
   }
 
+  let reachableCache: { key: string; codes: Set<string> } | null = null;
+  /** The agencies a scope reaches: its own and those merged into them (computed once per checker). */
+  async function reachable(principal: Principal): Promise<Set<string> | null> {
+    if (principal.scope.agencies === null) return null;
+    const key = principal.scope.agencies.join(",");
+    if (reachableCache?.key === key) return reachableCache.codes;
+    const all = await agencyRepository(db).all();
+    const codes = new Set(principal.scope.agencies.flatMap((code) => withPredecessors(code, all)));
+    reachableCache = { key, codes };
+    return codes;
+  }
+
   return {
     subtree,
 
@@ -42,10 +54,8 @@ export function scopeChecker(db: Executor) {
 
     /** Does the scope include one of these agencies (or an agency that merged into a scoped one)? */
     async coversAnyAgency(principal: Principal, agencyCodes: readonly string[]): Promise<boolean> {
-      if (principal.scope.agencies === null) return true;
-      const all = await agencyRepository(db).all();
-      const reachable = new Set(principal.scope.agencies.flatMap((code) => withPredecessors(code, all)));
-      return agencyCodes.some((code) => reachable.has(code));
+      const codes = await reachable(principal);
+      return codes === null || agencyCodes.some((code) => codes.has(code));
     },
   };
 }

@@ -33,7 +33,13 @@ afterAll(async () => {
 
 const post = (session: TestSession, body: object) =>
   app.inject({ method: "POST", url: "/api/data-values", headers: session.headers(true), payload: body });
-const revenue = (value: number, extra: object = {}) => ({ indicator: "CT.A.I.3", area: "92", period: "2025M10", value, ...extra });
+const revenue = (value: number, extra: object = {}) => ({
+  indicator: "CT.A.I.3",
+  area: "92",
+  period: "2025M10",
+  value,
+  ...extra,
+});
 const countRows = async () =>
   Number(
     (
@@ -44,19 +50,40 @@ const countRows = async () =>
     ).n,
   );
 const current = async (indicator: string, area: string, period: string, disaggregation = "") =>
-  (await app.inject({ url: `/api/data-values?${new URLSearchParams({ indicator, area, period, disaggregation })}`, headers: admin.headers() })).json()
-    .items;
+  (
+    await app.inject({
+      url: `/api/data-values?${new URLSearchParams({ indicator, area, period, disaggregation })}`,
+      headers: admin.headers(),
+    })
+  ).json().items;
 
 describe(`figures (data values) on ${testEngine}`, () => {
   it("takes a reporter's figure for her agency and area, idempotently, keeping every revision", async () => {
-    expect((await post(financeReporter, { values: [revenue(1234.5)] })).json()).toMatchObject({ created: 1, updated: 0, unchanged: 0 });
-    expect((await post(financeReporter, { values: [revenue(1234.5)] })).json()).toMatchObject({ created: 0, unchanged: 1, batchId: null });
+    expect((await post(financeReporter, { values: [revenue(1234.5)] })).json()).toMatchObject({
+      created: 1,
+      updated: 0,
+      unchanged: 0,
+    });
+    expect((await post(financeReporter, { values: [revenue(1234.5)] })).json()).toMatchObject({
+      created: 0,
+      unchanged: 1,
+      batchId: null,
+    });
     const beforeCorrection = clock().toISOString();
     await new Promise((r) => setTimeout(r, 20));
-    expect((await post(financeReporter, { values: [revenue(1300, { comment: "số liệu điều chỉnh" })] })).json()).toMatchObject({ updated: 1 });
+    expect((await post(financeReporter, { values: [revenue(1300, { comment: "số liệu điều chỉnh" })] })).json()).toMatchObject({
+      updated: 1,
+    });
 
     expect(await current("CT.A.I.3", "92", "2025M10")).toEqual([
-      expect.objectContaining({ value: 1300, version: 2, comment: "số liệu điều chỉnh", status: "submitted", source: "api", agency: "CT.STC" }),
+      expect.objectContaining({
+        value: 1300,
+        version: 2,
+        comment: "số liệu điều chỉnh",
+        status: "submitted",
+        source: "api",
+        agency: "CT.STC",
+      }),
     ]);
     const then = await app.inject({
       url: `/api/data-values?indicator=CT.A.I.3&period=2025M10&asOf=${encodeURIComponent(beforeCorrection)}`,
@@ -64,14 +91,23 @@ describe(`figures (data values) on ${testEngine}`, () => {
     });
     expect(then.json().items).toEqual([expect.objectContaining({ value: 1234.5, version: 1 })]);
 
-    const history = await app.inject({ url: "/api/data-values/history?indicator=CT.A.I.3&area=92&period=2025M10", headers: admin.headers() });
+    const history = await app.inject({
+      url: "/api/data-values/history?indicator=CT.A.I.3&area=92&period=2025M10",
+      headers: admin.headers(),
+    });
     expect(history.json().items.map((v: { version: number; value: number }) => [v.version, v.value])).toEqual([
       [1, 1234.5],
       [2, 1300],
     ]);
     expect(history.json().items[0]).toMatchObject({ recordedBy: expect.any(String), supersededAt: expect.any(String) });
 
-    const audit = await database.db.selectFrom("audit_log").selectAll().where("entity_type", "=", "data_batch").where("outcome", "=", "success").orderBy("id").execute();
+    const audit = await database.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("entity_type", "=", "data_batch")
+      .where("outcome", "=", "success")
+      .orderBy("id")
+      .execute();
     expect(audit.map((a) => a.action)).toEqual(["data_value.write", "data_value.write"]);
     expect(audit[1]!.before).toEqual([expect.objectContaining({ value: 1234.5 })]);
     expect(audit[1]!.after).toMatchObject({ counts: { updated: 1 }, changes: [{ key: "CT.A.I.3|92|2025M10|", value: 1300 }] });
@@ -80,7 +116,9 @@ describe(`figures (data values) on ${testEngine}`, () => {
 
   it("deletes a figure by adding no new version: history kept, and a new entry continues the numbering", async () => {
     await post(financeReporter, { values: [revenue(10, { period: "2025M11" })] });
-    expect((await post(financeReporter, { values: [{ ...revenue(0, { period: "2025M11" }), delete: true }] })).json()).toMatchObject({ deleted: 1 });
+    expect(
+      (await post(financeReporter, { values: [{ ...revenue(0, { period: "2025M11" }), delete: true }] })).json(),
+    ).toMatchObject({ deleted: 1 });
     expect(await current("CT.A.I.3", "92", "2025M11")).toEqual([]);
     expect((await post(financeReporter, { values: [revenue(11, { period: "2025M11" })] })).json()).toMatchObject({ created: 1 });
     expect(await current("CT.A.I.3", "92", "2025M11")).toEqual([expect.objectContaining({ value: 11, version: 2 })]);
@@ -93,9 +131,16 @@ describe(`figures (data values) on ${testEngine}`, () => {
       values: [revenue(1, { period: "2025M09" }), { indicator: "CT.A.II.14", area: "92", period: "2025M10", value: 3 }],
     });
     expect(res.statusCode).toBe(403);
-    expect(res.json().errors).toEqual([{ row: 2, field: "indicator", message: "Chỉ số CT.A.II.14 không thuộc cơ quan trong phạm vi của bạn" }]);
+    expect(res.json().errors).toEqual([
+      { row: 2, field: "indicator", message: "Chỉ số CT.A.II.14 không thuộc cơ quan trong phạm vi của bạn" },
+    ]);
     expect(await countRows()).toBe(before); // the in-scope row 1 was not written either
-    const denied = await database.db.selectFrom("audit_log").selectAll().where("action", "=", "data_value.write").where("outcome", "=", "denied").execute();
+    const denied = await database.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("action", "=", "data_value.write")
+      .where("outcome", "=", "denied")
+      .execute();
     expect(denied).toHaveLength(1);
     expect(denied[0]).toMatchObject({ actor_user_id: financeReporterId });
     expect(denied[0]!.reason).toContain("CT.A.II.14");
@@ -104,10 +149,17 @@ describe(`figures (data values) on ${testEngine}`, () => {
   it("refuses a figure for a commune of another province (caller's scope) and a province outside the catalogue", async () => {
     const national = await post(admin, { values: [revenue(5, { area: "01" })] });
     expect(national.statusCode).toBe(400);
-    expect(national.json().errors[0]).toMatchObject({ row: 1, field: "area", message: expect.stringContaining("ngoài phạm vi của bộ chỉ số") });
+    expect(national.json().errors[0]).toMatchObject({
+      row: 1,
+      field: "area",
+      message: expect.stringContaining("ngoài phạm vi của bộ chỉ số"),
+    });
     // QG.A.II.1 is reported for the nation and provinces, not communes.
     const commune = await post(admin, { values: [{ indicator: "QG.A.II.1", area: "00004", period: "2025M10", value: 1 }] });
-    expect(commune.json().errors[0]).toMatchObject({ field: "area", message: expect.stringContaining("không báo cáo cho cấp xã") });
+    expect(commune.json().errors[0]).toMatchObject({
+      field: "area",
+      message: expect.stringContaining("không báo cáo cho cấp xã"),
+    });
   });
 
   it("validates every row and names the row and field in Vietnamese; nothing is written", async () => {
@@ -127,6 +179,7 @@ describe(`figures (data values) on ${testEngine}`, () => {
         revenue(3, { period: "2025M07" }),
         { indicator: "CT.A.I.3", area: "92", period: "2025M06", valueText: "một nghìn" },
         { indicator: "CT.A.I.3", area: "old-92", period: "2025M10", value: 1 },
+        revenue(1234.5, { period: "2025M05", unit: "triệu đồng" }),
       ],
     });
     expect(res.statusCode).toBe(400);
@@ -144,36 +197,63 @@ describe(`figures (data values) on ${testEngine}`, () => {
     expect(byRow(11)).toEqual(["indicator: Trùng khóa với dòng 10: cùng chỉ số, địa bàn, kỳ và phân tổ"]);
     expect(byRow(12)).toEqual([expect.stringMatching(/^value: Chỉ số CT.A.I.3 nhận giá trị số/)]);
     expect(byRow(13)).toEqual([expect.stringMatching(/^area: Cần Thơ \(old-92\) đã thôi tồn tại/)]);
+    expect(byRow(14)).toEqual(["unit: Đơn vị 'triệu đồng' khác đơn vị của chỉ số CT.A.I.3 ('tỷ đồng'): quy đổi trước khi gửi"]);
     expect(await countRows()).toBe(before);
   });
 
   it("holds parts to their total: a partition adds up, no part exceeds it, a sub-indicator stays under its parent", async () => {
-    const schools = (value: number, disaggregation = "") => ({ indicator: "CT.A.II.6", area: "92", period: "2025M10", value, disaggregation });
-    const reporter = await login(app, (await createUser(database, "reporter", { scopeAgencies: ["CT.SGDDT"], scopeAreaId: "92" })).username);
-    const wrongSum = await post(reporter, { values: [schools(100), schools(70, "ownership=CONG_LAP"), schools(20, "ownership=NGOAI_CL")] });
+    const schools = (value: number, disaggregation = "") => ({
+      indicator: "CT.A.II.6",
+      area: "92",
+      period: "2025M10",
+      value,
+      disaggregation,
+    });
+    const reporter = await login(
+      app,
+      (await createUser(database, "reporter", { scopeAgencies: ["CT.SGDDT"], scopeAreaId: "92" })).username,
+    );
+    const wrongSum = await post(reporter, {
+      values: [schools(100), schools(70, "ownership=CONG_LAP"), schools(20, "ownership=NGOAI_CL")],
+    });
     expect(wrongSum.statusCode).toBe(400);
     expect(wrongSum.json().errors).toEqual([
-      expect.objectContaining({ field: "value", message: expect.stringContaining("Tổng các phân tổ theo 'ownership' (90) khác tổng số (100)") }),
+      expect.objectContaining({
+        field: "value",
+        message: expect.stringContaining("Tổng các phân tổ theo 'ownership' (90) khác tổng số (100)"),
+      }),
     ]);
     // Children of a top-level option (dân lập, tư thục under ngoài công lập) do not count twice.
     const ok = await post(reporter, {
-      values: [schools(100), schools(70, "ownership=CONG_LAP"), schools(30, "ownership=NGOAI_CL"), schools(25, "ownership=TU_THUC")],
+      values: [
+        schools(100),
+        schools(70, "ownership=CONG_LAP"),
+        schools(30, "ownership=NGOAI_CL"),
+        schools(25, "ownership=TU_THUC"),
+      ],
     });
     expect(ok.json()).toMatchObject({ created: 4 });
     const bigPart = await post(reporter, { values: [schools(120, "ownership=TU_THUC")] });
     expect(bigPart.json().errors[0].message).toContain("Phân tổ ownership=TU_THUC (120) lớn hơn tổng số (100)");
 
-    const energy = await login(app, (await createUser(database, "reporter", { scopeAgencies: ["LD.SCT"], scopeAreaId: "68" })).username);
+    const energy = await login(
+      app,
+      (await createUser(database, "reporter", { scopeAgencies: ["LD.SCT"], scopeAreaId: "68" })).username,
+    );
     const kwh = (indicator: string, value: number) => ({ indicator, area: "68", period: "2025M10", value });
     const child = await post(energy, { values: [kwh("DN.A.V.3", 1000), kwh("DN.A.V.3.1", 1500)] });
     expect(child.statusCode).toBe(400);
     expect(child.json().errors[0].message).toContain("Chỉ số DN.A.V.3.1 (1.500) lớn hơn chỉ số cha DN.A.V.3 (1.000)");
-    expect((await post(energy, { values: [kwh("DN.A.V.3", 1000), kwh("DN.A.V.3.1", 600)] })).json()).toMatchObject({ created: 2 });
+    expect((await post(energy, { values: [kwh("DN.A.V.3", 1000), kwh("DN.A.V.3.1", 600)] })).json()).toMatchObject({
+      created: 2,
+    });
   });
 
   it("asks for a comment before submitting a figure far from its own history; a draft only warns", async () => {
     const months = ["2025M01", "2025M02", "2025M03", "2025M04", "2025M05", "2025M06", "2025M07", "2025M08"];
-    await post(admin, { values: months.map((period, i) => ({ indicator: "CT.A.I.4", area: "92", period, value: 1000 + (i % 3) * 20 })) });
+    await post(admin, {
+      values: months.map((period, i) => ({ indicator: "CT.A.I.4", area: "92", period, value: 1000 + (i % 3) * 20 })),
+    });
     const spend = (value: number, comment?: string) => ({ indicator: "CT.A.I.4", area: "92", period: "2025M09", value, comment });
     const refused = await post(financeReporter, { values: [spend(5000)] });
     expect(refused.statusCode).toBe(400);
@@ -182,16 +262,20 @@ describe(`figures (data values) on ${testEngine}`, () => {
     expect(draft.json()).toMatchObject({ created: 1, warnings: [expect.objectContaining({ row: 1, field: "value" })] });
     const explained = await post(financeReporter, { values: [spend(5000, "Chi trả nợ đọng XDCB một lần")] });
     expect(explained.json()).toMatchObject({ updated: 1 });
-    expect(await current("CT.A.I.4", "92", "2025M09")).toEqual([expect.objectContaining({ flags: ["outlier"], status: "submitted" })]);
+    expect(await current("CT.A.I.4", "92", "2025M09")).toEqual([
+      expect.objectContaining({ flags: ["outlier"], status: "submitted" }),
+    ]);
   });
 
   it("checks without writing on dryRun", async () => {
     const before = await countRows();
-    expect((await post(financeReporter, { values: [revenue(1, { indicator: "CT.A.I.5" })], dryRun: true })).json()).toMatchObject({
-      created: 1,
-      dryRun: true,
-      batchId: null,
-    });
+    expect((await post(financeReporter, { values: [revenue(1, { indicator: "CT.A.I.5" })], dryRun: true })).json()).toMatchObject(
+      {
+        created: 1,
+        dryRun: true,
+        batchId: null,
+      },
+    );
     expect(await countRows()).toBe(before);
   });
 
@@ -210,7 +294,12 @@ describe(`figures (data values) on ${testEngine}`, () => {
   });
 
   it("shows a province's leader only the figures of the province", async () => {
-    await post(admin, { values: [{ indicator: "QG.A.II.1", area: "01", period: "2025M10", value: 50_000 }, { indicator: "QG.A.II.1", area: "92", period: "2025M10", value: 2_000 }] });
+    await post(admin, {
+      values: [
+        { indicator: "QG.A.II.1", area: "01", period: "2025M10", value: 50_000 },
+        { indicator: "QG.A.II.1", area: "92", period: "2025M10", value: 2_000 },
+      ],
+    });
     const leader = await login(app, (await createUser(database, "leader", { scopeAreaId: "92" })).username);
     const seen = (await app.inject({ url: "/api/data-values?indicator=QG.A.II.1", headers: leader.headers() })).json();
     expect(seen.items.map((v: { area: string }) => v.area)).toEqual(["92"]);

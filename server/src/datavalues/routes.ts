@@ -58,8 +58,10 @@ const sha256 = (body: string | Buffer) => createHash("sha256").update(body).dige
 
 export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock }) => {
   const service = dataValueService(database.db, { now: clock });
-  app.addContentTypeParser(["text/csv", "application/csv"], { parseAs: "string", bodyLimit: 50 * 1024 * 1024 }, (_req, body, done) =>
-    done(null, body),
+  app.addContentTypeParser(
+    ["text/csv", "application/csv"],
+    { parseAs: "string", bodyLimit: 50 * 1024 * 1024 },
+    (_req, body, done) => done(null, body),
   );
 
   app.post(
@@ -86,6 +88,7 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
                 value: z.number().nullable().optional(),
                 valueText: z.string().max(4000).nullable().optional(),
                 comment: z.string().max(2000).nullable().optional(),
+                unit: z.string().max(60).optional().describe("Đơn vị của giá trị; nếu có, phải đúng đơn vị của chỉ số"),
                 delete: z.boolean().optional().describe("Xóa giá trị hiện hành (lịch sử vẫn giữ)"),
               }),
             )
@@ -108,6 +111,7 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
         valueText: v.valueText ?? null,
         comment: v.comment ?? null,
         action: v.delete ? "delete" : "upsert",
+        unit: v.unit ?? null,
       }));
       return service.ingest(requestContext(request), {
         rows,
@@ -145,7 +149,9 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
       if (q.format === "dhis2") {
         const parsed = Dhis2DataValueSet.safeParse(body);
         if (!parsed.success)
-          throw new InvalidInputError(`Không phải DHIS2 dataValueSets: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message}`);
+          throw new InvalidInputError(
+            `Không phải DHIS2 dataValueSets: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message}`,
+          );
         read = readDhis2(parsed.data, q.importStrategy);
         raw = JSON.stringify(body);
       } else {
@@ -227,7 +233,16 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
         format === "sdmx-csv"
           ? writeSdmxCsv(items)
           : writeCsv(
-              items.map((v) => [v.indicator, v.area, v.period, v.disaggregation, v.value ?? safeCell(v.valueText), safeCell(v.comment), v.status, v.version]),
+              items.map((v) => [
+                v.indicator,
+                v.area,
+                v.period,
+                v.disaggregation,
+                v.value ?? safeCell(v.valueText),
+                safeCell(v.comment),
+                v.status,
+                v.version,
+              ]),
               ["indicator", "area", "period", "disaggregation", "value", "comment", "status", "version"],
             );
       return reply

@@ -48,13 +48,14 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
           const outcome = await validateRows(trx, principal, req.rows, { status: req.status, now: at });
           const errors = [...(req.readErrors ?? []), ...outcome.errors].sort((a, b) => a.row - b.row);
           if (errors.length) throw new BatchError(`Có ${errors.length} lỗi, không ghi dòng nào`, errors);
-          if (outcome.scopeErrors.length) throw new BatchError("Ngoài phạm vi được giao, không ghi dòng nào", outcome.scopeErrors, 403);
+          if (outcome.scopeErrors.length)
+            throw new BatchError("Ngoài phạm vi được giao, không ghi dòng nào", outcome.scopeErrors, 403);
           const summary = await writeRows(
             trx,
             ctx,
             outcome.rows,
             { channel: req.channel, status: req.status, fileName: req.fileName, fileSha256: req.fileSha256 },
-            { dryRun: req.dryRun, now: at },
+            { dryRun: req.dryRun, now: at, latest: outcome.latest },
           );
           return { ...summary, warnings: outcome.warnings };
         });
@@ -66,7 +67,10 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
             entityType: "data_batch",
             entityId: null,
             after: { channel: req.channel, fileName: req.fileName ?? null, rows: req.rows.length },
-            reason: e.errors.map((x) => `dòng ${x.row}: ${x.message}`).join("; ").slice(0, 4000),
+            reason: e.errors
+              .map((x) => `dòng ${x.row}: ${x.message}`)
+              .join("; ")
+              .slice(0, 4000),
           });
         }
         if (isUniqueViolation(e)) throw new ConflictError("Số liệu vừa được người khác ghi cùng lúc; hãy gửi lại");

@@ -42,6 +42,8 @@ export interface IncomingRow {
   action: "upsert" | "delete";
   /** Text that came where a number may be expected and did not read as one: why. */
   valueProblem?: string;
+  /** The unit the sender says the value is in, when the channel carries one: it must be the indicator's. */
+  unit?: string | null;
 }
 
 /** A row that passed every check, ready to write. */
@@ -72,6 +74,8 @@ export interface ValidationOutcome {
   warnings: Warning[];
   /** Errors that are refusals of scope (403) rather than bad input (400). */
   scopeErrors: RowError[];
+  /** The latest stored version of each row's key, read once for the checks and the write. */
+  latest?: Map<string, DataValueRow>;
 }
 
 export function locate(at: RowLocator, field: string, message: string): RowError {
@@ -166,26 +170,42 @@ export async function validateRows(
       if (r.value !== null && r.value < 0 && indicator.unit && isAdditiveUnit(indicator.unit))
         err("value", `Giá trị âm (${formatNumber(r.value)}) không hợp lệ với đơn vị '${indicator.unit}'`);
     }
+    if (indicator && r.unit && normalizeUnit(r.unit) !== normalizeUnit(indicator.unit ?? ""))
+      err(
+        "unit",
+        `Đơn vị '${r.unit}' khác đơn vị của chỉ số ${indicator.code} ('${indicator.unit ?? "văn bản"}'): quy đổi trước khi gửi`,
+      );
     if (indicator && period && indicator.period_types.length > 0 && !indicator.period_types.includes(period.type))
-      err("period", `Chỉ số ${indicator.code} báo cáo theo kỳ ${indicator.period_types.map(periodWord).join(", ")}, không theo ${periodWord(period.type)}`);
+      err(
+        "period",
+        `Chỉ số ${indicator.code} báo cáo theo kỳ ${indicator.period_types.map(periodWord).join(", ")}, không theo ${periodWord(period.type)}`,
+      );
     if (indicator && area) {
       const levels = reportableLevels(indicator.catalogue_level, indicator.scope_levels as ScopeLevel[]);
       if (!levels.includes(area.level as AreaLevel))
-        err("area", `Chỉ số ${indicator.code} không báo cáo cho cấp ${levelWord(area.level)} (phạm vi: ${levels.map(levelWord).join(", ")})`);
+        err(
+          "area",
+          `Chỉ số ${indicator.code} không báo cáo cho cấp ${levelWord(area.level)} (phạm vi: ${levels.map(levelWord).join(", ")})`,
+        );
       else if (!rootSubtrees.get(indicator.root_area_id)?.has(area.id))
         err("area", `Địa bàn ${area.name} (${area.id}) nằm ngoài phạm vi của bộ chỉ số chứa ${indicator.code}`);
     }
     if (area && period && area.valid_to && period.start > String(area.valid_to))
-      err("area", `${area.name} (${area.id}) đã thôi tồn tại từ sau ${formatDate(String(area.valid_to))}; báo cáo kỳ ${r.period} cho đơn vị mới`);
+      err(
+        "area",
+        `${area.name} (${area.id}) đã thôi tồn tại từ sau ${formatDate(String(area.valid_to))}; báo cáo kỳ ${r.period} cho đơn vị mới`,
+      );
 
     const disaggregation = parseDisaggregation(r.disaggregation);
     if (!disaggregation.ok) err("disaggregation", disaggregation.message);
     else if (indicator) {
       for (const [dim, option] of Object.entries(disaggregation.parts)) {
         if (!indicator.dimensions.includes(dim))
-          err("disaggregation", `Chỉ số ${indicator.code} không phân tổ theo '${dim}' (có: ${indicator.dimensions.join(", ") || "không phân tổ"})`);
-        else if (!(await options_.has(dim, option)))
-          err("disaggregation", `Chiều '${dim}' không có mã '${option}'`);
+          err(
+            "disaggregation",
+            `Chỉ số ${indicator.code} không phân tổ theo '${dim}' (có: ${indicator.dimensions.join(", ") || "không phân tổ"})`,
+          );
+        else if (!(await options_.has(dim, option))) err("disaggregation", `Chiều '${dim}' không có mã '${option}'`);
       }
     }
     const key = disaggregation.ok ? disaggregation.key : r.disaggregation;
@@ -213,7 +233,10 @@ export async function validateRows(
         periodType: period!.type,
         disaggregation: key,
         value: r.action === "delete" || indicator!.value_type === "text" ? null : r.value,
-        valueText: r.action === "delete" || indicator!.value_type === "number" ? null : (r.valueText ?? (r.value === null ? null : String(r.value))),
+        valueText:
+          r.action === "delete" || indicator!.value_type === "number"
+            ? null
+            : (r.valueText ?? (r.value === null ? null : String(r.value))),
         comment: r.comment,
         action: r.action,
         // Figures belong to the agency that carries the function today (BKHĐT's to Bộ Tài chính).
@@ -224,7 +247,11 @@ export async function validateRows(
   }
   if (errors.length || scopeErrors.length) return { rows: [], errors, warnings, scopeErrors };
 
-  errors.push(...(await checkLocks(db, principal, prepared, options.now)));
+  const latest = await latestVersions(
+    db,
+    prepared.map((p) => p.row),
+  );
+  errors.push(...(await checkLocks(db, principal, prepared, latest, options.now)));
   errors.push(...(await checkRelations(db, prepared, indicators, options_.partitions)));
   if (errors.length === 0) {
     const outliers = await findOutliers(db, prepared, indicators);
@@ -238,8 +265,10 @@ export async function validateRows(
       }
     }
   }
-  return { rows: errors.length ? [] : prepared.map((p) => p.row), errors, warnings, scopeErrors };
+  return { rows: errors.length ? [] : prepared.map((p) => p.row), errors, warnings, scopeErrors, latest };
 }
+
+const normalizeUnit = (u: string) => u.normalize("NFC").trim().toLowerCase().replace(/\s+/g, " ");
 
 const periodWords: Record<string, string> = {
   day: "ngày",
@@ -295,7 +324,10 @@ async function dimensionOptions(db: Executor, dims: string[]) {
   const listed = new Map<string, Set<string>>();
   const source = (d: string) => {
     const def = defs.find((x) => x.code === d);
-    return def?.options_from && !def.options_from.includes(":") && def.options_from !== "agencies" && def.options_from !== "projects"
+    return def?.options_from &&
+      !def.options_from.includes(":") &&
+      def.options_from !== "agencies" &&
+      def.options_from !== "projects"
       ? def.options_from
       : d;
   };
@@ -340,7 +372,10 @@ async function dimensionOptions(db: Executor, dims: string[]) {
       .where("parent_code", "is", null)
       .orderBy("seq")
       .execute();
-    partitions.set(d.code, top.map((t) => t.code));
+    partitions.set(
+      d.code,
+      top.map((t) => t.code),
+    );
   }
   return {
     partitions,
@@ -360,10 +395,10 @@ async function checkLocks(
   db: Executor,
   principal: Principal,
   rows: { row: PreparedRow; at: RowLocator }[],
+  latest: Map<string, DataValueRow>,
   now: Date,
 ): Promise<RowError[]> {
   const errors: RowError[] = [];
-  const latest = await latestVersions(db, rows.map((r) => r.row));
   const obligations = await db
     .selectFrom("reporting_obligations")
     .select(["indicator_code", "period_type", "deadline_days", "lock_after_days", "agency_code"])
@@ -384,7 +419,11 @@ async function checkLocks(
     const cur = latest.get(keyOf(row));
     if (cur && cur.superseded_at === null && cur.status === "approved")
       errors.push(
-        locate(at, "value", `Số liệu ${row.indicator} kỳ ${row.period} (${row.area}) đã được duyệt; cần mở lại (kèm lý do) trước khi sửa`),
+        locate(
+          at,
+          "value",
+          `Số liệu ${row.indicator} kỳ ${row.period} (${row.area}) đã được duyệt; cần mở lại (kèm lý do) trước khi sửa`,
+        ),
       );
     const obligation = obligations.find((o) => o.indicator_code === row.indicator && o.period_type === row.periodType);
     if (!obligation) continue;
@@ -419,7 +458,10 @@ export async function latestVersions(
       ORDER BY v.version DESC LIMIT 1
     ) d`.execute(db);
   return new Map(
-    found.rows.map((d) => [keyOf({ indicator: d.indicator_code, area: d.area_id, period: d.period, disaggregation: d.disaggregation }), d]),
+    found.rows.map((d) => [
+      keyOf({ indicator: d.indicator_code, area: d.area_id, period: d.period, disaggregation: d.disaggregation }),
+      d,
+    ]),
   );
 }
 
@@ -453,7 +495,8 @@ async function checkRelations(
     : [];
   const unitOf = new Map([...family, ...parents].map((f) => [f.code, f.unit]));
   const parentOf = new Map(family.filter((f) => f.parent_code).map((f) => [f.code, f.parent_code!]));
-  const related = (code: string, other: string | undefined) => other !== undefined && unitOf.get(other) === unitOf.get(code) && isAdditiveUnit(unitOf.get(code));
+  const related = (code: string, other: string | undefined) =>
+    other !== undefined && unitOf.get(other) === unitOf.get(code) && isAdditiveUnit(unitOf.get(code));
 
   // The values after the batch: database values of the family for these areas and periods, then the batch.
   const allCodes = [...new Set([...family.map((f) => f.code), ...parentCodes])];
@@ -472,8 +515,10 @@ async function checkRelations(
     if (!cells.has(cell)) cells.set(cell, new Map());
     cells.get(cell)!.set(disaggregation, value);
   };
-  for (const e of existing) put(e.indicator_code, e.area_id, e.period, e.disaggregation, e.value === null ? null : Number(e.value));
-  for (const { row } of rows) put(row.indicator, row.area, row.period, row.disaggregation, row.action === "delete" ? null : row.value);
+  for (const e of existing)
+    put(e.indicator_code, e.area_id, e.period, e.disaggregation, e.value === null ? null : Number(e.value));
+  for (const { row } of rows)
+    put(row.indicator, row.area, row.period, row.disaggregation, row.action === "delete" ? null : row.value);
   const get = (indicator: string, area: string, period: string, disaggregation: string) =>
     cells.get(`${indicator}|${area}|${period}`)?.get(disaggregation) ?? null;
 
@@ -502,20 +547,43 @@ async function checkRelations(
           .map(([g, v]) => ({ option: g.slice(prefix.length), value: v! }));
         if (allParts.length === 0) continue;
         // Sums only over the top level of a partition; other lists (options may overlap) are checked part by part.
-        const partValues = partition === undefined ? allParts : partition === "flat" ? allParts : allParts.filter((p) => partition.includes(p.option));
+        const partValues =
+          partition === undefined
+            ? allParts
+            : partition === "flat"
+              ? allParts
+              : allParts.filter((p) => partition.includes(p.option));
         const options = partition === undefined || partition === "flat" ? null : partition;
         const findings = [
           ...checkPartition(total, partValues, options),
-          ...(partition === undefined ? [] : checkPartition(total, allParts.filter((p) => !partValues.includes(p)), null).filter((f) => f.kind === "part_exceeds_total")),
+          ...(partition === undefined
+            ? []
+            : checkPartition(
+                total,
+                allParts.filter((p) => !partValues.includes(p)),
+                null,
+              ).filter((f) => f.kind === "part_exceeds_total")),
         ].filter((f) => partition !== undefined || f.kind === "part_exceeds_total");
         for (const f of findings) {
           const group = `${row.indicator}|${row.area}|${row.period}|${d}`;
           if (f.kind === "part_exceeds_total")
-            report(at, group + f.option, `Phân tổ ${d}=${f.option} (${formatNumber(f.value)}) lớn hơn tổng số (${formatNumber(f.total)}) của ${row.indicator}, ${row.area}, kỳ ${row.period}`);
+            report(
+              at,
+              group + f.option,
+              `Phân tổ ${d}=${f.option} (${formatNumber(f.value)}) lớn hơn tổng số (${formatNumber(f.total)}) của ${row.indicator}, ${row.area}, kỳ ${row.period}`,
+            );
           else if (f.kind === "sum_differs")
-            report(at, group, `Tổng các phân tổ theo '${d}' (${formatNumber(f.sum)}) khác tổng số (${formatNumber(f.total)}) của ${row.indicator}, ${row.area}, kỳ ${row.period}`);
+            report(
+              at,
+              group,
+              `Tổng các phân tổ theo '${d}' (${formatNumber(f.sum)}) khác tổng số (${formatNumber(f.total)}) của ${row.indicator}, ${row.area}, kỳ ${row.period}`,
+            );
           else
-            report(at, group, `Tổng các phân tổ theo '${d}' (${formatNumber(f.sum)}) vượt tổng số (${formatNumber(f.total)}) của ${row.indicator}, ${row.area}, kỳ ${row.period}`);
+            report(
+              at,
+              group,
+              `Tổng các phân tổ theo '${d}' (${formatNumber(f.sum)}) vượt tổng số (${formatNumber(f.total)}) của ${row.indicator}, ${row.area}, kỳ ${row.period}`,
+            );
         }
       }
     }
@@ -526,7 +594,11 @@ async function checkRelations(
       const c = get(child, row.area, row.period, "");
       const p = get(parentCode, row.area, row.period, "");
       if (c !== null && p !== null && c > p + Math.max(0.01, Math.abs(p) * 1e-6))
-        report(at, `${child}>${parentCode}|${row.area}|${row.period}`, `Chỉ số ${child} (${formatNumber(c)}) lớn hơn chỉ số cha ${parentCode} (${formatNumber(p)}), ${row.area}, kỳ ${row.period}`);
+        report(
+          at,
+          `${child}>${parentCode}|${row.area}|${row.period}`,
+          `Chỉ số ${child} (${formatNumber(c)}) lớn hơn chỉ số cha ${parentCode} (${formatNumber(p)}), ${row.area}, kỳ ${row.period}`,
+        );
     };
     if (parent && related(row.indicator, parent)) checkPair(row.indicator, parent);
     for (const child of family.filter((f) => f.parent_code === row.indicator))
@@ -537,9 +609,18 @@ async function checkRelations(
 
 /** Numeric figures far from their series' own history (same indicator, area, breakdown and period type). */
 async function findOutliers(db: Executor, rows: { row: PreparedRow; at: RowLocator }[], indicators: Map<string, IndicatorMeta>) {
-  const candidates = rows.filter((r) => r.row.action === "upsert" && r.row.value !== null && indicators.get(r.row.indicator)?.value_type === "number");
+  const candidates = rows.filter(
+    (r) => r.row.action === "upsert" && r.row.value !== null && indicators.get(r.row.indicator)?.value_type === "number",
+  );
   if (candidates.length === 0) return [];
-  const keys = candidates.map((r, n) => ({ n, i: r.row.indicator, a: r.row.area, g: r.row.disaggregation, p: r.row.period, t: r.row.periodType }));
+  const keys = candidates.map((r, n) => ({
+    n,
+    i: r.row.indicator,
+    a: r.row.area,
+    g: r.row.disaggregation,
+    p: r.row.period,
+    t: r.row.periodType,
+  }));
   const history = await sql<{ n: number; vals: string[] | null }>`
     SELECT k.n, h.vals FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(n int, i text, a text, g text, p text, t text)
     CROSS JOIN LATERAL (

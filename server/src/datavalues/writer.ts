@@ -43,9 +43,9 @@ export async function writeRows(
   ctx: RequestContext,
   rows: PreparedRow[],
   info: BatchInfo,
-  options: { dryRun: boolean; now: Date },
+  options: { dryRun: boolean; now: Date; latest?: Map<string, DataValueRow> },
 ): Promise<WriteSummary> {
-  const latest = await latestVersions(trx, rows);
+  const latest = options.latest ?? (await latestVersions(trx, rows));
   const summary: WriteSummary = { created: 0, updated: 0, deleted: 0, unchanged: 0, dryRun: options.dryRun, batchId: null };
   const supersede: string[] = [];
   const inserts: { row: PreparedRow; previous: DataValueRow | undefined; version: number }[] = [];

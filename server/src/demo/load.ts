@@ -42,7 +42,9 @@ const system: Principal = {
 };
 
 export async function hasSampleData(db: Kysely<Schema>): Promise<boolean> {
-  return (await db.selectFrom("data_batches").select("id").where("channel", "=", "sample").limit(1).executeTakeFirst()) !== undefined;
+  return (
+    (await db.selectFrom("data_batches").select("id").where("channel", "=", "sample").limit(1).executeTakeFirst()) !== undefined
+  );
 }
 
 /** The months from DEMO_MONTHS before `today`'s month to last month. */
@@ -61,7 +63,19 @@ export async function loadSampleData(db: Kysely<Schema>, today = new Date()): Pr
     .selectFrom("reporting_obligations as o")
     .innerJoin("indicators as i", "i.code", "o.indicator_code")
     .innerJoin("catalogues as c", "c.id", "i.catalogue_id")
-    .select(["i.code", "i.kind", "i.parent_code", "i.group_code", "i.name", "i.unit", "i.value_type", "o.period_type", "o.area_level", "o.agency_code", "c.code_prefix"])
+    .select([
+      "i.code",
+      "i.kind",
+      "i.parent_code",
+      "i.group_code",
+      "i.name",
+      "i.unit",
+      "i.value_type",
+      "o.period_type",
+      "o.area_level",
+      "o.agency_code",
+      "c.code_prefix",
+    ])
     .where((eb) =>
       eb.or([
         eb.and([eb("c.code_prefix", "=", "QG"), eb("i.group_code", "in", ["A", "B"])]),
@@ -73,15 +87,26 @@ export async function loadSampleData(db: Kysely<Schema>, today = new Date()): Pr
     .orderBy("o.id")
     .execute();
   // An indicator shared by several agencies is reported once, by the first named.
-  const obligations = allObligations.filter((o, i) => allObligations.findIndex((x) => x.code === o.code && x.area_level === o.area_level) === i);
+  const obligations = allObligations.filter(
+    (o, i) => allObligations.findIndex((x) => x.code === o.code && x.area_level === o.area_level) === i,
+  );
 
   const weights = readJson<WeightsFile>(dataPath("demo", "province-weights.json")).provinces;
   const mean = weights.reduce((s, p) => s + p.population, 0) / weights.length;
   const provinces: SampleArea[] = weights.map((p) => ({ id: p.code, weight: p.population / mean }));
   const nation: SampleArea[] = [{ id: "VN", weight: weights.length }];
-  const communes = await db.selectFrom("areas").select("id").where("parent_id", "=", DEMO_PROVINCE).where("valid_to", "is", null).orderBy("id").execute();
+  const communes = await db
+    .selectFrom("areas")
+    .select("id")
+    .where("parent_id", "=", DEMO_PROVINCE)
+    .where("valid_to", "is", null)
+    .orderBy("id")
+    .execute();
   const provinceWeight = provinces.find((p) => p.id === DEMO_PROVINCE)?.weight ?? 1;
-  const communeAreas: SampleArea[] = communes.map((c, i) => ({ id: c.id, weight: (provinceWeight / communes.length) * (0.5 + ((i * 37) % 100) / 100) }));
+  const communeAreas: SampleArea[] = communes.map((c, i) => ({
+    id: c.id,
+    weight: (provinceWeight / communes.length) * (0.5 + ((i * 37) % 100) / 100),
+  }));
 
   const asSample = (o: (typeof obligations)[number]): SampleIndicator => ({
     code: o.code,
@@ -100,13 +125,22 @@ export async function loadSampleData(db: Kysely<Schema>, today = new Date()): Pr
     }
   };
   const national = obligations.filter((o) => o.code_prefix === "QG");
-  add(national.filter((o) => o.area_level === "province"), provinces);
-  add(national.filter((o) => o.area_level === "nation"), nation);
+  add(
+    national.filter((o) => o.area_level === "province"),
+    provinces,
+  );
+  add(
+    national.filter((o) => o.area_level === "nation"),
+    nation,
+  );
   // Cần Thơ's catalogue over its communes: additive figures are the communes' and the city's is their
   // sum (so every level agrees); rates and indices are the city's only.
   const cantho = obligations.filter((o) => o.code_prefix === "CT");
   const additive = cantho.filter((o) => isAdditiveUnit(o.unit));
-  add(cantho.filter((o) => !isAdditiveUnit(o.unit)), [{ id: DEMO_PROVINCE, weight: provinceWeight }]);
+  add(
+    cantho.filter((o) => !isAdditiveUnit(o.unit)),
+    [{ id: DEMO_PROVINCE, weight: provinceWeight }],
+  );
   const before = values.length;
   add(additive, communeAreas);
   const sums = new Map<string, (typeof values)[number]>();
@@ -140,9 +174,11 @@ export async function loadSampleData(db: Kysely<Schema>, today = new Date()): Pr
   for (const status of ["approved", "submitted"] as const) {
     const part = rows.filter((r) => r.status === status);
     for (let i = 0; i < part.length; i += 20_000) {
-      await db.transaction().execute((trx) =>
-        writeRows(trx, ctx, part.slice(i, i + 20_000), { channel: "sample", status }, { dryRun: false, now: new Date() }),
-      );
+      await db
+        .transaction()
+        .execute((trx) =>
+          writeRows(trx, ctx, part.slice(i, i + 20_000), { channel: "sample", status }, { dryRun: false, now: new Date() }),
+        );
     }
   }
   return { values: rows.length, seconds: (Date.now() - started) / 1000 };

@@ -34,7 +34,11 @@ export const dimensionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
         ? await db
             .selectFrom("dimension_options")
             .selectAll()
-            .where("dimension_code", "in", dims.map((d) => d.code))
+            .where(
+              "dimension_code",
+              "in",
+              dims.map((d) => d.code),
+            )
             .orderBy("seq")
             .execute()
         : [];
@@ -46,7 +50,9 @@ export const dimensionRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
           partition: d.is_partition,
           optionsFrom: d.options_from,
           source: d.source,
-          options: options.filter((o) => o.dimension_code === d.code).map((o) => ({ code: o.code, name: o.name, parent: o.parent_code })),
+          options: options
+            .filter((o) => o.dimension_code === d.code)
+            .map((o) => ({ code: o.code, name: o.name, parent: o.parent_code })),
         })),
       };
     },

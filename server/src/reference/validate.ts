@@ -95,7 +95,8 @@ function checkDimensions(files: ReferenceFiles): string[] {
       codes.add(o.code);
     }
     for (const o of d.options)
-      if (o.parent !== null && !codes.has(o.parent)) errors.push(`dimensions ${d.code}.${o.code}: phương án cha ${o.parent} không tồn tại`);
+      if (o.parent !== null && !codes.has(o.parent))
+        errors.push(`dimensions ${d.code}.${o.code}: phương án cha ${o.parent} không tồn tại`);
     const from = d.optionsFrom;
     if (from && !from.includes(":") && from !== "agencies" && from !== "projects" && !dims.has(from))
       errors.push(`dimensions ${d.code}: optionsFrom '${from}' không tồn tại`);

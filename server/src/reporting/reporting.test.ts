@@ -33,9 +33,18 @@ beforeAll(async () => {
   database = await createTestDatabase();
   await loadReferenceData(database.db);
   app = await buildApp({ database, clock: clock.now });
-  reporter = await login(app, (await createUser(database, "reporter", { scopeAgencies: ["CT.STC"], scopeAreaId: "92" })).username);
-  approver = await login(app, (await createUser(database, "approver", { scopeAgencies: ["CT.STC"], scopeAreaId: "92" })).username);
-  otherApprover = await login(app, (await createUser(database, "approver", { scopeAgencies: ["CT.SYT"], scopeAreaId: "92" })).username);
+  reporter = await login(
+    app,
+    (await createUser(database, "reporter", { scopeAgencies: ["CT.STC"], scopeAreaId: "92" })).username,
+  );
+  approver = await login(
+    app,
+    (await createUser(database, "approver", { scopeAgencies: ["CT.STC"], scopeAreaId: "92" })).username,
+  );
+  otherApprover = await login(
+    app,
+    (await createUser(database, "approver", { scopeAgencies: ["CT.SYT"], scopeAreaId: "92" })).username,
+  );
   office = await login(app, (await createUser(database, "office_specialist", { scopeAreaId: "92" })).username);
 });
 
@@ -50,7 +59,14 @@ const send = (session: TestSession, url: string, payload: object) =>
   app.inject({ method: "POST", url, headers: session.headers(true), payload });
 const form = async (key = KEY) => (await get(reporter, "/api/reports/form", key)).json();
 const countRows = async () =>
-  Number((await database.db.selectFrom("data_values").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await database.db
+        .selectFrom("data_values")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 /** The current figures of a report as comparable rows. */
 const currentRows = async (period: string) =>
   (
@@ -91,7 +107,10 @@ async function templateFor(key: Record<string, string>) {
 }
 
 /** Fills the template's value (I) and comment (J) columns for the given indicators. */
-async function filled(key: Record<string, string>, values: Record<string, { value?: ExcelJS.CellValue; comment?: ExcelJS.CellValue }>) {
+async function filled(
+  key: Record<string, string>,
+  values: Record<string, { value?: ExcelJS.CellValue; comment?: ExcelJS.CellValue }>,
+) {
   const wb = await templateFor(key);
   const ws = wb.getWorksheet("Số liệu")!;
   ws.eachRow((row, n) => {
@@ -107,8 +126,16 @@ async function filled(key: Record<string, string>, values: Record<string, { valu
 describe(`reports: the monthly journey on ${testEngine}`, () => {
   it("lists the agency's indicators with the comparisons, takes a draft, then the submission", async () => {
     const f = await form();
-    expect(f).toMatchObject({ agency: { code: "CT.STC" }, area: { id: "92" }, period: { label: "Tháng 10/2025", previous: "2025M09", lastYear: "2024M10" }, deadline: "2025-11-10", locked: false });
-    expect(f.rows.map((r: { indicator: string }) => r.indicator)).toEqual(expect.arrayContaining(["CT.A.I.3", "CT.A.I.4", "CT.A.I.5", "CT.A.I.6"]));
+    expect(f).toMatchObject({
+      agency: { code: "CT.STC" },
+      area: { id: "92" },
+      period: { label: "Tháng 10/2025", previous: "2025M09", lastYear: "2024M10" },
+      deadline: "2025-11-10",
+      locked: false,
+    });
+    expect(f.rows.map((r: { indicator: string }) => r.indicator)).toEqual(
+      expect.arrayContaining(["CT.A.I.3", "CT.A.I.4", "CT.A.I.5", "CT.A.I.6"]),
+    );
 
     // Last year's figure, to see the comparison (entered by an administrator: that period is locked).
     const admin = await login(app, (await createUser(database, "admin")).username);
@@ -117,12 +144,16 @@ describe(`reports: the monthly journey on ${testEngine}`, () => {
     const draft = await send(reporter, "/api/reports/form", { ...KEY, status: "draft", values: figures });
     expect(draft.json()).toMatchObject({ created: 3 });
     const completenessDraft = (await get(office, "/api/reports/completeness", { period: "2025M10", agency: "CT.STC" })).json();
-    expect(completenessDraft.items[0]).toMatchObject({ agency: "CT.STC", area: "92", draft: 3, submitted: 0, state: "not_due" });
+    expect(completenessDraft.items[0]).toMatchObject({ agency: "CT.STC", area: "92", draft: 3, submitted: 0, state: "open" });
 
     const submitted = await send(reporter, "/api/reports/form", { ...KEY, status: "submitted", values: figures });
     expect(submitted.json()).toMatchObject({ updated: 3, created: 0 });
     const row = (await form()).rows.find((r: { indicator: string }) => r.indicator === "CT.A.I.3");
-    expect(row).toMatchObject({ lastYearValue: 1000, changeFromLastYear: 23.5, current: { value: 1234.5, status: "submitted", source: "form" } });
+    expect(row).toMatchObject({
+      lastYearValue: 1000,
+      changeFromLastYear: 23.5,
+      current: { value: 1234.5, status: "submitted", source: "form" },
+    });
 
     const c = (await get(office, "/api/reports/completeness", { period: "2025M10", agency: "CT.STC" })).json();
     expect(c.items[0]).toMatchObject({ submitted: 3, onTime: 3, late: 0, missing: c.items[0].expected - 3 });
@@ -134,18 +165,33 @@ describe(`reports: the monthly journey on ${testEngine}`, () => {
     expect(noReason.statusCode).toBe(400);
     expect(noReason.json().message).toContain("lý do");
 
-    const returned = await send(approver, "/api/reports/review", { ...KEY, action: "return", comment: "Kiểm tra lại chi NS", indicators: ["CT.A.I.4"] });
+    const returned = await send(approver, "/api/reports/review", {
+      ...KEY,
+      action: "return",
+      comment: "Kiểm tra lại chi NS",
+      indicators: ["CT.A.I.4"],
+    });
     expect(returned.json()).toMatchObject({ action: "return", values: 1 });
-    const fixed = await send(reporter, "/api/reports/form", { ...KEY, status: "submitted", values: [{ indicator: "CT.A.I.4", value: 990, comment: "Đã đối chiếu KBNN" }] });
+    const fixed = await send(reporter, "/api/reports/form", {
+      ...KEY,
+      status: "submitted",
+      values: [{ indicator: "CT.A.I.4", value: 990, comment: "Đã đối chiếu KBNN" }],
+    });
     expect(fixed.json()).toMatchObject({ updated: 1 });
 
     const approved = await send(approver, "/api/reports/review", { ...KEY, action: "approve" });
     expect(approved.json()).toMatchObject({ action: "approve", values: 3 });
-    const refused = await send(reporter, "/api/reports/form", { ...KEY, status: "submitted", values: [{ indicator: "CT.A.I.3", value: 1 }] });
+    const refused = await send(reporter, "/api/reports/form", {
+      ...KEY,
+      status: "submitted",
+      values: [{ indicator: "CT.A.I.3", value: 1 }],
+    });
     expect(refused.statusCode).toBe(400);
     expect(refused.json().errors[0].message).toContain("đã được duyệt");
 
-    const history = (await get(office, "/api/data-values/history", { indicator: "CT.A.I.4", area: "92", period: "2025M10" })).json().items;
+    const history = (
+      await get(office, "/api/data-values/history", { indicator: "CT.A.I.4", area: "92", period: "2025M10" })
+    ).json().items;
     expect(history.map((v: { status: string; source: string }) => `${v.status}/${v.source}`)).toEqual([
       "draft/form",
       "submitted/form",
@@ -154,7 +200,12 @@ describe(`reports: the monthly journey on ${testEngine}`, () => {
       "approved/review",
     ]);
     expect(history[2].reviewComment).toBe("Kiểm tra lại chi NS");
-    const audit = await database.db.selectFrom("audit_log").select(["action"]).where("action", "like", "data_value.%").where("entity_type", "=", "data_batch").execute();
+    const audit = await database.db
+      .selectFrom("audit_log")
+      .select(["action"])
+      .where("action", "like", "data_value.%")
+      .where("entity_type", "=", "data_batch")
+      .execute();
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["data_value.returned", "data_value.approved"]));
   });
 
@@ -163,7 +214,11 @@ describe(`reports: the monthly journey on ${testEngine}`, () => {
     expect((await send(office, "/api/reports/reopen", { ...KEY, reason: "sai" })).statusCode).toBe(400); // too short
     const reopened = await send(office, "/api/reports/reopen", { ...KEY, reason: "Điều chỉnh theo số quyết toán" });
     expect(reopened.json()).toMatchObject({ reopenedValues: 3 });
-    const corrected = await send(reporter, "/api/reports/form", { ...KEY, status: "submitted", values: [{ indicator: "CT.A.I.3", value: 1240, comment: null }] });
+    const corrected = await send(reporter, "/api/reports/form", {
+      ...KEY,
+      status: "submitted",
+      values: [{ indicator: "CT.A.I.3", value: 1240, comment: null }],
+    });
     expect(corrected.json()).toMatchObject({ updated: 1 });
     const audit = await database.db.selectFrom("audit_log").selectAll().where("action", "=", "report.reopen").execute();
     expect(audit).toEqual([expect.objectContaining({ reason: "Điều chỉnh theo số quyết toán", entity_id: "CT.STC|92|2025M10" })]);
@@ -224,15 +279,31 @@ describe(`reports: the same figures by every channel give identical rows on ${te
       "dataflow,VN_DH:DF_DIEUHANH(1.0),M,CT.A.I.5,92,2025-11,_T,310.25,A,",
     ].join("\r\n");
     const post = (format: string, body: string | object, type: string) =>
-      app.inject({ method: "POST", url: `/api/data-values/import?format=${format}`, headers: { ...reporter.headers(true), "content-type": type }, payload: body });
+      app.inject({
+        method: "POST",
+        url: `/api/data-values/import?format=${format}`,
+        headers: { ...reporter.headers(true), "content-type": type },
+        payload: body,
+      });
     expect((await post("sdmx-csv", sdmx, "text/csv")).json()).toMatchObject({ unchanged: 3, created: 0, updated: 0 });
-    const dhis2 = { dataValues: figures.map((f) => ({ dataElement: f.indicator, period: "202511", orgUnit: "92", value: String(f.value), comment: f.comment ?? undefined })) };
+    const dhis2 = {
+      dataValues: figures.map((f) => ({
+        dataElement: f.indicator,
+        period: "202511",
+        orgUnit: "92",
+        value: String(f.value),
+        comment: f.comment ?? undefined,
+      })),
+    };
     expect((await post("dhis2", dhis2, "application/json")).json()).toMatchObject({ unchanged: 3 });
-    const csv = "Mã chỉ số;Mã địa bàn;Kỳ;Giá trị;Ghi chú\nCT.A.I.3;92;2025M11;1.234,5;\nCT.A.I.4;92;2025M11;980;Tạm tính\nCT.A.I.5;92;2025M11;310,25;\n";
+    const csv =
+      "Mã chỉ số;Mã địa bàn;Kỳ;Giá trị;Ghi chú\nCT.A.I.3;92;2025M11;1.234,5;\nCT.A.I.4;92;2025M11;980;Tạm tính\nCT.A.I.5;92;2025M11;310,25;\n";
     expect((await post("csv", csv, "text/csv")).json()).toMatchObject({ unchanged: 3 });
 
     const exported = await get(reporter, "/api/data-values/export", { format: "sdmx-csv", period, agency: "CT.STC" });
-    expect(exported.body.split("\r\n")[0]).toBe("STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,TIME_PERIOD,DISAGGREGATION,OBS_VALUE,OBS_STATUS,COMMENT");
+    expect(exported.body.split("\r\n")[0]).toBe(
+      "STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,TIME_PERIOD,DISAGGREGATION,OBS_VALUE,OBS_STATUS,COMMENT",
+    );
     expect((await post("sdmx-csv", exported.body, "text/csv")).json()).toMatchObject({ unchanged: 3 });
     const asDhis2 = (await get(reporter, "/api/data-values/export", { format: "dhis2", period, agency: "CT.STC" })).json();
     expect(asDhis2.dataValues[0]).toMatchObject({ dataElement: "CT.A.I.3", period: "202511", orgUnit: "92", value: "1234.5" });
@@ -250,13 +321,23 @@ describe(`reports: the same figures by every channel give identical rows on ${te
     expect((await upload(reporter, file, "fileName=bao-cao-thang-9.xlsx")).json()).toMatchObject({ created: 3 });
     const rows = (await currentRows("2025M09")).map((r) => ({ ...r, period: period }));
     expect(rows).toEqual(reference);
-    const batch = await database.db.selectFrom("data_batches").selectAll().where("file_name", "=", "bao-cao-thang-9.xlsx").executeTakeFirstOrThrow();
+    const batch = await database.db
+      .selectFrom("data_batches")
+      .selectAll()
+      .where("file_name", "=", "bao-cao-thang-9.xlsx")
+      .executeTakeFirstOrThrow();
     expect(batch).toMatchObject({ channel: "spreadsheet", created: 3, file_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
   it("SDMX-CSV action D deletes, keeping the history", async () => {
-    const del = "STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,TIME_PERIOD,DISAGGREGATION,OBS_VALUE\ndataflow,VN_DH:DF_DIEUHANH(1.0),D,CT.A.I.5,92,2025-09,_T,\n";
-    const r = await app.inject({ method: "POST", url: "/api/data-values/import?format=sdmx-csv", headers: { ...reporter.headers(true), "content-type": "text/csv" }, payload: del });
+    const del =
+      "STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,TIME_PERIOD,DISAGGREGATION,OBS_VALUE\ndataflow,VN_DH:DF_DIEUHANH(1.0),D,CT.A.I.5,92,2025-09,_T,\n";
+    const r = await app.inject({
+      method: "POST",
+      url: "/api/data-values/import?format=sdmx-csv",
+      headers: { ...reporter.headers(true), "content-type": "text/csv" },
+      payload: del,
+    });
     expect(r.json()).toMatchObject({ deleted: 1 });
     expect((await currentRows("2025M09")).map((x) => x.indicator_code)).toEqual(["CT.A.I.3", "CT.A.I.4"]);
   });
@@ -293,7 +374,7 @@ describe(`reports: bad files change nothing on ${testEngine}`, () => {
       return ws.getRow(found);
     };
     rowOf("CT.A.I.3").getCell(9).value = { formula: "SUM(G5:H5)", result: 3 };
-    rowOf("CT.A.I.4").getCell(10).value = "=HYPERLINK(\"http://x\")";
+    rowOf("CT.A.I.4").getCell(10).value = '=HYPERLINK("http://x")';
     rowOf("CT.A.I.5").getCell(9).value = "mười hai";
     rowOf("CT.A.I.6").getCell(9).value = "1.234";
     const tampered = rowOf("CT.A.I.7");
@@ -312,7 +393,12 @@ describe(`reports: bad files change nothing on ${testEngine}`, () => {
   it("refuses CSV with missing columns, SDMX-CSV with a wrong action or period, DHIS2 with comma decimals", async () => {
     const before = await countRows();
     const post = (format: string, body: string | object, type = "text/csv") =>
-      app.inject({ method: "POST", url: `/api/data-values/import?format=${format}`, headers: { ...reporter.headers(true), "content-type": type }, payload: body });
+      app.inject({
+        method: "POST",
+        url: `/api/data-values/import?format=${format}`,
+        headers: { ...reporter.headers(true), "content-type": type },
+        payload: body,
+      });
     const noValue = await post("csv", "indicator,area,period\nCT.A.I.3,92,2025M11\n");
     expect(noValue.json().errors[0].message).toContain("Thiếu cột: value");
     const sdmx = await post(
@@ -320,10 +406,55 @@ describe(`reports: bad files change nothing on ${testEngine}`, () => {
       "STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,TIME_PERIOD,OBS_VALUE\ndataflow,VN_DH:DF_DIEUHANH(1.0),X,CT.A.I.3,92,2025-11,1\ndataflow,VN_DH:DF_DIEUHANH(1.0),M,CT.A.I.3,92,2025-13,1\ndataflow,OTHER:DF(1.0),M,CT.A.I.3,92,2025-11,1,5\n",
     );
     expect(sdmx.statusCode).toBe(400);
-    const dhis2 = await post("dhis2", { dataValues: [{ dataElement: "CT.A.I.3", period: "202511", orgUnit: "92", value: "1234,5" }] }, "application/json");
-    expect(dhis2.json().errors[0]).toMatchObject({ row: 1, field: "value", message: expect.stringContaining("dấu chấm thập phân") });
+    const dhis2 = await post(
+      "dhis2",
+      { dataValues: [{ dataElement: "CT.A.I.3", period: "202511", orgUnit: "92", value: "1234,5" }] },
+      "application/json",
+    );
+    expect(dhis2.json().errors[0]).toMatchObject({
+      row: 1,
+      field: "value",
+      message: expect.stringContaining("dấu chấm thập phân"),
+    });
     const injection = await post("csv", "indicator,area,period,value,comment\nCT.A.I.3,92,2025M11,5,@SUM(1+1)\n");
     expect(injection.json().errors[0]).toMatchObject({ row: 2, field: "comment", column: "comment" });
     expect(await countRows()).toBe(before);
+  });
+});
+
+describe(`reports: the schedule is editable, with a reason, on ${testEngine}`, () => {
+  it("lets the office change a deadline and the lock, audited; a reporter may not", async () => {
+    const list = (await get(office, "/api/reporting-obligations", { agency: "CT.STC", indicator: "CT.A.I.3" })).json();
+    expect(list.items).toEqual([
+      expect.objectContaining({
+        agency: "CT.STC",
+        indicator: "CT.A.I.3",
+        rootArea: "92",
+        areaLevel: "province",
+        periodType: "month",
+        deadlineDays: 10,
+        lockAfterDays: 30,
+      }),
+    ]);
+    const id = list.items[0].id;
+    const patch = (session: TestSession, body: object) =>
+      app.inject({ method: "PATCH", url: `/api/reporting-obligations/${id}`, headers: session.headers(true), payload: body });
+    expect((await patch(reporter, { deadlineDays: 20, reason: "Kéo dài hạn" })).statusCode).toBe(403);
+    expect((await patch(office, { deadlineDays: 20 })).statusCode).toBe(400);
+    const changed = await patch(office, {
+      deadlineDays: 20,
+      lockAfterDays: null,
+      reason: "Theo Quyết định điều chỉnh chế độ báo cáo",
+    });
+    expect(changed.json()).toMatchObject({ deadlineDays: 20, lockAfterDays: null });
+    const audit = await database.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("action", "=", "reporting_obligation.update")
+      .execute();
+    expect(audit).toEqual([
+      expect.objectContaining({ entity_id: String(id), reason: "Theo Quyết định điều chỉnh chế độ báo cáo" }),
+    ]);
+    expect(audit[0]!.before).toMatchObject({ deadlineDays: 10 });
   });
 });

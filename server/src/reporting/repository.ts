@@ -2,13 +2,18 @@ import { sql } from "kysely";
 import type { Executor } from "../db/bulk";
 
 /** The obligations that apply to one area at one level for one period type (and agency, if given). */
-function obligationsFor(db: Executor, q: { agency?: string; areaId: string; areaLevel: string; parentId: string | null; periodType: string }) {
+function obligationsFor(
+  db: Executor,
+  q: { agency?: string; areaId: string; areaLevel: string; parentId: string | null; periodType: string },
+) {
   let query = db
     .selectFrom("reporting_obligations as o")
     .where("o.active", "=", true)
     .where("o.period_type", "=", q.periodType as never)
     .where("o.area_level", "=", q.areaLevel as never)
-    .where((eb) => eb.or([eb("o.root_area_id", "=", "VN"), eb("o.root_area_id", "=", q.areaId), eb("o.root_area_id", "=", q.parentId ?? "")]));
+    .where((eb) =>
+      eb.or([eb("o.root_area_id", "=", "VN"), eb("o.root_area_id", "=", q.areaId), eb("o.root_area_id", "=", q.parentId ?? "")]),
+    );
   if (q.agency) query = query.where("o.agency_code", "=", q.agency);
   return query;
 }

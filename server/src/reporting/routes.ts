@@ -7,7 +7,8 @@ import { buildTemplate, readTemplate } from "../datavalues/formats/excel";
 import { dataValueService } from "../datavalues/service";
 import { InvalidInputError } from "../errors";
 import type { RouteDeps } from "../http/app";
-import { ErrorBody } from "../http/schemas";
+import { ErrorBody, listOf, pagination } from "../http/schemas";
+import { obligationService } from "./obligations";
 import { reportingService } from "./service";
 
 const ReportKey = z.object({
@@ -38,6 +39,7 @@ const FormRow = z.object({
 export const reportingRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock }) => {
   const reports = reportingService(database.db, { now: clock });
   const values = dataValueService(database.db, { now: clock });
+  const obligations = obligationService(database.db);
   app.addContentTypeParser(XLSX, { parseAs: "buffer", bodyLimit: 20 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
   app.get(
@@ -271,5 +273,61 @@ export const reportingRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
       },
     },
     async (request) => reports.reopen(requestContext(request), request.body),
+  );
+
+  const Obligation = z.object({
+    id: z.number().int(),
+    agency: z.string(),
+    agencyName: z.string(),
+    indicator: z.string(),
+    indicatorName: z.string(),
+    rootArea: z.string(),
+    areaLevel: z.enum(["nation", "province", "commune"]),
+    periodType: z.enum(["day", "week", "month", "quarter", "half_year", "year"]),
+    deadlineDays: z.number().int().describe("Số ngày sau khi hết kỳ phải gửi"),
+    lockAfterDays: z.number().int().nullable().describe("Số ngày sau hạn thì khóa nhập; null: không khóa"),
+    active: z.boolean(),
+    updatedAt: z.string(),
+  });
+
+  app.get(
+    "/api/reporting-obligations",
+    {
+      config: { access: { permission: "reference.read" } },
+      schema: {
+        tags: ["reports"],
+        summary: "Chế độ báo cáo: cơ quan nào báo cáo chỉ số nào, cho cấp địa bàn nào, kỳ nào, hạn bao nhiêu ngày",
+        querystring: z.object({
+          agency: z.string().max(40).optional(),
+          indicator: z.string().max(60).optional(),
+          ...pagination,
+        }),
+        response: { 200: listOf(Obligation), ...errors },
+      },
+    },
+    async (request) => obligations.list(request.query),
+  );
+
+  app.patch(
+    "/api/reporting-obligations/:id",
+    {
+      config: { access: { permission: "catalogue.manage" } },
+      schema: {
+        tags: ["reports"],
+        summary: "Sửa chế độ báo cáo (hạn gửi, khóa nhập, kỳ, áp dụng hay không); ghi nhật ký",
+        params: z.object({ id: z.coerce.number().int() }),
+        body: z
+          .object({
+            deadlineDays: z.number().int().min(0).max(366).optional(),
+            lockAfterDays: z.number().int().min(0).max(366).nullable().optional(),
+            periodType: z.enum(["day", "week", "month", "quarter", "half_year", "year"]).optional(),
+            active: z.boolean().optional(),
+            reason: z.string().min(5).max(2000).describe("Lý do thay đổi (bắt buộc)"),
+          })
+          .refine((b) => Object.keys(b).length > 1, "Không có gì để sửa"),
+        response: { 200: Obligation, ...errors },
+      },
+    },
+    async (request) => obligations.update(requestContext(request), request.params.id, request.body),
   );
 };

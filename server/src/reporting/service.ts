@@ -55,7 +55,11 @@ export function reportingService(db: Kysely<Schema>, options: { now?: () => Date
   }
 
   async function areaOf(id: string) {
-    const area = await db.selectFrom("areas").select(["id", "name", "level", "parent_id"]).where("id", "=", id).executeTakeFirst();
+    const area = await db
+      .selectFrom("areas")
+      .select(["id", "name", "level", "parent_id"])
+      .where("id", "=", id)
+      .executeTakeFirst();
     if (!area) throw new NotFoundError(`Không có địa bàn mã '${id}'`, "area");
     return area;
   }
@@ -72,7 +76,12 @@ export function reportingService(db: Kysely<Schema>, options: { now?: () => Date
     return principal.scope.agencies.flatMap((c) => withPredecessors(c, all));
   }
 
-  function stateOf(row: { expected: number; submitted: number; late: number }, period: Period, deadline: string, today: string): ReportState {
+  function stateOf(
+    row: { expected: number; submitted: number; late: number },
+    period: Period,
+    deadline: string,
+    today: string,
+  ): ReportState {
     if (row.submitted >= row.expected) return row.late > 0 ? "complete_late" : "complete";
     if (today > deadline) return "late";
     return today > period.end ? "open" : "not_due";
@@ -102,7 +111,8 @@ export function reportingService(db: Kysely<Schema>, options: { now?: () => Date
         area.id,
         [period.code, previous.code, lastYear.code],
       );
-      const total = (code: string, p: string) => values.find((v) => v.indicator_code === code && v.period === p && v.disaggregation === "");
+      const total = (code: string, p: string) =>
+        values.find((v) => v.indicator_code === code && v.period === p && v.disaggregation === "");
       const deadlineDays = indicators[0]?.deadline_days ?? 0;
       const lockAfter = indicators[0]?.lock_after_days ?? null;
       const deadline = reportDeadline(period, deadlineDays);
@@ -136,7 +146,8 @@ export function reportingService(db: Kysely<Schema>, options: { now?: () => Date
           lastYearValue: num(ly),
           changeFromPrevious: changePercent(num(cur), num(prev)),
           changeFromLastYear: changePercent(num(cur), num(ly)),
-          breakdowns: values.filter((v) => v.indicator_code === i.code && v.period === period.code && v.disaggregation !== "").length,
+          breakdowns: values.filter((v) => v.indicator_code === i.code && v.period === period.code && v.disaggregation !== "")
+            .length,
         };
       });
       return {
@@ -213,7 +224,10 @@ export function reportingService(db: Kysely<Schema>, options: { now?: () => Date
      * Approve or return a report's submitted figures. Approval locks them; a return needs a comment.
      * Each figure gets a new version with the decision, so the history shows who decided what, when.
      */
-    async review(ctx: RequestContext, key: ReportKey & { action: "approve" | "return"; comment?: string | null; indicators?: string[] }) {
+    async review(
+      ctx: RequestContext,
+      key: ReportKey & { action: "approve" | "return"; comment?: string | null; indicators?: string[] },
+    ) {
       const principal = ctx.principal;
       if (!principal) throw new UnauthorizedError();
       await requireReportScope(principal, key);
@@ -275,7 +289,15 @@ export function reportingService(db: Kysely<Schema>, options: { now?: () => Date
       return db.transaction().execute(async (trx) => {
         await trx
           .insertInto("entry_reopenings")
-          .values({ agency_code: key.agency, area_id: key.area, period: period.code, reason, reopened_by: principal.userId!, reopened_at: at, open_until: openUntil })
+          .values({
+            agency_code: key.agency,
+            area_id: key.area,
+            period: period.code,
+            reason,
+            reopened_by: principal.userId!,
+            reopened_at: at,
+            open_until: openUntil,
+          })
           .execute();
         const approved = await trx
           .selectFrom("data_values")

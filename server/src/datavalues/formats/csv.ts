@@ -19,6 +19,7 @@ const headerNames: Record<string, string[]> = {
   disaggregation: ["disaggregation", "phan to"],
   value: ["value", "gia tri", "so lieu"],
   comment: ["comment", "ghi chu"],
+  unit: ["unit", "don vi", "don vi tinh"],
 };
 const required = ["indicator", "area", "period", "value"];
 
@@ -47,7 +48,9 @@ export function readCsv(text: string, style: NumberStyle = "auto"): ReadResult {
   if (missing.length)
     return {
       rows: [],
-      errors: [{ row: 1, field: "header", message: `Thiếu cột: ${missing.join(", ")} (dòng tiêu đề: ${table.header.join(", ")})` }],
+      errors: [
+        { row: 1, field: "header", message: `Thiếu cột: ${missing.join(", ")} (dòng tiêu đề: ${table.header.join(", ")})` },
+      ],
     };
   const rows: IncomingRow[] = [];
   const errors: RowError[] = [];
@@ -75,6 +78,7 @@ export function readCsv(text: string, style: NumberStyle = "auto"): ReadResult {
       valueText: null,
       comment: cell("comment") || null,
       action: "upsert",
+      unit: cell("unit") || null,
     });
   });
   return { rows, errors };

@@ -39,11 +39,24 @@ export function readDhis2(set: Dhis2DataValueSet, strategy: "CREATE_AND_UPDATE" 
   const rows: IncomingRow[] = [];
   const errors: RowError[] = [];
   set.dataValues.forEach((dv, i) => {
-    const at = { row: i + 1, columns: { indicator: "dataElement", area: "orgUnit", period: "period", disaggregation: "categoryOptionCombo", value: "value", comment: "comment" } };
+    const at = {
+      row: i + 1,
+      columns: {
+        indicator: "dataElement",
+        area: "orgUnit",
+        period: "period",
+        disaggregation: "categoryOptionCombo",
+        value: "value",
+        comment: "comment",
+      },
+    };
     const rowErrors: RowError[] = [];
     const periodText = dv.period ?? set.period ?? "";
     const period = fromDhis2Period(periodText);
-    if (!period) rowErrors.push(locate(at, "period", `period '${periodText}' không hợp lệ (ví dụ 2025, 2025S1, 2025Q3, 202507, 2025W31, 20250715)`));
+    if (!period)
+      rowErrors.push(
+        locate(at, "period", `period '${periodText}' không hợp lệ (ví dụ 2025, 2025S1, 2025Q3, 202507, 2025W31, 20250715)`),
+      );
     const orgUnit = dv.orgUnit ?? set.orgUnit;
     if (!orgUnit) rowErrors.push(locate(at, "area", "Thiếu orgUnit"));
     const action = dv.deleted || strategy === "DELETE" ? "delete" : "upsert";

@@ -59,7 +59,8 @@ export async function buildTemplate(info: TemplateInfo, rows: TemplateRow[]): Pr
   ws.columns = columns.map((c) => ({ key: c.key, width: c.width }));
   ws.getCell("A1").value = info.title;
   ws.getCell("A1").font = { bold: true, size: 13 };
-  ws.getCell("A2").value = `Kỳ báo cáo: ${info.periodLabel} · Nhập cột "Giá trị" và "Ghi chú"; không sửa các cột khác. Số thập phân theo máy tính của bạn (ví dụ 1.234,5).`;
+  ws.getCell("A2").value =
+    `Kỳ báo cáo: ${info.periodLabel} · Nhập cột "Giá trị" và "Ghi chú"; không sửa các cột khác. Số thập phân theo máy tính của bạn (ví dụ 1.234,5).`;
   const header = ws.getRow(HEADER_ROW);
   columns.forEach((c, i) => (header.getCell(i + 1).value = c.header));
   header.font = { bold: true };
@@ -121,7 +122,8 @@ function readCell(v: CellValue): { text: string | null; number: number | null; p
   if (typeof v === "object" && ("formula" in v || "sharedFormula" in v))
     return { text: null, number: null, problem: "Ô chứa công thức: hãy nhập giá trị, không nhập công thức" };
   if (typeof v === "object" && "error" in v) return { text: null, number: null, problem: `Ô chứa lỗi ${String(v.error)}` };
-  if (typeof v === "object" && "richText" in v) return { text: v.richText.map((t) => t.text).join(""), number: null, problem: null };
+  if (typeof v === "object" && "richText" in v)
+    return { text: v.richText.map((t) => t.text).join(""), number: null, problem: null };
   if (typeof v === "object" && "text" in v) return { text: String(v.text), number: null, problem: null };
   return { text: null, number: null, problem: "Ô có nội dung không đọc được" };
 }
@@ -201,6 +203,7 @@ export async function readTemplate(buffer: Buffer): Promise<TemplateUpload> {
       valueProblem,
       comment: commentText?.trim() || null,
       action: "upsert",
+      unit: readCell(get("unit")).text?.trim() || null,
     });
   }
   return {

@@ -13,7 +13,18 @@ import { checkText, safeCell, type ReadResult } from "./text";
  * DISAGGREGATION holds the product's key ("sex=F"), or _T for the total. OBS_VALUE uses a dot decimal.
  */
 export const SDMX_STRUCTURE_ID = "VN_DH:DF_DIEUHANH(1.0)";
-const columns = ["STRUCTURE", "STRUCTURE_ID", "ACTION", "INDICATOR", "REF_AREA", "TIME_PERIOD", "DISAGGREGATION", "OBS_VALUE", "OBS_STATUS", "COMMENT"];
+const columns = [
+  "STRUCTURE",
+  "STRUCTURE_ID",
+  "ACTION",
+  "INDICATOR",
+  "REF_AREA",
+  "TIME_PERIOD",
+  "DISAGGREGATION",
+  "OBS_VALUE",
+  "OBS_STATUS",
+  "COMMENT",
+];
 const statusCodes: Record<string, string> = { draft: "P", submitted: "A", approved: "A", returned: "P" };
 
 export function readSdmxCsv(text: string): ReadResult {
@@ -24,11 +35,24 @@ export function readSdmxCsv(text: string): ReadResult {
   const missing = ["INDICATOR", "REF_AREA", "TIME_PERIOD"].filter((c) => col(c) < 0);
   if (col("STRUCTURE_ID") < 0 && col("DATAFLOW") < 0) missing.unshift("STRUCTURE_ID (hoặc DATAFLOW)");
   if (missing.length)
-    return { rows: [], errors: [{ row: 1, field: "header", message: `Không phải SDMX-CSV của hệ thống: thiếu cột ${missing.join(", ")}` }] };
+    return {
+      rows: [],
+      errors: [{ row: 1, field: "header", message: `Không phải SDMX-CSV của hệ thống: thiếu cột ${missing.join(", ")}` }],
+    };
   const rows: IncomingRow[] = [];
   const errors: RowError[] = [];
   table.records.forEach((rec, i) => {
-    const columnsOf = { indicator: "INDICATOR", area: "REF_AREA", period: "TIME_PERIOD", disaggregation: "DISAGGREGATION", value: "OBS_VALUE", comment: "COMMENT", action: "ACTION", structure: "STRUCTURE_ID" };
+    const columnsOf = {
+      indicator: "INDICATOR",
+      area: "REF_AREA",
+      period: "TIME_PERIOD",
+      disaggregation: "DISAGGREGATION",
+      value: "OBS_VALUE",
+      comment: "COMMENT",
+      action: "ACTION",
+      structure: "STRUCTURE_ID",
+      unit: "UNIT_MEASURE",
+    };
     const at = { row: i + 2, columns: columnsOf };
     const cell = (name: string) => (col(name) < 0 ? "" : (rec[col(name)] ?? "").trim());
     const rowErrors: RowError[] = [];
@@ -39,7 +63,14 @@ export function readSdmxCsv(text: string): ReadResult {
     if (!["I", "A", "M", "R", "D"].includes(actionCode))
       rowErrors.push(locate(at, "action", `ACTION '${actionCode}' không hợp lệ (I, A, M, R hoặc D)`));
     const period = fromSdmxPeriod(cell("TIME_PERIOD"));
-    if (!period) rowErrors.push(locate(at, "period", `TIME_PERIOD '${cell("TIME_PERIOD")}' không hợp lệ (ví dụ 2025, 2025-S1, 2025-Q3, 2025-07, 2025-W31, 2025-07-15)`));
+    if (!period)
+      rowErrors.push(
+        locate(
+          at,
+          "period",
+          `TIME_PERIOD '${cell("TIME_PERIOD")}' không hợp lệ (ví dụ 2025, 2025-S1, 2025-Q3, 2025-07, 2025-W31, 2025-07-15)`,
+        ),
+      );
     const action = actionCode === "D" ? "delete" : "upsert";
     const n = action === "delete" && cell("OBS_VALUE") === "" ? null : parseNumber(cell("OBS_VALUE"), "machine");
     if (n && !n.ok) rowErrors.push(locate(at, "value", n.message));
@@ -61,6 +92,7 @@ export function readSdmxCsv(text: string): ReadResult {
       valueText: null,
       comment: comment || null,
       action,
+      unit: cell("UNIT_MEASURE") || null,
     });
   });
   return { rows, errors };

@@ -10,7 +10,9 @@ export interface ReadResult {
 
 /** Text cells are data, never formulas: a cell a spreadsheet would execute is refused. */
 export function checkText(text: string): string | null {
-  if (looksLikeFormula(text)) return `Nội dung '${text.slice(0, 40)}' bắt đầu bằng ký tự công thức (=, +, -, @): không nhận công thức`;
+  if (looksLikeFormula(text))
+    return `Nội dung '${text.slice(0, 40)}' bắt đầu bằng ký tự công thức (=, +, -, @): không nhận công thức`;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
   if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(text)) return "Có ký tự điều khiển không hợp lệ";
   return null;
 }

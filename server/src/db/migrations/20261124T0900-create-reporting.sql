@@ -38,6 +38,11 @@ CREATE TABLE data_batches (
 );
 
 ALTER TABLE data_values ADD COLUMN batch_id uuid REFERENCES data_batches (id);
+-- Who recorded a value is its batch's: the per-row copies keep no foreign keys of their own, since each
+-- is a lookup per inserted row (docs/decisions/0005). The agency is derived from the indicator.
+ALTER TABLE data_values DROP CONSTRAINT data_values_agency_code_fkey;
+ALTER TABLE data_values DROP CONSTRAINT data_values_recorded_by_user_fkey;
+ALTER TABLE data_values DROP CONSTRAINT data_values_recorded_by_token_fkey;
 -- The reviewer's words when returning or reopening; the reporter's stay in `comment`.
 ALTER TABLE data_values ADD COLUMN review_comment text;
 -- Warnings the value was accepted with (e.g. 'outlier', explained in `comment`).
@@ -85,6 +90,9 @@ DROP INDEX data_values_batch_idx;
 ALTER TABLE data_values DROP COLUMN flags;
 ALTER TABLE data_values DROP COLUMN review_comment;
 ALTER TABLE data_values DROP COLUMN batch_id;
+ALTER TABLE data_values ADD CONSTRAINT data_values_agency_code_fkey FOREIGN KEY (agency_code) REFERENCES agencies (code);
+ALTER TABLE data_values ADD CONSTRAINT data_values_recorded_by_user_fkey FOREIGN KEY (recorded_by_user) REFERENCES users (id);
+ALTER TABLE data_values ADD CONSTRAINT data_values_recorded_by_token_fkey FOREIGN KEY (recorded_by_token) REFERENCES api_tokens (id);
 DROP TABLE data_batches;
 ALTER TABLE indicators DROP COLUMN value_type;
 DROP TABLE dimension_options;

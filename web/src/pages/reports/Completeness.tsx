@@ -36,20 +36,32 @@ export default function CompletenessPage() {
     queryKey: ["returned", period],
     queryFn: () => apiGet<Page<DataValue>>("/api/data-values", { period, status: "returned", limit: 200 }),
   });
-  const items = (data.data?.items ?? []).filter((i) => !onlyProblems || i.state === "late" || i.state === "complete_late" || i.missing > 0);
+  const items = (data.data?.items ?? []).filter(
+    (i) => !onlyProblems || i.state === "late" || i.state === "complete_late" || i.missing > 0,
+  );
   const s = data.data?.summary;
   const valueColumns = [
     { title: "Chỉ số", dataIndex: "indicator" },
     { title: "Địa bàn", dataIndex: "area" },
     { title: "Cơ quan", dataIndex: "agency" },
     { title: "Giá trị", dataIndex: "value", align: "right" as const, render: (v: number | null) => formatNumber(v) },
-    { title: "Ghi chú", key: "c", render: (_: unknown, v: DataValue) => [v.comment, v.reviewComment].filter(Boolean).join(" · ") },
+    {
+      title: "Ghi chú",
+      key: "c",
+      render: (_: unknown, v: DataValue) => [v.comment, v.reviewComment].filter(Boolean).join(" · "),
+    },
   ];
   return (
     <>
       <Typography.Title level={3}>Tình hình báo cáo và chất lượng số liệu</Typography.Title>
       <Space wrap style={{ marginBottom: 12 }}>
-        <Select aria-label="Kỳ báo cáo" style={{ width: 160 }} value={period} options={recentMonths()} onChange={(p) => setParams({ period: p })} />
+        <Select
+          aria-label="Kỳ báo cáo"
+          style={{ width: 160 }}
+          value={period}
+          options={recentMonths()}
+          onChange={(p) => setParams({ period: p })}
+        />
         <Space>
           <Switch aria-label="Chỉ hiện báo cáo thiếu hoặc chậm" checked={onlyProblems} onChange={setOnlyProblems} />
           Chỉ hiện báo cáo thiếu hoặc chậm
@@ -79,7 +91,11 @@ export default function CompletenessPage() {
             </Col>
             <Col xs={12} md={6}>
               <Card size="small">
-                <Statistic title="Báo cáo chậm" value={s.lateReports} valueStyle={{ color: s.lateReports ? "#cf1322" : undefined }} />
+                <Statistic
+                  title="Báo cáo chậm"
+                  value={s.lateReports}
+                  valueStyle={{ color: s.lateReports ? "#cf1322" : undefined }}
+                />
               </Card>
             </Col>
           </Row>
@@ -101,7 +117,9 @@ export default function CompletenessPage() {
                       title: "Cơ quan",
                       dataIndex: "agencyName",
                       render: (n: string, r) => (
-                        <Link to={`/nhap-so-lieu?${new URLSearchParams({ agency: r.agency, area: r.area, period: r.period })}`}>{n}</Link>
+                        <Link to={`/nhap-so-lieu?${new URLSearchParams({ agency: r.agency, area: r.area, period: r.period })}`}>
+                          {n}
+                        </Link>
                       ),
                     },
                     { title: "Địa bàn", dataIndex: "areaName" },
@@ -120,7 +138,11 @@ export default function CompletenessPage() {
                     { title: "Đúng hạn", dataIndex: "onTime" },
                     { title: "Chậm", dataIndex: "late" },
                     { title: "Đã duyệt", dataIndex: "approved" },
-                    { title: "Trạng thái", dataIndex: "state", render: (st: ReportState, r) => <Tag color={stateColors[st]}>{r.stateLabel}</Tag> },
+                    {
+                      title: "Trạng thái",
+                      dataIndex: "state",
+                      render: (st: ReportState, r) => <Tag color={stateColors[st]}>{r.stateLabel}</Tag>,
+                    },
                   ]}
                 />
               ),
@@ -128,12 +150,26 @@ export default function CompletenessPage() {
             {
               key: "outliers",
               label: `Bất thường (${outliers.data?.total ?? 0})`,
-              children: <Table<DataValue> rowKey={(v) => `${v.indicator}|${v.area}|${v.disaggregation}`} size="small" dataSource={outliers.data?.items} columns={valueColumns} />,
+              children: (
+                <Table<DataValue>
+                  rowKey={(v) => `${v.indicator}|${v.area}|${v.disaggregation}`}
+                  size="small"
+                  dataSource={outliers.data?.items}
+                  columns={valueColumns}
+                />
+              ),
             },
             {
               key: "returned",
               label: `Bị trả lại (${returned.data?.total ?? 0})`,
-              children: <Table<DataValue> rowKey={(v) => `${v.indicator}|${v.area}|${v.disaggregation}`} size="small" dataSource={returned.data?.items} columns={valueColumns} />,
+              children: (
+                <Table<DataValue>
+                  rowKey={(v) => `${v.indicator}|${v.area}|${v.disaggregation}`}
+                  size="small"
+                  dataSource={returned.data?.items}
+                  columns={valueColumns}
+                />
+              ),
             },
           ]}
         />

@@ -36,8 +36,17 @@ export function HistoryDrawer(props: { indicator: string; name: string; area: st
           dataSource={history.data?.items}
           columns={[
             { title: "Phiên bản", dataIndex: "version", width: 80 },
-            { title: "Giá trị", key: "v", align: "right", render: (_, v) => (v.value !== null ? formatNumber(v.value, 6) : v.valueText) },
-            { title: "Trạng thái", dataIndex: "status", render: (s: DataValue["status"]) => <Tag color={statusLabels[s].color}>{statusLabels[s].text}</Tag> },
+            {
+              title: "Giá trị",
+              key: "v",
+              align: "right",
+              render: (_, v) => (v.value !== null ? formatNumber(v.value, 6) : v.valueText),
+            },
+            {
+              title: "Trạng thái",
+              dataIndex: "status",
+              render: (s: DataValue["status"]) => <Tag color={statusLabels[s].color}>{statusLabels[s].text}</Tag>,
+            },
             { title: "Kênh", dataIndex: "source", render: (s: string) => channelLabels[s] ?? s },
             { title: "Người ghi", dataIndex: "recordedBy" },
             { title: "Lúc", dataIndex: "recordedAt", render: dateTime },

@@ -136,7 +136,8 @@ export default function ReportFormPage() {
     onError: (e) => message.error(e.message),
   });
   const reopen = useMutation({
-    mutationFn: (r: string) => apiSend<{ reopenedValues: number; openUntil: string }>("POST", "/api/reports/reopen", { ...key, reason: r }),
+    mutationFn: (r: string) =>
+      apiSend<{ reopenedValues: number; openUntil: string }>("POST", "/api/reports/reopen", { ...key, reason: r }),
     onSuccess: (r) => {
       message.success(`Đã mở lại đến ${formatDate(r.openUntil)}; ${r.reopenedValues} số liệu trả về người báo cáo`);
       setAsking(null);
@@ -161,7 +162,11 @@ export default function ReportFormPage() {
       setProblem(
         `${(e as Error).message}` +
           (list.length
-            ? ": " + list.slice(0, 10).map((x) => `${x.sheet ? `${x.sheet} ` : ""}${x.column ?? ""}${x.row}: ${x.message}`).join("; ")
+            ? ": " +
+              list
+                .slice(0, 10)
+                .map((x) => `${x.sheet ? `${x.sheet} ` : ""}${x.column ?? ""}${x.row}: ${x.message}`)
+                .join("; ")
             : ""),
       );
     }
@@ -194,7 +199,12 @@ export default function ReportFormPage() {
               </Tag>
             </Space>
             {rows.some((r) => r.current?.sample) && (
-              <Alert type="warning" showIcon style={{ marginBottom: 12 }} message="Biểu có SỐ LIỆU MẪU do hệ thống sinh để minh họa, không phải số liệu thật." />
+              <Alert
+                type="warning"
+                showIcon
+                style={{ marginBottom: 12 }}
+                message="Biểu có SỐ LIỆU MẪU do hệ thống sinh để minh họa, không phải số liệu thật."
+              />
             )}
             {problem && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={problem} data-testid="form-problem" />}
             <Table<FormRow>
@@ -240,7 +250,12 @@ export default function ReportFormPage() {
                           style={{ textAlign: r.valueType === "number" ? "right" : "left" }}
                         />
                         {errs?.map((m) => (
-                          <Typography.Text key={m} type="danger" style={{ fontSize: 12, display: "block" }} className="cell-error">
+                          <Typography.Text
+                            key={m}
+                            type="danger"
+                            style={{ fontSize: 12, display: "block" }}
+                            className="cell-error"
+                          >
                             {m}
                           </Typography.Text>
                         ))}
@@ -282,7 +297,11 @@ export default function ReportFormPage() {
                   render: (_, r) => (
                     <Space direction="vertical" size={0}>
                       <StatusTag value={r.current} />
-                      {r.current?.reviewComment && <Typography.Text type="secondary" style={{ fontSize: 12 }}>{r.current.reviewComment}</Typography.Text>}
+                      {r.current?.reviewComment && (
+                        <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                          {r.current.reviewComment}
+                        </Typography.Text>
+                      )}
                     </Space>
                   ),
                 },
@@ -291,17 +310,34 @@ export default function ReportFormPage() {
                   key: "history",
                   width: 50,
                   render: (_, r) =>
-                    r.current && <Button size="small" type="text" icon={<HistoryOutlined />} aria-label={`Lịch sử ${r.indicator}`} onClick={() => setHistory(r)} />,
+                    r.current && (
+                      <Button
+                        size="small"
+                        type="text"
+                        icon={<HistoryOutlined />}
+                        aria-label={`Lịch sử ${r.indicator}`}
+                        onClick={() => setHistory(r)}
+                      />
+                    ),
                 },
               ]}
             />
             <Space wrap style={{ marginTop: 16 }}>
               {can("data.submit") && (
                 <>
-                  <Button onClick={() => save.mutate("draft")} loading={save.isPending && save.variables === "draft"} disabled={f.locked}>
+                  <Button
+                    onClick={() => save.mutate("draft")}
+                    loading={save.isPending && save.variables === "draft"}
+                    disabled={f.locked}
+                  >
                     Lưu nháp
                   </Button>
-                  <Button type="primary" onClick={() => save.mutate("submitted")} loading={save.isPending && save.variables === "submitted"} disabled={f.locked}>
+                  <Button
+                    type="primary"
+                    onClick={() => save.mutate("submitted")}
+                    loading={save.isPending && save.variables === "submitted"}
+                    disabled={f.locked}
+                  >
                     Gửi báo cáo
                   </Button>
                 </>
@@ -318,7 +354,13 @@ export default function ReportFormPage() {
               )}
               {can("data.approve") && (
                 <>
-                  <Button type="primary" ghost disabled={submitted === 0} onClick={() => review.mutate({ action: "approve" })} loading={review.isPending}>
+                  <Button
+                    type="primary"
+                    ghost
+                    disabled={submitted === 0}
+                    onClick={() => review.mutate({ action: "approve" })}
+                    loading={review.isPending}
+                  >
                     Duyệt ({submitted})
                   </Button>
                   <Button danger disabled={submitted === 0} onClick={() => setAsking("return")}>
@@ -343,7 +385,15 @@ export default function ReportFormPage() {
         <Typography.Paragraph>Lý do (bắt buộc, được ghi vào nhật ký):</Typography.Paragraph>
         <Input.TextArea aria-label="Lý do" rows={3} value={reason} onChange={(e) => setReason(e.target.value)} />
       </Modal>
-      {history && f && <HistoryDrawer indicator={history.indicator} name={history.name} area={f.area.id} period={f.period.code} onClose={() => setHistory(null)} />}
+      {history && f && (
+        <HistoryDrawer
+          indicator={history.indicator}
+          name={history.name}
+          area={f.area.id}
+          period={f.period.code}
+          onClose={() => setHistory(null)}
+        />
+      )}
     </>
   );
 }

@@ -46,7 +46,15 @@ export function useReportKey(params: URLSearchParams): ReportKey {
   };
 }
 
-export function ReportPicker({ value, onChange, agencyOptional }: { value: ReportKey; onChange: (k: ReportKey) => void; agencyOptional?: boolean }) {
+export function ReportPicker({
+  value,
+  onChange,
+  agencyOptional,
+}: {
+  value: ReportKey;
+  onChange: (k: ReportKey) => void;
+  agencyOptional?: boolean;
+}) {
   const { me } = useAuth();
   const agencies = useQuery({
     queryKey: ["agencies", "all"],
@@ -95,7 +103,13 @@ export function ReportPicker({ value, onChange, agencyOptional }: { value: Repor
         options={areaOptions}
         onChange={(area) => onChange({ ...value, area })}
       />
-      <Select aria-label="Kỳ báo cáo" style={{ width: 160 }} value={value.period} options={recentMonths()} onChange={(period) => onChange({ ...value, period })} />
+      <Select
+        aria-label="Kỳ báo cáo"
+        style={{ width: 160 }}
+        value={value.period}
+        options={recentMonths()}
+        onChange={(period) => onChange({ ...value, period })}
+      />
     </Space>
   );
 }
@@ -125,5 +139,9 @@ export function ChangeText({ entry, base }: { entry: string | undefined; base: n
   const n = parseNumber(entry, "vi");
   if (!n.ok) return null;
   const change = ((n.value - base) / Math.abs(base)) * 100;
-  return <Typography.Text type={change < 0 ? "danger" : undefined}>{`${change > 0 ? "+" : ""}${formatNumber(change, 1)}%`}</Typography.Text>;
+  return (
+    <Typography.Text
+      type={change < 0 ? "danger" : undefined}
+    >{`${change > 0 ? "+" : ""}${formatNumber(change, 1)}%`}</Typography.Text>
+  );
 }

@@ -1,0 +1,136 @@
+/// <reference lib="dom" />
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { parsePeriod, previousPeriod } from "@dieuhanh/core";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../server/src/db/database";
+import { buildApp, type App } from "../../server/src/http/app";
+import { repoRoot } from "../../server/src/paths";
+import { loadReferenceData } from "../../server/src/reference/load";
+import { createUser, TEST_PASSWORD } from "../../server/src/testing/auth";
+import { createTestDatabase } from "../../server/src/testing/database";
+
+/**
+ * The monthly journey in a real browser: a reporter of Sở Tài chính Cần Thơ fills last month's form,
+ * meets the errors next to the cells, saves a draft and submits; the approver approves; the history and
+ * the completeness page show it, and the API agrees with the screen.
+ */
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+let database: Database;
+let app: App;
+let browser: Browser;
+let base: string;
+
+const now = new Date();
+const lastMonth = previousPeriod(parsePeriod(`${now.getFullYear()}M${String(now.getMonth() + 1).padStart(2, "0")}`)!).code;
+const formUrl = () => `${base}/nhap-so-lieu?agency=CT.STC&area=92&period=${lastMonth}`;
+
+beforeAll(async () => {
+  if (!existsSync(path.join(repoRoot, "web", "dist", "index.html"))) throw new Error("Build the web UI first: npm run build:web");
+  database = await createTestDatabase();
+  await loadReferenceData(database.db);
+  app = await buildApp({ database, serveWeb: true });
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const address = app.server.address();
+  base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+  });
+  await createUser(database, "reporter", { username: "canbo-stc", scopeAgencies: ["CT.STC"], scopeAreaId: "92" });
+  await createUser(database, "approver", { username: "duyet-stc", scopeAgencies: ["CT.STC"], scopeAreaId: "92" });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await database?.close();
+});
+
+async function signedIn(username: string): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "vi-VN" })).newPage();
+  await page.goto(`${base}/`);
+  await page.getByTestId("login-username").fill(username);
+  await page.getByTestId("login-password").fill(TEST_PASSWORD);
+  await page.getByTestId("login-submit").click();
+  await page.getByTestId("current-user").waitFor();
+  return page;
+}
+
+const cell = (page: Page, indicator: string) => page.getByLabel(`Giá trị ${indicator}`);
+const rowOf = (page: Page, indicator: string) => page.locator("tr", { has: page.getByLabel(`Giá trị ${indicator}`) });
+async function apiValue(page: Page, indicator: string) {
+  return page.evaluate(
+    async ([i, p]) => (await (await fetch(`/api/data-values?indicator=${i}&area=92&period=${p}`)).json()).items[0] ?? null,
+    [indicator, lastMonth] as const,
+  );
+}
+
+describe("reporting journey in Chromium", () => {
+  it("a reporter fills the month's form, sees errors by the cells, saves a draft and submits", async () => {
+    const page = await signedIn("canbo-stc");
+    await page.getByRole("menuitem", { name: "Nhập số liệu" }).click();
+    await page.waitForURL(/\/nhap-so-lieu/);
+    await page.goto(formUrl());
+    await cell(page, "CT.A.I.3").waitFor();
+    expect(await page.getByText("Sở Tài chính thành phố Cần Thơ · Cần Thơ").count()).toBe(1);
+
+    // Typed the English way: refused in the cell before anything is sent.
+    await cell(page, "CT.A.I.3").fill("1234.5");
+    await page.getByRole("button", { name: "Gửi báo cáo" }).click();
+    await rowOf(page, "CT.A.I.3").locator(".cell-error").waitFor();
+    expect(await rowOf(page, "CT.A.I.3").locator(".cell-error").innerText()).toContain("1.234,5");
+
+    // A negative amount: the server refuses the whole form and the message lands by the cell.
+    await cell(page, "CT.A.I.3").fill("1.234,5");
+    await cell(page, "CT.A.I.4").fill("-980");
+    await page.getByRole("button", { name: "Gửi báo cáo" }).click();
+    await rowOf(page, "CT.A.I.4").locator(".cell-error").waitFor();
+    expect(await rowOf(page, "CT.A.I.4").locator(".cell-error").innerText()).toContain("Giá trị âm");
+    expect(await page.getByTestId("form-problem").innerText()).toContain("không ghi dòng nào");
+    expect(await apiValue(page, "CT.A.I.3")).toBeNull();
+
+    await cell(page, "CT.A.I.4").fill("980");
+    await page.getByLabel("Ghi chú CT.A.I.4").fill("Tạm tính");
+    await page.getByRole("button", { name: "Lưu nháp" }).click();
+    await page.getByText("Đã lưu nháp").waitFor();
+    await rowOf(page, "CT.A.I.3").getByText("Nháp").waitFor();
+    expect(await apiValue(page, "CT.A.I.3")).toMatchObject({ value: 1234.5, status: "draft", source: "form" });
+
+    await page.getByRole("button", { name: "Gửi báo cáo" }).click();
+    await page.getByText("Đã gửi báo cáo").waitFor();
+    await rowOf(page, "CT.A.I.4").getByText("Đã gửi").waitFor();
+    expect(await apiValue(page, "CT.A.I.4")).toMatchObject({ value: 980, comment: "Tạm tính", status: "submitted", version: 2 });
+    await page.close();
+  });
+
+  it("the approver approves; the figures lock, their history and the completeness page show it", async () => {
+    const page = await signedIn("duyet-stc");
+    await page.goto(formUrl());
+    await page.getByRole("button", { name: "Duyệt (2)" }).click();
+    await page.getByText("Đã duyệt 2 số liệu").waitFor();
+    await rowOf(page, "CT.A.I.3").getByText("Đã duyệt").waitFor();
+    expect(await cell(page, "CT.A.I.3").isDisabled()).toBe(true);
+    expect(await apiValue(page, "CT.A.I.3")).toMatchObject({ status: "approved", version: 3 });
+
+    await page.getByLabel("Lịch sử CT.A.I.3").click();
+    const drawer = page.locator(".ant-drawer");
+    await drawer.getByText("Phê duyệt").waitFor();
+    const versions = await drawer.locator("tbody tr").allInnerTexts();
+    expect(versions).toHaveLength(3);
+    expect(versions.map((v) => v.split("\t")[2])).toEqual(["Nháp", "Đã gửi", "Đã duyệt"]);
+    expect(versions[0]).toContain("1.234,5");
+
+    await page.goto(`${base}/tinh-hinh-bao-cao?period=${lastMonth}`);
+    const row = page.locator("tr", { hasText: "Sở Tài chính thành phố Cần Thơ" });
+    await row.waitFor();
+    const api = await page.evaluate(
+      async (p) => (await (await fetch(`/api/reports/completeness?period=${p}&agency=CT.STC`)).json()).items[0],
+      lastMonth,
+    );
+    expect(api).toMatchObject({ submitted: 2, approved: 2 });
+    expect(await row.innerText()).toContain(`2/${api.expected}`);
+    await page.close();
+  });
+});
