@@ -131,7 +131,7 @@ export default function CompletenessPage() {
                       render: (_, r) => (
                         <Space>
                           <Progress percent={r.completeness ?? 0} size="small" style={{ width: 100 }} showInfo={false} />
-                          {r.submitted}/{r.expected}
+                          <span data-testid={`completeness-${r.agency}-${r.area}`}>{`${r.submitted}/${r.expected}`}</span>
                         </Space>
                       ),
                     },
