@@ -11,3 +11,4 @@ export * from "./reporting/disaggregation";
 export * from "./reporting/rules";
 export * from "./reporting/dimensions";
 export * from "./demo/sample";
+export * from "./tasks/status";
