@@ -12,3 +12,4 @@ export * from "./reporting/rules";
 export * from "./reporting/dimensions";
 export * from "./demo/sample";
 export * from "./tasks/status";
+export * from "./targets/progress";

@@ -21,6 +21,8 @@ export const permissions = [
   "data.submit", // enter and submit figures of one's own agency and area
   "data.approve", // approve or return submitted figures
   "data.reopen", // reopen a locked period or approved figures, with a reason
+  "tasks.manage", // create and edit tasks and documents, accept or return progress, close tasks; targets
+  "tasks.report", // report progress on the tasks one's agency leads or coordinates
   "audit.read",
   "users.manage",
   "tokens.manage",
@@ -34,6 +36,8 @@ export const permissionLabels: Record<Permission, string> = {
   "data.submit": "Nhập và gửi số liệu",
   "data.approve": "Phê duyệt số liệu",
   "data.reopen": "Mở lại kỳ đã khóa hoặc số liệu đã duyệt",
+  "tasks.manage": "Giao, sửa, đánh giá nhiệm vụ; quản lý văn bản chỉ đạo và chỉ tiêu",
+  "tasks.report": "Báo cáo tiến độ nhiệm vụ của cơ quan mình",
   "audit.read": "Xem nhật ký hệ thống",
   "users.manage": "Quản lý người dùng",
   "tokens.manage": "Quản lý khóa API",
@@ -42,9 +46,18 @@ export const permissionLabels: Record<Permission, string> = {
 export const rolePermissions: Record<Role, readonly Permission[]> = {
   admin: permissions,
   leader: ["reference.read", "account.self", "audit.read"],
-  office_specialist: ["reference.read", "account.self", "catalogue.manage", "audit.read", "data.approve", "data.reopen"],
-  reporter: ["reference.read", "account.self", "data.submit"],
-  approver: ["reference.read", "account.self", "data.submit", "data.approve"],
+  office_specialist: [
+    "reference.read",
+    "account.self",
+    "catalogue.manage",
+    "audit.read",
+    "data.approve",
+    "data.reopen",
+    "tasks.manage",
+    "tasks.report",
+  ],
+  reporter: ["reference.read", "account.self", "data.submit", "tasks.report"],
+  approver: ["reference.read", "account.self", "data.submit", "data.approve", "tasks.report"],
   viewer: ["reference.read", "account.self"],
 };
 

@@ -6,6 +6,8 @@ import { loadReferenceData } from "../reference/load";
 import { createUser, login, TEST_PASSWORD } from "../testing/auth";
 import { createTestDatabase, testEngine } from "../testing/database";
 import { tokenService } from "../tokens/service";
+import { attachmentRepository } from "../documents/attachments";
+import { taskTracking } from "../tasks/tracking";
 import { defaultAuthSettings } from "./service";
 import { principalCan, type Principal } from "./principal";
 
@@ -21,6 +23,10 @@ let app: App;
 let targetUserId: string;
 let targetTokenId: string;
 let obligationId: number;
+let taskCode = "";
+let reportId = "";
+let attachmentId = "";
+let targetId = "";
 let counter = 0;
 
 interface Sample {
@@ -111,6 +117,72 @@ function samples(): Record<string, () => Sample> {
       touches: { agency: "CT.STC", area: "92" },
     }),
     "GET /api/dimensions": () => ({ url: "/api/dimensions?code=sex" }),
+    "GET /api/tasks/export": () => ({ url: "/api/tasks/export?source=qd1012" }),
+    "GET /api/tasks/scorecard": () => ({ url: "/api/tasks/scorecard?by=agency" }),
+    "GET /api/tasks/scorecard/export": () => ({ url: "/api/tasks/scorecard/export?by=authority" }),
+    "GET /api/tasks/:code": () => ({ url: "/api/tasks/QG.NV.I.1" }),
+    "POST /api/tasks": () => ({
+      url: "/api/tasks",
+      payload: { name: `Nhiệm vụ thử ${++counter}`, deadline: { kind: "date", dueDate: "2026-12-31" }, leadAgencies: ["CT.STC"] },
+    }),
+    "PATCH /api/tasks/:code": () => ({
+      url: `/api/tasks/${taskCode}`,
+      payload: { name: `Nhiệm vụ đã sửa ${++counter}`, version: 1 },
+    }),
+    "POST /api/tasks/:code/reports": () => ({
+      url: `/api/tasks/${taskCode}/reports`,
+      payload: { agency: "CT.STC", body: "Đang triển khai theo kế hoạch", percent: 40 },
+      touches: { agency: "CT.STC", area: "92" },
+    }),
+    "POST /api/tasks/:code/reports/:id/review": () => ({
+      url: `/api/tasks/${taskCode}/reports/${reportId}/review`,
+      payload: { action: "accept" },
+    }),
+    "POST /api/tasks/:code/close": () => ({
+      url: `/api/tasks/${taskCode}/close`,
+      payload: { as: "cancelled", reason: "Kiểm thử ma trận quyền" },
+    }),
+    "POST /api/tasks/reminders": () => ({ url: "/api/tasks/reminders" }),
+    "GET /api/notifications": () => ({ url: "/api/notifications" }),
+    "POST /api/notifications/:id/read": () => ({ url: "/api/notifications/999999/read" }),
+    "GET /api/documents": () => ({ url: "/api/documents" }),
+    "GET /api/documents/:id": () => ({ url: "/api/documents/qd1012" }),
+    "POST /api/documents": () => ({
+      url: "/api/documents",
+      payload: {
+        kind: "official_letter",
+        number: `${++counter}/VPCP-KTTH`,
+        issuer: "Văn phòng Chính phủ",
+        title: "Về việc kiểm thử ma trận quyền",
+      },
+    }),
+    "POST /api/attachments": () => ({
+      url: "/api/attachments?fileName=bao-cao.pdf",
+      payload: Buffer.from("%PDF-1.4\n%kiểm thử\n"),
+      contentType: "application/octet-stream",
+    }),
+    "GET /api/attachments/:id": () => ({ url: `/api/attachments/${attachmentId}` }),
+    "GET /api/targets": () => ({ url: "/api/targets?catalogue=qd1012" }),
+    "POST /api/targets": () => ({
+      url: "/api/targets",
+      payload: {
+        indicator: "QG.B.1",
+        area: "VN",
+        year: 2030 + (++counter % 60),
+        source: "Nghị quyết thử",
+        operator: ">=",
+        targetValue: 7,
+      },
+    }),
+    "PATCH /api/targets/:id": () => ({
+      url: `/api/targets/${targetId}`,
+      payload: { targetValue: 6.5, reason: "Kiểm thử ma trận quyền" },
+    }),
+    "GET /api/programmes": () => ({ url: "/api/programmes?year=2025" }),
+    "POST /api/projects": () => ({
+      url: "/api/projects",
+      payload: { code: `DA-${++counter}`, programme: "CT-MTQG-1", name: "Dự án thử", area: "92", capitalPlan: 100 },
+    }),
     "GET /api/reporting-obligations": () => ({ url: "/api/reporting-obligations?agency=CT.STC" }),
     "PATCH /api/reporting-obligations/:id": () => ({
       url: `/api/reporting-obligations/${obligationId}`,
@@ -160,6 +232,51 @@ beforeAll(async () => {
       .executeTakeFirstOrThrow()
   ).id;
   await createUser(database, "viewer", { username: "matrix-login" });
+  // A task led by Sở Tài chính Cần Thơ with a report asking for an extension, a file, a target.
+  const officer = await createUser(database, "office_specialist", { username: "matrix-office" });
+  const officeCtx = {
+    principal: {
+      via: "session" as const,
+      userId: officer.id,
+      username: officer.username,
+      displayName: "Văn phòng",
+      tokenId: null,
+      role: "office_specialist" as const,
+      scope: { agencies: null, areaId: null },
+      csrfToken: null,
+      canWrite: false,
+    },
+    ip: null,
+    userAgent: "test",
+  };
+  const tracking = taskTracking(database.db, { today: () => "2025-11-05" });
+  const task = {
+    documentId: null,
+    name: "Nhiệm vụ của ma trận quyền",
+    expectedResult: null,
+    deadline: { kind: "date" as const, dueDate: "2026-06-30" },
+    leadAgencies: ["CT.STC"],
+    coordinatingAgencies: [],
+    assignedBy: null,
+    priority: "normal" as const,
+    parentCode: null,
+    indicators: [],
+  };
+  taskCode = (await tracking.create(officeCtx, task)).code;
+  reportId = (
+    await tracking.report(officeCtx, taskCode, {
+      agency: "CT.STC",
+      body: "Đề nghị gia hạn vì chờ hướng dẫn",
+      percent: 50,
+      claimsCompletion: false,
+      proposedDeadline: "2026-09-30",
+      attachmentIds: [],
+    })
+  ).id;
+  attachmentId = (await attachmentRepository(database.db).save("mau.pdf", Buffer.from("%PDF-1.4\n"), null)).id;
+  targetId = String(
+    (await database.db.selectFrom("targets").select("id").where("indicator_code", "=", "QG.B.1").executeTakeFirstOrThrow()).id,
+  );
   const system = { principal: null, ip: null, userAgent: "test" };
   targetTokenId = (
     await tokenService(database.db).create(system, {

@@ -119,6 +119,7 @@ export interface TaskListsTable {
   catalogue_id: string;
   appendix: string;
   title: string;
+  document_id: string | null;
 }
 
 export interface TaskSectionsTable {
@@ -130,9 +131,9 @@ export interface TaskSectionsTable {
 
 export interface TasksTable {
   code: string;
-  task_list_id: string;
-  seq: number;
-  section_code: string;
+  task_list_id: string | null;
+  seq: number | null;
+  section_code: string | null;
   stt: string | null;
   name_as_written: string;
   name: string;
@@ -146,9 +147,147 @@ export interface TasksTable {
   deadline_note: string | null;
   lead_agencies_as_written: string | null;
   coordinating_agencies_as_written: string | null;
-  source_line: number;
+  source_line: number | null;
   note: string | null;
   search_text: string;
+  origin: Generated<"seed" | "manual">;
+  document_id: string | null;
+  assigned_by: string | null;
+  priority: Generated<"normal" | "high" | "urgent">;
+  parent_code: string | null;
+  report_cadence: "month" | "quarter" | "half_year" | "year" | null;
+  extended_to: DateString | null;
+  completed_on: DateString | null;
+  closed_as: "cancelled" | "adjusted" | null;
+  closed_by_document_id: string | null;
+  closed_reason: string | null;
+  created_by: string | null;
+  created_on: ColumnType<DateString, DateString | undefined, DateString>;
+  version: Generated<number>;
+}
+
+export interface AttachmentsTable {
+  id: string;
+  file_name: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  content: Buffer;
+  uploaded_by: string | null;
+  uploaded_at: DefaultTimestamp;
+}
+
+export type DocumentKind = "decision" | "plan" | "resolution" | "conclusion_notice" | "official_letter" | "directive" | "other";
+
+export interface DocumentsTable {
+  id: string;
+  kind: DocumentKind;
+  number: string | null;
+  issued_on: DateString | null;
+  issuer: string;
+  title: string;
+  area_id: string | null;
+  attachment_id: string | null;
+  origin: Generated<"seed" | "manual">;
+  created_by: string | null;
+  created_at: DefaultTimestamp;
+  search_text: string;
+}
+
+export interface TaskIndicatorsTable {
+  task_code: string;
+  indicator_code: string;
+}
+
+export interface TaskReportsTable {
+  id: Generated<string>;
+  task_code: string;
+  agency_code: string;
+  body: string;
+  percent: number | null;
+  claims_completion: Generated<boolean>;
+  proposed_deadline: DateString | null;
+  attachment_ids: Generated<string[]>;
+  reported_by: string;
+  reported_on: DateString;
+  reported_at: DefaultTimestamp;
+  review: Generated<"pending" | "accepted" | "returned" | "noted">;
+  reviewed_by: string | null;
+  reviewed_at: Date | null;
+  review_comment: string | null;
+}
+
+export interface TaskEventsTable {
+  id: Generated<string>;
+  task_code: string;
+  at: DefaultTimestamp;
+  kind: string;
+  actor: string | null;
+  detail: string | null;
+}
+
+export interface NotificationsTable {
+  id: Generated<string>;
+  agency_code: string;
+  kind: string;
+  task_code: string | null;
+  message: string;
+  dedupe_key: string;
+  created_at: DefaultTimestamp;
+}
+
+export interface NotificationReadsTable {
+  notification_id: string;
+  user_id: string;
+  read_at: DefaultTimestamp;
+}
+
+export interface OutboundMessagesTable {
+  id: Generated<string>;
+  channel: "email";
+  agency_code: string;
+  subject: string;
+  body: string;
+  dedupe_key: string;
+  created_at: DefaultTimestamp;
+  sent_at: Date | null;
+  sender: string | null;
+}
+
+export interface TargetsTable {
+  id: Generated<string>;
+  indicator_code: string;
+  area_id: string;
+  target_year: number;
+  source: string;
+  operator: ">=" | "<=" | "=" | "range";
+  target_value: number | null;
+  target_max: number | null;
+  note: string | null;
+  updated_by: string | null;
+  updated_at: DefaultTimestamp;
+}
+
+export interface ProgrammesTable {
+  code: string;
+  name: string;
+  kind: "national_target_programme" | "key_projects";
+  indicator_code: string | null;
+  lead_agency: string | null;
+  period_from: number;
+  period_to: number;
+}
+
+export interface ProjectsTable {
+  code: string;
+  programme_code: string;
+  name: string;
+  area_id: string | null;
+  capital_plan: number | null;
+  unit: Generated<string>;
+  physical_progress: number | null;
+  updated_by: string | null;
+  updated_at: DefaultTimestamp;
 }
 
 export interface TaskAgenciesTable {
@@ -184,7 +323,7 @@ export interface DataValuesTable {
 
 export type DataValueStatus = "draft" | "submitted" | "approved" | "returned";
 
-export type DataChannel = "form" | "spreadsheet" | "api" | "csv" | "sdmx" | "dhis2" | "review" | "sample";
+export type DataChannel = "form" | "spreadsheet" | "api" | "csv" | "sdmx" | "dhis2" | "review" | "sample" | "system";
 
 export interface DataBatchesTable {
   id: string;
@@ -266,6 +405,17 @@ export interface Schema {
   dimension_options: DimensionOptionsTable;
   reporting_obligations: ReportingObligationsTable;
   entry_reopenings: EntryReopeningsTable;
+  attachments: AttachmentsTable;
+  documents: DocumentsTable;
+  task_indicators: TaskIndicatorsTable;
+  task_reports: TaskReportsTable;
+  task_events: TaskEventsTable;
+  notifications: NotificationsTable;
+  notification_reads: NotificationReadsTable;
+  outbound_messages: OutboundMessagesTable;
+  targets: TargetsTable;
+  programmes: ProgrammesTable;
+  projects: ProjectsTable;
 }
 
 export interface UsersTable {

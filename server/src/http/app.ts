@@ -30,6 +30,8 @@ import { boundaryRoutes } from "../boundaries/routes";
 import { catalogueRoutes } from "../catalogue/routes";
 import { dataValueRoutes } from "../datavalues/routes";
 import { dimensionRoutes } from "../dimensions/routes";
+import { documentRoutes } from "../documents/routes";
+import { targetRoutes } from "../targets/routes";
 import { reportingRoutes } from "../reporting/routes";
 import { healthRoutes } from "../health/routes";
 import { taskRoutes } from "../tasks/routes";
@@ -169,6 +171,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(dataValueRoutes, deps);
   await app.register(reportingRoutes, deps);
   await app.register(dimensionRoutes, deps);
+  await app.register(documentRoutes, deps);
+  await app.register(targetRoutes, deps);
 
   const webDist = path.join(repoRoot, "web", "dist");
   if (options.serveWeb && existsSync(webDist)) {

@@ -15,7 +15,9 @@ import { buildAreaReference, preReformId, NATION_ID } from "../areas/reference";
 import { catalogueRepository } from "../catalogue/repository";
 import { insertJsonRows, type Executor } from "../db/bulk";
 import { seedObligations } from "../reporting/obligations";
+import { seedProgrammes, seedTargets } from "../targets/service";
 import type { IndicatorAgenciesTable, IndicatorsTable, Schema, TaskAgenciesTable, TasksTable } from "../db/schema";
+import { documentKindOf } from "../documents/service";
 import { taskRepository } from "../tasks/repository";
 import { readReferenceFiles, type ReferenceFiles } from "./files";
 import { validateReferenceFiles } from "./validate";
@@ -47,8 +49,9 @@ export async function loadReferenceData(db: Kysely<Schema>, files: ReferenceFile
   const resolver = new AgencyResolver(files.agencies.agencies);
 
   return db.transaction().execute(async (trx) => {
-    await sql`DELETE FROM task_agencies`.execute(trx);
-    await sql`DELETE FROM tasks`.execute(trx);
+    // Seed tasks only: tasks assigned by hand stay (a seed task with reports refuses the reload).
+    await sql`DELETE FROM task_agencies WHERE task_code IN (SELECT code FROM tasks WHERE origin = 'seed')`.execute(trx);
+    await sql`DELETE FROM tasks WHERE origin = 'seed'`.execute(trx);
     await sql`DELETE FROM task_sections`.execute(trx);
     await sql`DELETE FROM task_lists`.execute(trx);
     // The schedule is derived from the catalogues and seeded again below.
@@ -83,8 +86,17 @@ export async function loadReferenceData(db: Kysely<Schema>, files: ReferenceFile
 
     await insertDimensions(trx, files.dimensions);
     for (const file of files.catalogues) await insertCatalogue(trx, file, resolver);
-    for (const file of files.taskLists) await insertTaskList(trx, file, resolver);
+    await upsertSeedDocuments(trx, files.catalogues);
+    for (const file of files.taskLists)
+      await insertTaskList(
+        trx,
+        file,
+        resolver,
+        files.catalogues.find((c) => c.catalogue.id === file.taskList.catalogueId)!,
+      );
     const obligations = await seedObligations(trx);
+    await seedTargets(trx);
+    await seedProgrammes(trx);
 
     const count = (level: string, old: boolean) =>
       areaData.areas.filter((a) => a.level === level && (a.valid_to !== null) === old).length;
@@ -216,10 +228,53 @@ async function insertCatalogue(trx: Executor, file: CatalogueFile, resolver: Age
   );
 }
 
-async function insertTaskList(trx: Executor, file: TaskListFile, resolver: AgencyResolver): Promise<void> {
+/** The source documents as directive documents (upserted: tasks made by hand may hang from them). */
+async function upsertSeedDocuments(trx: Executor, files: CatalogueFile[]): Promise<void> {
+  for (const file of files) {
+    const c = file.catalogue;
+    const row = {
+      id: c.id,
+      kind: documentKindOf(c.document.number, c.document.title),
+      number: c.document.number,
+      issued_on: c.document.date,
+      issuer: c.document.issuer,
+      title: c.document.title,
+      area_id: c.issuingArea.level === "nation" ? NATION_ID : preReformId(c.issuingArea.preReformCode),
+      attachment_id: null,
+      origin: "seed" as const,
+      created_by: null,
+      search_text: foldVietnamese([c.document.number, c.document.issuer, c.document.title].filter(Boolean).join(" ")),
+    };
+    await trx
+      .insertInto("documents")
+      .values(row)
+      .onConflict((oc) =>
+        oc
+          .column("id")
+          .doUpdateSet({
+            kind: row.kind,
+            number: row.number,
+            issued_on: row.issued_on,
+            issuer: row.issuer,
+            title: row.title,
+            area_id: row.area_id,
+            search_text: row.search_text,
+          }),
+      )
+      .execute();
+  }
+}
+
+async function insertTaskList(
+  trx: Executor,
+  file: TaskListFile,
+  resolver: AgencyResolver,
+  document: CatalogueFile,
+): Promise<void> {
   const l = file.taskList;
   const prefix = l.codePrefix.split(".")[0]!;
-  const tasks: TasksTable[] = file.tasks.map((t) => {
+  const issuedOn = document.catalogue.document.date ?? "2024-01-01";
+  const tasks: Insertable<TasksTable>[] = file.tasks.map((t): Insertable<TasksTable> => {
     const d = parseDeadline(t.deadlineAsWritten);
     return {
       code: t.code,
@@ -246,6 +301,20 @@ async function insertTaskList(trx: Executor, file: TaskListFile, resolver: Agenc
           .filter(Boolean)
           .join(" "),
       ),
+      origin: "seed",
+      document_id: l.catalogueId,
+      assigned_by: document.catalogue.document.issuer,
+      priority: "normal",
+      parent_code: null,
+      report_cadence: null,
+      extended_to: null,
+      completed_on: null,
+      closed_as: null,
+      closed_by_document_id: null,
+      closed_reason: null,
+      created_by: null,
+      created_on: issuedOn,
+      version: 1,
     };
   });
   const agencies: TaskAgenciesTable[] = file.tasks.flatMap((t) => [
@@ -265,7 +334,14 @@ async function insertTaskList(trx: Executor, file: TaskListFile, resolver: Agenc
     })),
   ]);
   await taskRepository(trx).insertTaskList(
-    { id: l.id, code_prefix: l.codePrefix, catalogue_id: l.catalogueId, appendix: l.appendix, title: l.titleAsWritten },
+    {
+      id: l.id,
+      code_prefix: l.codePrefix,
+      catalogue_id: l.catalogueId,
+      appendix: l.appendix,
+      title: l.titleAsWritten,
+      document_id: l.catalogueId,
+    },
     file.sections.map((s, i) => ({ task_list_id: l.id, code: s.code, name_as_written: s.nameAsWritten, seq: i + 1 })),
     tasks,
     agencies,

@@ -1,62 +1,110 @@
+import type { Insertable } from "kysely";
 import type { Executor } from "../db/bulk";
-import { pageWithTotal } from "../db/paging";
 import { insertJsonRows } from "../db/bulk";
 import type { TaskAgenciesTable, TaskListsTable, TaskSectionsTable, TasksTable } from "../db/schema";
 import { escapeLike } from "../areas/repository";
 
-export interface TaskFilter {
-  /** Task list id or the id of its catalogue. */
-  source?: string;
-  section?: string;
-  agencyCodes?: string[];
-  role?: "lead" | "coordinating";
-  deadlineKind?: string;
-  q?: string;
-  limit: number;
-  offset: number;
-}
-
 export function taskRepository(db: Executor) {
-  function filtered(f: TaskFilter) {
-    let query = db.selectFrom("tasks as t").innerJoin("task_lists as l", "l.id", "t.task_list_id");
-    if (f.source) {
-      const source = f.source;
-      query = query.where((eb) => eb.or([eb("l.id", "=", source), eb("l.catalogue_id", "=", source)]));
-    }
-    if (f.section) query = query.where("t.section_code", "=", f.section);
-    if (f.deadlineKind) query = query.where("t.deadline_kind", "=", f.deadlineKind as TasksTable["deadline_kind"]);
-    if (f.q) query = query.where("t.search_text", "like", `%${escapeLike(f.q)}%`);
-    if (f.agencyCodes) {
-      const codes = f.agencyCodes.length ? f.agencyCodes : [""];
-      const role = f.role;
-      query = query.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom("task_agencies as ta")
-            .select("ta.task_code")
-            .whereRef("ta.task_code", "=", "t.code")
-            .where("ta.agency_code", "in", codes)
-            .$if(!!role, (qb) => qb.where("ta.role", "=", role!)),
-        ),
-      );
-    }
-    return query;
-  }
-
   return {
-    async list(f: TaskFilter) {
-      return pageWithTotal(filtered(f), (query) =>
-        query
-          .innerJoin("task_sections as s", (join) =>
-            join.onRef("s.task_list_id", "=", "t.task_list_id").onRef("s.code", "=", "t.section_code"),
-          )
-          .selectAll("t")
-          .select("s.name_as_written as section_name")
-          .orderBy("l.id")
-          .orderBy("t.seq")
-          .limit(f.limit)
-          .offset(f.offset),
-      );
+    /** Section names by "taskListId|section". */
+    async sectionNames(): Promise<Map<string, string>> {
+      const rows = await db.selectFrom("task_sections").select(["task_list_id", "code", "name_as_written"]).execute();
+      return new Map(rows.map((r) => [`${r.task_list_id}|${r.code}`, r.name_as_written]));
+    },
+
+    /** Task lists matching a task list id or the id of its catalogue. */
+    async taskListsOf(source: string): Promise<Set<string>> {
+      const rows = await db
+        .selectFrom("task_lists")
+        .select("id")
+        .where((eb) => eb.or([eb("id", "=", source), eb("catalogue_id", "=", source), eb("document_id", "=", source)]))
+        .execute();
+      return new Set(rows.map((r) => r.id));
+    },
+
+    async tasksOfAgencies(codes: string[], role?: "lead" | "coordinating"): Promise<string[]> {
+      let q = db
+        .selectFrom("task_agencies")
+        .select("task_code")
+        .distinct()
+        .where("agency_code", "in", codes.length ? codes : [""]);
+      if (role) q = q.where("role", "=", role);
+      return (await q.execute()).map((r) => r.task_code);
+    },
+
+    async searchCodes(folded: string): Promise<Set<string>> {
+      const rows = await db
+        .selectFrom("tasks")
+        .select("code")
+        .where("search_text", "like", `%${escapeLike(folded)}%`)
+        .execute();
+      return new Set(rows.map((r) => r.code));
+    },
+
+    async reports(code: string) {
+      const rows = await db
+        .selectFrom("task_reports as r")
+        .innerJoin("agencies as a", "a.code", "r.agency_code")
+        .leftJoin("users as u", "u.id", "r.reported_by")
+        .leftJoin("users as v", "v.id", "r.reviewed_by")
+        .select([
+          "r.id",
+          "r.agency_code",
+          "a.name as agency_name",
+          "r.body",
+          "r.percent",
+          "r.claims_completion",
+          "r.proposed_deadline",
+          "r.attachment_ids",
+          "r.reported_on",
+          "r.reported_at",
+          "u.display_name as reported_by",
+          "r.review",
+          "v.display_name as reviewed_by",
+          "r.reviewed_at",
+          "r.review_comment",
+        ])
+        .where("r.task_code", "=", code)
+        .orderBy("r.reported_at")
+        .execute();
+      return rows.map((r) => ({
+        id: String(r.id),
+        agency: r.agency_code,
+        agencyName: r.agency_name,
+        body: r.body,
+        percent: r.percent,
+        claimsCompletion: r.claims_completion,
+        proposedDeadline: r.proposed_deadline ? String(r.proposed_deadline).slice(0, 10) : null,
+        attachmentIds: r.attachment_ids ?? [],
+        reportedOn: String(r.reported_on).slice(0, 10),
+        reportedAt: new Date(r.reported_at).toISOString(),
+        reportedBy: r.reported_by,
+        review: r.review,
+        reviewedBy: r.reviewed_by,
+        reviewedAt: r.reviewed_at ? new Date(r.reviewed_at).toISOString() : null,
+        reviewComment: r.review_comment,
+      }));
+    },
+
+    async events(code: string) {
+      const rows = await db
+        .selectFrom("task_events")
+        .selectAll()
+        .where("task_code", "=", code)
+        .orderBy("at")
+        .orderBy("id")
+        .execute();
+      return rows.map((e) => ({ at: new Date(e.at).toISOString(), kind: e.kind, actor: e.actor, detail: e.detail }));
+    },
+
+    async indicators(code: string) {
+      return db
+        .selectFrom("task_indicators as ti")
+        .innerJoin("indicators as i", "i.code", "ti.indicator_code")
+        .select(["i.code", "i.name", "i.unit"])
+        .where("ti.task_code", "=", code)
+        .orderBy("i.code")
+        .execute();
     },
 
     async agenciesOf(taskCodes: readonly string[]) {
@@ -99,7 +147,7 @@ export function taskRepository(db: Executor) {
     async insertTaskList(
       list: TaskListsTable,
       sections: TaskSectionsTable[],
-      tasks: TasksTable[],
+      tasks: Insertable<TasksTable>[],
       agencies: TaskAgenciesTable[],
     ): Promise<void> {
       await db.insertInto("task_lists").values(list).execute();

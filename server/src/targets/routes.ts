@@ -1,0 +1,190 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { requestContext } from "../auth/access";
+import { vietnamDate } from "../clock";
+import type { RouteDeps } from "../http/app";
+import { errorResponses } from "../http/schemas";
+import { targetService } from "./service";
+
+const Operator = z.enum([">=", "<=", "=", "range"]);
+const Status = z.enum(["achieved", "on_track", "at_risk", "off_track", "no_target", "no_data"]);
+const Target = z.object({
+  id: z.string(),
+  indicator: z.string(),
+  indicatorName: z.string(),
+  unit: z.string().nullable(),
+  catalogueId: z.string(),
+  kind: z.string(),
+  area: z.string(),
+  areaName: z.string(),
+  year: z.number().int(),
+  source: z.string().describe("Nghị quyết giao chỉ tiêu"),
+  operator: Operator,
+  targetValue: z.number().nullable(),
+  targetMax: z.number().nullable(),
+  note: z.string().nullable(),
+  updatedAt: z.string(),
+  status: Status.describe(
+    "achieved, on_track, at_risk (hụt ≤ 5%), off_track, no_target, no_data — quy tắc ở docs/decisions/0006",
+  ),
+  statusLabel: z.string(),
+  measured: z.number().nullable(),
+  measuredAs: z.enum(["annual", "cumulative", "latest"]).nullable(),
+  projected: z.number().nullable().describe("Dự báo đến cuối năm"),
+  percentOfTarget: z.number().nullable(),
+  monthsReported: z.number().int(),
+});
+
+export const targetRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock }) => {
+  const service = targetService(database.db, { today: () => vietnamDate(clock()) });
+
+  app.get(
+    "/api/targets",
+    {
+      config: { access: { permission: "reference.read" } },
+      schema: {
+        tags: ["targets"],
+        summary: "Chỉ tiêu kế hoạch với tiến độ từ số liệu báo cáo: giá trị đo được, dự báo cuối năm, đánh giá",
+        querystring: z.object({
+          indicator: z.string().max(60).optional(),
+          area: z.string().max(20).optional(),
+          year: z.coerce.number().int().min(2000).max(2100).optional(),
+          catalogue: z.string().max(40).optional(),
+        }),
+        response: {
+          200: z.object({
+            items: z.array(Target),
+            total: z.number().int(),
+            summary: z.object({
+              achieved: z.number().int(),
+              onTrack: z.number().int(),
+              atRisk: z.number().int(),
+              offTrack: z.number().int(),
+              noTarget: z.number().int(),
+              noData: z.number().int(),
+            }),
+            asOf: z.string(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => service.list(request.query),
+  );
+
+  app.post(
+    "/api/targets",
+    {
+      config: { access: { permission: "tasks.manage" } },
+      schema: {
+        tags: ["targets"],
+        summary: "Thêm chỉ tiêu cho một chỉ số, địa bàn, năm",
+        body: z.object({
+          indicator: z.string().max(60),
+          area: z.string().max(20),
+          year: z.number().int().min(2000).max(2100),
+          source: z.string().min(3).max(500),
+          operator: Operator,
+          targetValue: z.number().nullable(),
+          targetMax: z.number().nullable().default(null),
+          note: z.string().max(2000).nullable().default(null),
+        }),
+        response: { 200: z.object({ id: z.string() }), ...errorResponses },
+      },
+    },
+    async (request) => service.create(requestContext(request), request.body),
+  );
+
+  app.patch(
+    "/api/targets/:id",
+    {
+      config: { access: { permission: "tasks.manage" } },
+      schema: {
+        tags: ["targets"],
+        summary: "Nhập hoặc sửa giá trị chỉ tiêu (cần lý do, ghi nhật ký)",
+        params: z.object({ id: z.string().regex(/^\d+$/) }),
+        body: z.object({
+          operator: Operator.optional(),
+          targetValue: z.number().nullable().optional(),
+          targetMax: z.number().nullable().optional(),
+          source: z.string().min(3).max(500).optional(),
+          note: z.string().max(2000).nullable().optional(),
+          reason: z.string().min(5).max(2000),
+        }),
+        response: { 200: z.object({ id: z.string() }), ...errorResponses },
+      },
+    },
+    async (request) => service.update(requestContext(request), request.params.id, request.body),
+  );
+
+  app.get(
+    "/api/programmes",
+    {
+      config: { access: { permission: "reference.read" } },
+      schema: {
+        tags: ["targets"],
+        summary: "Chương trình mục tiêu quốc gia, dự án trọng điểm: dự án, kế hoạch vốn và giải ngân theo tỉnh",
+        querystring: z.object({ year: z.coerce.number().int().min(2000).max(2100).optional() }),
+        response: {
+          200: z.object({
+            year: z.number().int(),
+            items: z.array(
+              z.object({
+                code: z.string(),
+                name: z.string(),
+                kind: z.enum(["national_target_programme", "key_projects"]),
+                indicator: z.string().nullable(),
+                leadAgency: z.string().nullable(),
+                leadAgencyName: z.string().nullable(),
+                periodFrom: z.number().int(),
+                periodTo: z.number().int(),
+                projects: z.array(
+                  z.object({
+                    code: z.string(),
+                    name: z.string(),
+                    area: z.string().nullable(),
+                    areaName: z.string().nullable(),
+                    capitalPlan: z.number().nullable(),
+                    unit: z.string(),
+                    physicalProgress: z.number().int().nullable(),
+                  }),
+                ),
+                byArea: z.array(
+                  z.object({
+                    area: z.string(),
+                    plan: z.number().nullable(),
+                    disbursed: z.number().nullable(),
+                    disbursementRate: z.number().nullable(),
+                  }),
+                ),
+              }),
+            ),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => service.programmes(request.query.year ?? Number(vietnamDate(clock()).slice(0, 4))),
+  );
+
+  app.post(
+    "/api/projects",
+    {
+      config: { access: { permission: "tasks.manage" } },
+      schema: {
+        tags: ["targets"],
+        summary: "Thêm hoặc sửa dự án của chương trình (kế hoạch vốn, tiến độ thực hiện %)",
+        body: z.object({
+          code: z.string().regex(/^[A-Za-z0-9._-]{2,40}$/),
+          programme: z.string().max(40),
+          name: z.string().min(3).max(500),
+          area: z.string().max(20).nullable().default(null),
+          capitalPlan: z.number().min(0).nullable().default(null),
+          physicalProgress: z.number().int().min(0).max(100).nullable().default(null),
+        }),
+        response: { 200: z.object({ code: z.string() }), ...errorResponses },
+      },
+    },
+    async (request) => service.saveProject(requestContext(request), request.body),
+  );
+};
