@@ -1,4 +1,6 @@
 import { loadSampleData, removeSampleData } from "../demo/load";
+import { vietnamDate } from "../clock";
+import { logSender, publishTaskIndicator, runReminders } from "../tasks/reminders";
 import { Command } from "commander";
 import { readConfig } from "../config";
 import type { Database } from "../db/database";
@@ -53,6 +55,23 @@ program
   .command("load")
   .description("Nạp (hoặc nạp lại) dữ liệu tham chiếu từ thư mục data/")
   .action(() => withDatabase(async (database) => console.log(JSON.stringify(await loadReferenceData(database.db), null, 2))));
+
+const tasks = program.command("tasks").description("Theo dõi nhiệm vụ");
+tasks
+  .command("remind")
+  .description("Chạy đôn đốc cho một ngày (mặc định hôm nay): thông báo sắp đến hạn, quá hạn, thư tổng hợp")
+  .option("--date <yyyy-mm-dd>", "ngày")
+  .action((opts: { date?: string }) =>
+    withDatabase(async (database) =>
+      console.log(await runReminders(database.db, opts.date ?? vietnamDate(new Date()), logSender(console.log))),
+    ),
+  );
+tasks
+  .command("publish-indicator <month>")
+  .description("Ghi chỉ số QG.A.XIII.7 (kết quả thực hiện nhiệm vụ) cho một tháng, ví dụ 2025M10")
+  .action((month: string) =>
+    withDatabase(async (database) => console.log(await publishTaskIndicator(database.db, month, vietnamDate(new Date())))),
+  );
 
 const demo = program.command("demo").description("Số liệu mẫu để minh họa (đánh dấu 'mẫu' trên giao diện và API)");
 demo

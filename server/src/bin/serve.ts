@@ -1,7 +1,9 @@
 import { readConfig } from "../config";
 import { authService } from "../auth/service";
 import { buildApp } from "../http/app";
+import { vietnamDate } from "../clock";
 import { loadSampleData } from "../demo/load";
+import { logSender, publishTaskIndicator, runReminders } from "../tasks/reminders";
 import { isReferenceDataLoaded, loadReferenceData } from "../reference/load";
 import { describeDatabase, openConfiguredDatabase } from "./open";
 
@@ -37,6 +39,22 @@ const app = await buildApp({
   logger: process.env.LOG_LEVEL !== "silent",
   trustProxy: process.env.TRUST_PROXY === "true",
 });
+// Reminders and the task indicator: at start, then every hour (each is idempotent for a day).
+const taskJobs = async () => {
+  try {
+    const today = vietnamDate(new Date());
+    await runReminders(
+      database.db,
+      today,
+      logSender((line) => app.log.info(line)),
+    );
+    await publishTaskIndicator(database.db, `${today.slice(0, 4)}M${today.slice(5, 7)}`, today);
+  } catch (e) {
+    app.log.error(e, "đôn đốc nhiệm vụ không chạy được");
+  }
+};
+setInterval(() => void taskJobs(), 3_600_000).unref();
+void taskJobs();
 const shutdown = async () => {
   await app.close();
   await database.close();

@@ -249,17 +249,15 @@ async function upsertSeedDocuments(trx: Executor, files: CatalogueFile[]): Promi
       .insertInto("documents")
       .values(row)
       .onConflict((oc) =>
-        oc
-          .column("id")
-          .doUpdateSet({
-            kind: row.kind,
-            number: row.number,
-            issued_on: row.issued_on,
-            issuer: row.issuer,
-            title: row.title,
-            area_id: row.area_id,
-            search_text: row.search_text,
-          }),
+        oc.column("id").doUpdateSet({
+          kind: row.kind,
+          number: row.number,
+          issued_on: row.issued_on,
+          issuer: row.issuer,
+          title: row.title,
+          area_id: row.area_id,
+          search_text: row.search_text,
+        }),
       )
       .execute();
   }
