@@ -131,7 +131,7 @@ export async function publishTaskIndicator(db: Kysely<Schema>, month: string, to
     }
   }
   const exists = await sql<{ n: number }>`SELECT count(*)::int AS n FROM indicators WHERE code = 'QG.A.XIII.7'`.execute(db);
-  if (!exists.rows[0]?.n) return { values: 0 };
+  if (!exists.rows[0]?.n) return { values: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, dryRun: false, batchId: null };
   const ctx = { principal: null, ip: null, userAgent: "task-indicator" };
   const summary = await db
     .transaction()
