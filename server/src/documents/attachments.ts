@@ -52,6 +52,7 @@ export function attachmentRepository(db: Executor) {
       const { contentType } = checkFile(fileName, content);
       const row = {
         id: randomUUID(),
+        // eslint-disable-next-line no-control-regex -- path separators and control characters out of stored names
         file_name: fileName.replace(/[\\/\u0000-\u001f]/g, "_").slice(0, 200),
         content_type: contentType,
         size_bytes: content.length,

@@ -135,12 +135,16 @@ export interface Agency {
   note: string | null;
 }
 
+export type TaskStatus =
+  "not_yet_due" | "in_progress" | "due_soon" | "overdue" | "done_on_time" | "done_late" | "cancelled" | "adjusted";
+
 export interface Task {
   code: string;
-  taskListId: string;
-  seq: number;
-  section: string;
-  sectionName: string;
+  taskListId: string | null;
+  documentId: string | null;
+  seq: number | null;
+  section: string | null;
+  sectionName: string | null;
   stt: string | null;
   name: string;
   nameAsWritten: string;
@@ -158,8 +162,139 @@ export interface Task {
   leadAgencies: AgencyLink[];
   coordinatingAgenciesAsWritten: string | null;
   coordinatingAgencies: AgencyLink[];
-  sourceLine: number;
+  sourceLine: number | null;
   note: string | null;
+  origin: "seed" | "manual";
+  assignedBy: string | null;
+  priority: "normal" | "high" | "urgent";
+  parentCode: string | null;
+  reportCadence: "month" | "quarter" | "half_year" | "year" | null;
+  extendedTo: string | null;
+  completedOn: string | null;
+  closedAs: "cancelled" | "adjusted" | null;
+  closedReason: string | null;
+  status: TaskStatus;
+  statusLabel: string;
+  dueDate: string | null;
+  daysLeft: number | null;
+  lastReportOn: string | null;
+  lastPercent: number | null;
+  pendingReports: number;
+  version: number;
+}
+
+export interface TaskReport {
+  id: string;
+  agency: string;
+  agencyName: string;
+  body: string;
+  percent: number | null;
+  claimsCompletion: boolean;
+  proposedDeadline: string | null;
+  attachmentIds: string[];
+  reportedOn: string;
+  reportedAt: string;
+  reportedBy: string | null;
+  review: "pending" | "accepted" | "returned" | "noted";
+  reviewedBy: string | null;
+  reviewedAt: string | null;
+  reviewComment: string | null;
+}
+
+export interface TaskDetail extends Task {
+  subTasks: Task[];
+  reports: TaskReport[];
+  events: { at: string; kind: string; actor: string | null; detail: string | null }[];
+  indicators: { code: string; name: string; unit: string | null }[];
+  document: { id: string; kind: string; number: string | null; issuedOn: string | null; issuer: string; title: string } | null;
+  asOf: string;
+}
+
+export interface ScorecardRow {
+  key: string;
+  name: string;
+  assigned: number;
+  doneOnTime: number;
+  doneLate: number;
+  overdue: number;
+  inProgress: number;
+  closed: number;
+  onTimeRate: number | null;
+  tasks: string[];
+}
+
+export interface Scorecard {
+  items: ScorecardRow[];
+  totals: Omit<ScorecardRow, "key" | "name" | "tasks">;
+  asOf: string;
+}
+
+export type TargetStatus = "achieved" | "on_track" | "at_risk" | "off_track" | "no_target" | "no_data";
+
+export interface Target {
+  id: string;
+  indicator: string;
+  indicatorName: string;
+  unit: string | null;
+  catalogueId: string;
+  kind: string;
+  area: string;
+  areaName: string;
+  year: number;
+  source: string;
+  operator: ">=" | "<=" | "=" | "range";
+  targetValue: number | null;
+  targetMax: number | null;
+  note: string | null;
+  status: TargetStatus;
+  statusLabel: string;
+  measured: number | null;
+  measuredAs: "annual" | "cumulative" | "latest" | null;
+  projected: number | null;
+  percentOfTarget: number | null;
+  monthsReported: number;
+}
+
+export interface Programme {
+  code: string;
+  name: string;
+  kind: "national_target_programme" | "key_projects";
+  indicator: string | null;
+  leadAgency: string | null;
+  leadAgencyName: string | null;
+  periodFrom: number;
+  periodTo: number;
+  projects: {
+    code: string;
+    name: string;
+    area: string | null;
+    areaName: string | null;
+    capitalPlan: number | null;
+    unit: string;
+    physicalProgress: number | null;
+  }[];
+  byArea: { area: string; plan: number | null; disbursed: number | null; disbursementRate: number | null }[];
+}
+
+export interface AppNotification {
+  id: string;
+  agency: string;
+  kind: string;
+  taskCode: string | null;
+  message: string;
+  createdAt: string;
+  read: boolean;
+}
+
+export interface DirectiveDocument {
+  id: string;
+  kind: string;
+  kindLabel: string;
+  number: string | null;
+  issuedOn: string | null;
+  issuer: string;
+  title: string;
+  taskCount: number;
 }
 
 export interface TaskList {

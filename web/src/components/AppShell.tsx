@@ -1,5 +1,7 @@
 import {
+  AimOutlined,
   ApartmentOutlined,
+  BarChartOutlined,
   AuditOutlined,
   BankOutlined,
   CheckSquareOutlined,
@@ -21,11 +23,15 @@ import { Link, Route, Routes, useLocation, useNavigate } from "react-router-dom"
 import { apiSend, setCsrfToken } from "../api/client";
 import { ChangePassword } from "../pages/auth/ChangePassword";
 import { useAuth } from "./auth";
+import { Notifications } from "./Notifications";
 
 const HomePage = lazy(() => import("../pages/home/Home"));
 const CataloguePage = lazy(() => import("../pages/catalogue/CatalogueBrowser"));
 const MapPage = lazy(() => import("../pages/map/ProvinceMap"));
 const TaskPage = lazy(() => import("../pages/tasks/TaskList"));
+const TaskDetailPage = lazy(() => import("../pages/tasks/TaskDetail"));
+const ScorecardPage = lazy(() => import("../pages/tasks/Scorecard"));
+const TargetsPage = lazy(() => import("../pages/targets/Targets"));
 const AgencyPage = lazy(() => import("../pages/agencies/AgencyList"));
 const AreaPage = lazy(() => import("../pages/map/AreaBrowser"));
 const UsersPage = lazy(() => import("../pages/admin/Users"));
@@ -49,6 +55,8 @@ const nav: NavItem[] = [
   { key: "/chi-so", icon: <ProfileOutlined />, label: "Bộ chỉ số", permission: "reference.read" },
   { key: "/ban-do", icon: <EnvironmentOutlined />, label: "Bản đồ", permission: "reference.read" },
   { key: "/nhiem-vu", icon: <ScheduleOutlined />, label: "Nhiệm vụ", permission: "reference.read" },
+  { key: "/ket-qua-nhiem-vu", icon: <BarChartOutlined />, label: "Kết quả nhiệm vụ", permission: "reference.read" },
+  { key: "/chi-tieu", icon: <AimOutlined />, label: "Chỉ tiêu", permission: "reference.read" },
   { key: "/don-vi-hanh-chinh", icon: <ApartmentOutlined />, label: "Đơn vị hành chính", permission: "reference.read" },
   { key: "/co-quan", icon: <BankOutlined />, label: "Cơ quan", permission: "reference.read" },
   { key: "/nguoi-dung", icon: <TeamOutlined />, label: "Người dùng", permission: "users.manage" },
@@ -115,6 +123,7 @@ export function AppShell() {
           <Typography.Text strong ellipsis style={{ flex: 1, minWidth: 0 }}>
             Hệ thống thông tin chỉ đạo, điều hành dựa trên dữ liệu
           </Typography.Text>
+          <Notifications />
           <Dropdown
             menu={{
               items: [
@@ -145,6 +154,9 @@ export function AppShell() {
               <Route path="/chi-so/:catalogueId" element={<CataloguePage />} />
               <Route path="/ban-do" element={<MapPage />} />
               <Route path="/nhiem-vu" element={<TaskPage />} />
+              <Route path="/nhiem-vu/:code" element={<TaskDetailPage />} />
+              <Route path="/ket-qua-nhiem-vu" element={<ScorecardPage />} />
+              <Route path="/chi-tieu" element={<TargetsPage />} />
               <Route path="/don-vi-hanh-chinh" element={<AreaPage />} />
               <Route path="/co-quan" element={<AgencyPage />} />
               <Route path="/doi-mat-khau" element={<ChangePassword />} />
