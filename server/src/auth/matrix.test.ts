@@ -163,6 +163,7 @@ function samples(): Record<string, () => Sample> {
     }),
     "GET /api/attachments/:id": () => ({ url: `/api/attachments/${attachmentId}` }),
     "GET /api/targets": () => ({ url: "/api/targets?catalogue=qd1012" }),
+    "GET /api/targets/export": () => ({ url: "/api/targets/export?catalogue=cantho-256" }),
     "POST /api/targets": () => ({
       url: "/api/targets",
       payload: {

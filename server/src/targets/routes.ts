@@ -4,6 +4,8 @@ import { requestContext } from "../auth/access";
 import { vietnamDate } from "../clock";
 import type { RouteDeps } from "../http/app";
 import { errorResponses } from "../http/schemas";
+import { formatDate } from "@dieuhanh/core";
+import { tableWorkbook, XLSX_TYPE } from "../http/xlsx";
 import { targetService } from "./service";
 
 const Operator = z.enum([">=", "<=", "=", "range"]);
@@ -70,6 +72,44 @@ export const targetRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { data
       },
     },
     async (request) => service.list(request.query),
+  );
+
+  app.get(
+    "/api/targets/export",
+    {
+      config: { access: { permission: "reference.read" } },
+      schema: {
+        tags: ["targets"],
+        summary: "Xuất chỉ tiêu và tiến độ ra Excel",
+        querystring: z.object({
+          year: z.coerce.number().int().min(2000).max(2100).optional(),
+          catalogue: z.string().max(40).optional(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const { items, asOf } = await service.list(request.query);
+      const file = await tableWorkbook(
+        `CHỈ TIÊU KẾ HOẠCH VÀ TIẾN ĐỘ (số liệu đến ngày ${formatDate(asOf)})`,
+        [
+          { header: "Mã chỉ số", width: 14, value: (t) => t.indicator },
+          { header: "Chỉ tiêu", width: 50, value: (t) => t.indicatorName },
+          { header: "Địa bàn", width: 14, value: (t) => t.areaName },
+          { header: "Năm", width: 8, value: (t) => t.year },
+          { header: "Đơn vị", width: 12, value: (t) => t.unit },
+          { header: "So sánh", width: 8, value: (t) => t.operator },
+          { header: "Chỉ tiêu giao", width: 14, value: (t) => t.targetValue },
+          { header: "Thực hiện", width: 14, value: (t) => t.measured },
+          { header: "Dự báo cuối năm", width: 14, value: (t) => t.projected },
+          { header: "% so chỉ tiêu", width: 12, value: (t) => t.percentOfTarget },
+          { header: "Đánh giá", width: 22, value: (t) => t.statusLabel },
+          { header: "Căn cứ", width: 50, value: (t) => t.source },
+        ],
+        items,
+        "Chỉ tiêu",
+      );
+      return reply.type(XLSX_TYPE).header("content-disposition", 'attachment; filename="chi-tieu.xlsx"').send(file);
+    },
   );
 
   app.post(

@@ -1,7 +1,9 @@
+import { DownloadOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { formatNumber } from "@dieuhanh/core";
 import {
   App,
+  Button,
   Card,
   Col,
   Form,
@@ -95,6 +97,9 @@ export default function Targets() {
                     ]}
                   />
                   <Typography.Text type="secondary">Năm {year}</Typography.Text>
+                  <Button icon={<DownloadOutlined />} href={`/api/targets/export?catalogue=${catalogue}&year=${year}`}>
+                    Xuất Excel
+                  </Button>
                 </Space>
                 {s && (
                   <Row gutter={[12, 12]} style={{ marginBottom: 12 }}>
