@@ -1,62 +1,30 @@
 /// <reference lib="dom" />
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { parsePeriod, previousPeriod } from "@dieuhanh/core";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../../server/src/db/database";
-import { buildApp, type App } from "../../server/src/http/app";
-import { repoRoot } from "../../server/src/paths";
-import { loadReferenceData } from "../../server/src/reference/load";
-import { createUser, TEST_PASSWORD } from "../../server/src/testing/auth";
-import { createTestDatabase } from "../../server/src/testing/database";
+import { createUser } from "../../server/src/testing/auth";
+import { signedIn, startHarness, type Harness } from "./harness";
 
 /**
  * The monthly journey in a real browser: a reporter of Sở Tài chính Cần Thơ fills last month's form,
  * meets the errors next to the cells, saves a draft and submits; the approver approves; the history and
  * the completeness page show it, and the API agrees with the screen.
  */
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-let database: Database;
-let app: App;
-let browser: Browser;
-let base: string;
+let h: Harness;
 
 const now = new Date();
 const lastMonth = previousPeriod(parsePeriod(`${now.getFullYear()}M${String(now.getMonth() + 1).padStart(2, "0")}`)!).code;
-const formUrl = () => `${base}/nhap-so-lieu?agency=CT.STC&area=92&period=${lastMonth}`;
+const formUrl = () => `${h.base}/nhap-so-lieu?agency=CT.STC&area=92&period=${lastMonth}`;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, "web", "dist", "index.html"))) throw new Error("Build the web UI first: npm run build:web");
-  database = await createTestDatabase();
-  await loadReferenceData(database.db);
-  app = await buildApp({ database, serveWeb: true });
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  const address = app.server.address();
-  base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-  });
-  await createUser(database, "reporter", { username: "canbo-stc", scopeAgencies: ["CT.STC"], scopeAreaId: "92" });
-  await createUser(database, "approver", { username: "duyet-stc", scopeAgencies: ["CT.STC"], scopeAreaId: "92" });
+  h = await startHarness();
+  await createUser(h.database, "reporter", { username: "canbo-stc", scopeAgencies: ["CT.STC"], scopeAreaId: "92" });
+  await createUser(h.database, "approver", { username: "duyet-stc", scopeAgencies: ["CT.STC"], scopeAreaId: "92" });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await database?.close();
+  await h?.close();
 });
-
-async function signedIn(username: string): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "vi-VN" })).newPage();
-  await page.goto(`${base}/`);
-  await page.getByTestId("login-username").fill(username);
-  await page.getByTestId("login-password").fill(TEST_PASSWORD);
-  await page.getByTestId("login-submit").click();
-  await page.getByTestId("current-user").waitFor();
-  return page;
-}
 
 const cell = (page: Page, indicator: string) => page.getByLabel(`Giá trị ${indicator}`);
 const rowOf = (page: Page, indicator: string) => page.locator("tr", { has: page.getByLabel(`Giá trị ${indicator}`) });
@@ -69,7 +37,7 @@ async function apiValue(page: Page, indicator: string) {
 
 describe("reporting journey in Chromium", () => {
   it("a reporter fills the month's form, sees errors by the cells, saves a draft and submits", async () => {
-    const page = await signedIn("canbo-stc");
+    const page = await signedIn(h, "canbo-stc");
     await page.getByRole("menuitem", { name: "Nhập số liệu" }).click();
     await page.waitForURL(/\/nhap-so-lieu/);
     await page.goto(formUrl());
@@ -106,7 +74,7 @@ describe("reporting journey in Chromium", () => {
   });
 
   it("the approver approves; the figures lock, their history and the completeness page show it", async () => {
-    const page = await signedIn("duyet-stc");
+    const page = await signedIn(h, "duyet-stc");
     await page.goto(formUrl());
     await page.getByRole("button", { name: "Duyệt (2)" }).click();
     await page.getByText("Đã duyệt 2 số liệu").waitFor();
@@ -122,7 +90,7 @@ describe("reporting journey in Chromium", () => {
     expect(versions.map((v) => v.split("\t")[2])).toEqual(["Nháp", "Đã gửi", "Đã duyệt"]);
     expect(versions[0]).toContain("1.234,5");
 
-    await page.goto(`${base}/tinh-hinh-bao-cao?period=${lastMonth}`);
+    await page.goto(`${h.base}/tinh-hinh-bao-cao?period=${lastMonth}`);
     const shown = page.getByTestId("completeness-CT.STC-92");
     await shown.waitFor();
     const api = await page.evaluate(

@@ -1,57 +1,25 @@
 /// <reference lib="dom" />
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../../server/src/db/database";
-import { buildApp, type App } from "../../server/src/http/app";
-import { repoRoot } from "../../server/src/paths";
-import { loadReferenceData } from "../../server/src/reference/load";
-import { createUser, TEST_PASSWORD } from "../../server/src/testing/auth";
-import { createTestDatabase } from "../../server/src/testing/database";
+import { createUser } from "../../server/src/testing/auth";
+import { signedIn, startHarness, type Harness } from "./harness";
 
 /**
  * The task journey in a real browser: the office assigns a task to Sở Tài chính Cần Thơ, the department
  * reports it done, the office accepts, and the scorecard counts it — its number opening the task list.
  */
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-let database: Database;
-let app: App;
-let browser: Browser;
-let base: string;
+let h: Harness;
 const dueYear = new Date().getFullYear() + 1;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, "web", "dist", "index.html"))) throw new Error("Build the web UI first: npm run build:web");
-  database = await createTestDatabase();
-  await loadReferenceData(database.db);
-  app = await buildApp({ database, serveWeb: true });
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  const address = app.server.address();
-  base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-  });
-  await createUser(database, "office_specialist", { username: "vanphong" });
-  await createUser(database, "reporter", { username: "so-tai-chinh", scopeAgencies: ["CT.STC"], scopeAreaId: "92" });
+  h = await startHarness();
+  await createUser(h.database, "office_specialist", { username: "vanphong" });
+  await createUser(h.database, "reporter", { username: "so-tai-chinh", scopeAgencies: ["CT.STC"], scopeAreaId: "92" });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await database?.close();
+  await h?.close();
 });
-
-async function signedIn(username: string): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "vi-VN" })).newPage();
-  await page.goto(`${base}/`);
-  await page.getByTestId("login-username").fill(username);
-  await page.getByTestId("login-password").fill(TEST_PASSWORD);
-  await page.getByTestId("login-submit").click();
-  await page.getByTestId("current-user").waitFor();
-  return page;
-}
 
 const api = <T>(page: Page, url: string) =>
   page.evaluate(async (u) => (await (await fetch(u)).json()) as unknown, url) as Promise<T>;
@@ -60,8 +28,8 @@ describe("task journey in Chromium", () => {
   let code = "";
 
   it("lists the national tasks with statuses that match the API, and filters the overdue ones", async () => {
-    const page = await signedIn("vanphong");
-    await page.goto(`${base}/nhiem-vu?source=qd1012&status=overdue`);
+    const page = await signedIn(h, "vanphong");
+    await page.goto(`${h.base}/nhiem-vu?source=qd1012&status=overdue`);
     await page.getByTestId("task-table").locator("tbody tr.ant-table-row").first().waitFor();
     const fromApi = await api<{ total: number; items: { code: string }[] }>(page, "/api/tasks?source=qd1012&status=overdue");
     const shown = await page.getByTestId("task-table").locator("[data-status=overdue]").count();
@@ -72,8 +40,8 @@ describe("task journey in Chromium", () => {
   });
 
   it("the office assigns a task to Sở Tài chính Cần Thơ", async () => {
-    const page = await signedIn("vanphong");
-    await page.goto(`${base}/nhiem-vu`);
+    const page = await signedIn(h, "vanphong");
+    await page.goto(`${h.base}/nhiem-vu`);
     await page.getByRole("button", { name: "Giao nhiệm vụ" }).click();
     const modal = page.locator(".ant-modal");
     await modal.getByLabel("Nhiệm vụ", { exact: true }).fill("Báo cáo tình hình giải ngân vốn đầu tư công hằng tháng");
@@ -93,21 +61,21 @@ describe("task journey in Chromium", () => {
   });
 
   it("the department reports it done; the office accepts; the scorecard counts it", async () => {
-    const dept = await signedIn("so-tai-chinh");
-    await dept.goto(`${base}/nhiem-vu/${code}`);
+    const dept = await signedIn(h, "so-tai-chinh");
+    await dept.goto(`${h.base}/nhiem-vu/${code}`);
     await dept.getByLabel("Nội dung báo cáo").fill("Đã gửi báo cáo giải ngân đầy đủ, cập nhật hằng tháng trên hệ thống");
     await dept.getByText("Báo cáo hoàn thành nhiệm vụ").click();
     await dept.getByRole("button", { name: "Gửi báo cáo" }).click();
     await dept.getByText("Chờ Văn phòng xem xét").waitFor();
     await dept.close();
 
-    const office = await signedIn("vanphong");
-    await office.goto(`${base}/nhiem-vu/${code}`);
+    const office = await signedIn(h, "vanphong");
+    await office.goto(`${h.base}/nhiem-vu/${code}`);
     await office.getByRole("button", { name: "Công nhận hoàn thành" }).click();
     await office.getByText("Hoàn thành đúng hạn").first().waitFor();
     expect(await office.locator(".ant-timeline-item").count()).toBe(3);
 
-    await office.goto(`${base}/ket-qua-nhiem-vu`);
+    await office.goto(`${h.base}/ket-qua-nhiem-vu`);
     const cell = office.getByTestId("score-CT.STC-done_on_time");
     await cell.waitFor();
     expect(await cell.innerText()).toBe("1");

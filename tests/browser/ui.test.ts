@@ -1,42 +1,19 @@
 /// <reference lib="dom" />
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../server/src/db/database";
-import { buildApp, type App } from "../../server/src/http/app";
-import { repoRoot } from "../../server/src/paths";
-import { loadReferenceData } from "../../server/src/reference/load";
 import { createUser, TEST_PASSWORD } from "../../server/src/testing/auth";
-import { createTestDatabase } from "../../server/src/testing/database";
+import { startHarness, type Harness } from "./harness";
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
+let h: Harness;
 let database: Database;
-let app: App;
 let browser: Browser;
 let page: Page;
 let base: string;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(repoRoot, "web", "dist", "index.html"))) throw new Error("Build the web UI first: npm run build:web");
-  database = await createTestDatabase();
-  await loadReferenceData(database.db);
-  app = await buildApp({ database, serveWeb: true });
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  const address = app.server.address();
-  base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-    ],
-  });
+  h = await startHarness();
+  ({ database, browser, base } = h);
   page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: "vi-VN" });
   await createUser(database, "admin", { username: "quantri" });
   await createUser(database, "viewer", { username: "nguoixem" });
@@ -50,9 +27,7 @@ async function signIn(p: Page, username: string, password = TEST_PASSWORD) {
 }
 
 afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await database?.close();
+  await h?.close();
 });
 
 describe("web UI in Chromium", () => {

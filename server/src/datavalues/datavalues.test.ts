@@ -3,7 +3,7 @@ import type { Database } from "../db/database";
 import { buildApp, type App } from "../http/app";
 import { loadReferenceData } from "../reference/load";
 import { createUser, login, type TestSession } from "../testing/auth";
-import { createTestDatabase, testEngine } from "../testing/database";
+import { countDataValueRows, createTestDatabase, testEngine } from "../testing/database";
 import { tokenService } from "../tokens/service";
 
 /** From 5 November 2025, 10:00 in Hà Nội (October's reports are due by the 10th), running on. */
@@ -40,15 +40,7 @@ const revenue = (value: number, extra: object = {}) => ({
   value,
   ...extra,
 });
-const countRows = async () =>
-  Number(
-    (
-      await database.db
-        .selectFrom("data_values")
-        .select((eb) => eb.fn.countAll<number>().as("n"))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+const countRows = () => countDataValueRows(database);
 const current = async (indicator: string, area: string, period: string, disaggregation = "") =>
   (
     await app.inject({

@@ -26,6 +26,23 @@ export interface BatchInfo {
   reviewComment?: string | null;
 }
 
+/** A stored figure as a row to write again (a review or a reopening changes only its status). */
+export function restated(v: DataValueRow, periodType: PreparedRow["periodType"]): PreparedRow {
+  return {
+    indicator: v.indicator_code,
+    area: v.area_id,
+    period: v.period,
+    periodType,
+    disaggregation: v.disaggregation,
+    value: v.value === null ? null : Number(v.value),
+    valueText: v.value_text,
+    comment: v.comment,
+    action: "upsert",
+    agency: v.agency_code,
+    flags: v.flags ?? [],
+  };
+}
+
 const keyOf = (r: { indicator: string; area: string; period: string; disaggregation: string }) =>
   `${r.indicator}|${r.area}|${r.period}|${r.disaggregation}`;
 

@@ -4,7 +4,7 @@ import type { Database } from "../db/database";
 import { buildApp, type App } from "../http/app";
 import { loadReferenceData } from "../reference/load";
 import { createUser, login, type TestSession } from "../testing/auth";
-import { createTestDatabase, testEngine } from "../testing/database";
+import { countDataValueRows, createTestDatabase, testEngine } from "../testing/database";
 
 /** A clock that starts at a chosen instant and runs on, so that versions get distinct times. */
 function clockFrom(iso: string) {
@@ -58,15 +58,7 @@ const get = (session: TestSession, url: string, query: Record<string, string> = 
 const send = (session: TestSession, url: string, payload: object) =>
   app.inject({ method: "POST", url, headers: session.headers(true), payload });
 const form = async (key = KEY) => (await get(reporter, "/api/reports/form", key)).json();
-const countRows = async () =>
-  Number(
-    (
-      await database.db
-        .selectFrom("data_values")
-        .select((eb) => eb.fn.countAll<number>().as("n"))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+const countRows = () => countDataValueRows(database);
 /** The current figures of a report as comparable rows. */
 const currentRows = async (period: string) =>
   (

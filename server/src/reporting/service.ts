@@ -16,8 +16,7 @@ import { scopeChecker } from "../auth/scope";
 import type { Schema } from "../db/schema";
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from "../errors";
 import { presentDataValue } from "../datavalues/repository";
-import type { PreparedRow } from "../datavalues/validation";
-import { writeRows } from "../datavalues/writer";
+import { restated, writeRows } from "../datavalues/writer";
 import { reportingRepository } from "./repository";
 
 export interface ReportKey {
@@ -248,19 +247,7 @@ export function reportingService(db: Kysely<Schema>, options: { now?: () => Date
         if (key.indicators?.length) q = q.where("indicator_code", "in", key.indicators);
         const submitted = await q.execute();
         if (submitted.length === 0) throw new InvalidInputError("Không có số liệu đã gửi nào chờ duyệt trong báo cáo này");
-        const rows: PreparedRow[] = submitted.map((v) => ({
-          indicator: v.indicator_code,
-          area: v.area_id,
-          period: v.period,
-          periodType: period.type,
-          disaggregation: v.disaggregation,
-          value: v.value === null ? null : Number(v.value),
-          valueText: v.value_text,
-          comment: v.comment,
-          action: "upsert",
-          agency: v.agency_code,
-          flags: v.flags ?? [],
-        }));
+        const rows = submitted.map((v) => restated(v, period.type));
         const summary = await writeRows(
           trx,
           ctx,
@@ -311,19 +298,7 @@ export function reportingService(db: Kysely<Schema>, options: { now?: () => Date
         const summary = await writeRows(
           trx,
           ctx,
-          approved.map((v) => ({
-            indicator: v.indicator_code,
-            area: v.area_id,
-            period: v.period,
-            periodType: period.type,
-            disaggregation: v.disaggregation,
-            value: v.value === null ? null : Number(v.value),
-            valueText: v.value_text,
-            comment: v.comment,
-            action: "upsert" as const,
-            agency: v.agency_code,
-            flags: v.flags ?? [],
-          })),
+          approved.map((v) => restated(v, period.type)),
           { channel: "review", status: "returned", reviewComment: `Mở lại: ${reason}` },
           { dryRun: false, now: at },
         );

@@ -33,3 +33,12 @@ export async function createTestDatabase(): Promise<Database> {
 }
 
 export const testEngine = process.env.DATABASE_URL ? "postgres" : "pglite";
+
+/** How many rows `data_values` holds (every version): what a refused write must leave unchanged. */
+export async function countDataValueRows(database: Database): Promise<number> {
+  const r = await database.db
+    .selectFrom("data_values")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
