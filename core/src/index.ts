@@ -13,3 +13,4 @@ export * from "./reporting/dimensions";
 export * from "./demo/sample";
 export * from "./tasks/status";
 export * from "./targets/progress";
+export * from "./analytics/comparisons";

@@ -179,6 +179,12 @@ function samples(): Record<string, () => Sample> {
       url: `/api/targets/${targetId}`,
       payload: { targetValue: 6.5, reason: "Kiểm thử ma trận quyền" },
     }),
+    "GET /api/analytics": () => ({
+      url: "/api/analytics?indicators=QG.A.II.1&areas=92&from=2025M01&to=2025M03&comparisons=true",
+    }),
+    "GET /api/analytics/export": () => ({ url: "/api/analytics/export?indicators=QG.A.II.1&areas=92&from=2025M01&to=2025M03" }),
+    "GET /api/analytics/latest": () => ({ url: "/api/analytics/latest?indicators=QG.A.II.1&area=92" }),
+    "GET /api/events": () => ({ url: "/api/events?once=true" }),
     "GET /api/programmes": () => ({ url: "/api/programmes?year=2025" }),
     "POST /api/projects": () => ({
       url: "/api/projects",

@@ -56,8 +56,8 @@ const ImportQuery = z.object({
 
 const sha256 = (body: string | Buffer) => createHash("sha256").update(body).digest("hex");
 
-export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock }) => {
-  const service = dataValueService(database.db, { now: clock });
+export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock, events }) => {
+  const service = dataValueService(database.db, { now: clock, onChange: (rows) => events.dataChanged(rows) });
   app.addContentTypeParser(
     ["text/csv", "application/csv"],
     { parseAs: "string", bodyLimit: 50 * 1024 * 1024 },

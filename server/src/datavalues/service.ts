@@ -26,6 +26,8 @@ const isUniqueViolation = (e: unknown) => typeof e === "object" && e !== null &&
 export interface ServiceOptions {
   /** The clock; tests fix it. */
   now?: () => Date;
+  /** Told what changed once a write is committed (the push channel to open dashboards). */
+  onChange?: (rows: { indicator: string; area: string; period: string }[]) => void;
 }
 
 /**
@@ -44,7 +46,7 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
       if (req.rows.length === 0 && !req.readErrors?.length) throw new InvalidInputError("Không có số liệu nào để ghi");
       const at = now();
       try {
-        return await db.transaction().execute(async (trx) => {
+        const result = await db.transaction().execute(async (trx) => {
           const outcome = await validateRows(trx, principal, req.rows, { status: req.status, now: at });
           const errors = [...(req.readErrors ?? []), ...outcome.errors].sort((a, b) => a.row - b.row);
           if (errors.length) throw new BatchError(`Có ${errors.length} lỗi, không ghi dòng nào`, errors);
@@ -57,8 +59,11 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
             { channel: req.channel, status: req.status, fileName: req.fileName, fileSha256: req.fileSha256 },
             { dryRun: req.dryRun, now: at, latest: outcome.latest },
           );
-          return { ...summary, warnings: outcome.warnings };
+          return { ...summary, warnings: outcome.warnings, changed: outcome.rows };
         });
+        if (result.batchId) options.onChange?.(result.changed);
+        const { changed: _changed, ...answer } = result;
+        return answer;
       } catch (e) {
         if (e instanceof BatchError && e.statusCode === 403) {
           await recordAudit(db, ctx, {

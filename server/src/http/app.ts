@@ -32,6 +32,8 @@ import { dataValueRoutes } from "../datavalues/routes";
 import { dimensionRoutes } from "../dimensions/routes";
 import { documentRoutes } from "../documents/routes";
 import { targetRoutes } from "../targets/routes";
+import { analyticsRoutes } from "../analytics/routes";
+import { EventBus } from "../events/bus";
 import { reportingRoutes } from "../reporting/routes";
 import { healthRoutes } from "../health/routes";
 import { taskRoutes } from "../tasks/routes";
@@ -157,7 +159,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     app.swagger(),
   );
 
-  const deps: RouteDeps = { database: options.database, authSettings, clock: options.clock ?? (() => new Date()) };
+  const deps: RouteDeps = {
+    database: options.database,
+    authSettings,
+    clock: options.clock ?? (() => new Date()),
+    events: new EventBus(),
+  };
   await app.register(healthRoutes, deps);
   await app.register(authRoutes, deps);
   await app.register(userRoutes, deps);
@@ -173,6 +180,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(dimensionRoutes, deps);
   await app.register(documentRoutes, deps);
   await app.register(targetRoutes, deps);
+  await app.register(analyticsRoutes, deps);
 
   const webDist = path.join(repoRoot, "web", "dist");
   if (options.serveWeb && existsSync(webDist)) {
@@ -198,6 +206,7 @@ export interface RouteDeps {
   database: Database;
   authSettings: AuthSettings;
   clock: () => Date;
+  events: EventBus;
 }
 
 const statusNames: Record<number, string> = {

@@ -36,9 +36,9 @@ const FormRow = z.object({
   breakdowns: z.number().int(),
 });
 
-export const reportingRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock }) => {
-  const reports = reportingService(database.db, { now: clock });
-  const values = dataValueService(database.db, { now: clock });
+export const reportingRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock, events }) => {
+  const reports = reportingService(database.db, { now: clock, onChange: (rows) => events.dataChanged(rows) });
+  const values = dataValueService(database.db, { now: clock, onChange: (rows) => events.dataChanged(rows) });
   const obligations = obligationService(database.db);
   app.addContentTypeParser(XLSX, { parseAs: "buffer", bodyLimit: 20 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 

@@ -42,7 +42,10 @@ export const reportStateLabels: Record<ReportState, string> = {
  * Reports (báo cáo): one agency's figures for one area and period, as its obligations define them —
  * the form to fill, completeness and timeliness, approval and reopening.
  */
-export function reportingService(db: Kysely<Schema>, options: { now?: () => Date } = {}) {
+export function reportingService(
+  db: Kysely<Schema>,
+  options: { now?: () => Date; onChange?: (rows: { indicator: string; area: string; period: string }[]) => void } = {},
+) {
   const now = options.now ?? (() => new Date());
   const scope = scopeChecker(db);
   const repo = reportingRepository(db);
@@ -235,7 +238,7 @@ export function reportingService(db: Kysely<Schema>, options: { now?: () => Date
         throw new InvalidInputError("Trả lại cần ghi rõ lý do (ít nhất 5 ký tự)", "comment");
       const period = periodOf(key.period);
       const at = now();
-      return db.transaction().execute(async (trx) => {
+      const result = await db.transaction().execute(async (trx) => {
         let q = trx
           .selectFrom("data_values")
           .selectAll()
@@ -255,8 +258,10 @@ export function reportingService(db: Kysely<Schema>, options: { now?: () => Date
           { channel: "review", status: key.action === "approve" ? "approved" : "returned", reviewComment: comment },
           { dryRun: false, now: at },
         );
-        return { action: key.action, values: rows.length, batchId: summary.batchId };
+        return { action: key.action, values: rows.length, batchId: summary.batchId, rows };
       });
+      options.onChange?.(result.rows);
+      return { action: result.action, values: result.values, batchId: result.batchId };
     },
 
     /**

@@ -1,0 +1,212 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { requestContext } from "../auth/access";
+import { vietnamDate } from "../clock";
+import { UnauthorizedError } from "../errors";
+import type { RouteDeps } from "../http/app";
+import { errorResponses, ErrorBody } from "../http/schemas";
+import { tableWorkbook, XLSX_TYPE } from "../http/xlsx";
+import { analyticsService } from "./service";
+
+const list = (max: number) =>
+  z
+    .string()
+    .max(4000)
+    .transform((s) =>
+      s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().max(60)).max(max));
+
+const Query = z.object({
+  indicators: list(50).describe("Mã chỉ số, cách nhau bởi dấu phẩy"),
+  areas: list(4000).optional().describe("Mã địa bàn (mặc định VN)"),
+  parent: z.string().max(20).optional().describe("Thay cho areas: các đơn vị con của địa bàn này (tỉnh của VN, xã của tỉnh)"),
+  from: z.string().max(10).describe("Kỳ đầu, ví dụ 2025M01"),
+  to: z.string().max(10).describe("Kỳ cuối, cùng loại kỳ"),
+  disaggregation: z.string().max(200).optional().describe("Phân tổ, mặc định tổng số"),
+  comparisons: z
+    .stringbool()
+    .default(false)
+    .describe("Kèm các so sánh: kỳ trước, tháng 12 năm trước, cùng kỳ, lũy kế, bình quân, kế hoạch"),
+  asOf: z.iso.datetime({ offset: true }).optional().describe("Số liệu như đã có tại thời điểm này"),
+});
+
+const Comparison = z.object({ base: z.number().nullable(), change: z.number().nullable(), changeUnit: z.enum(["%", "điểm %"]) });
+const Span = z.object({ value: z.number().nullable(), lastYear: z.number().nullable(), change: z.number().nullable() });
+const Point = z.object({
+  period: z.string(),
+  value: z.number().nullable(),
+  source: z
+    .enum(["reported", "aggregated", "estimated"])
+    .nullable()
+    .describe("reported: báo cáo; aggregated: cộng từ đơn vị con/đơn vị cũ; estimated: có phân bổ ước tính"),
+  coverage: z.object({ reported: z.number().int(), expected: z.number().int() }).optional(),
+  comparisons: z
+    .object({
+      previousPeriod: Comparison,
+      previousDecember: Comparison.nullable(),
+      samePeriodLastYear: Comparison,
+      ytdCumulative: Span.nullable(),
+      ytdAverage: Span.nullable(),
+      plan: z.object({ target: z.number().nullable(), percentOfPlan: z.number().nullable() }).nullable(),
+    })
+    .optional(),
+});
+const Indicator = z.object({
+  code: z.string(),
+  name: z.string(),
+  unit: z.string().nullable(),
+  group: z.string(),
+  subgroup: z.string().nullable(),
+  catalogueId: z.string(),
+  aggregation: z.enum(["sum", "none"]),
+  lowerIsBetter: z.boolean(),
+});
+const Result = z.object({
+  indicators: z.array(Indicator),
+  areas: z.array(z.object({ id: z.string(), name: z.string(), level: z.string(), areaKm2: z.number().nullable() })),
+  periods: z.array(z.object({ code: z.string(), label: z.string() })),
+  series: z.array(z.object({ indicator: z.string(), area: z.string(), points: z.array(Point) })),
+  asOf: z.string(),
+});
+
+export const analyticsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock, events }) => {
+  const service = analyticsService(database.db);
+  const principalOf = (request: Parameters<typeof requestContext>[0]) => {
+    const p = requestContext(request).principal;
+    if (!p) throw new UnauthorizedError();
+    return p;
+  };
+  const parse = (q: z.infer<typeof Query>) => ({ ...q, asOf: q.asOf ? new Date(q.asOf) : undefined });
+
+  app.get(
+    "/api/analytics",
+    {
+      config: { access: { permission: "reference.read" } },
+      schema: {
+        tags: ["analytics"],
+        summary: "Phân tích: chỉ số × địa bàn × khoảng kỳ, cộng dồn theo cấp hành chính và qua sắp xếp 2025, kèm các so sánh",
+        description:
+          "Ví dụ: /api/analytics?indicators=QG.A.II.1&parent=VN&from=2025M01&to=2025M10&comparisons=true. Mỗi số cho biết là số báo cáo, số cộng dồn hay số ước tính (phân bổ cho đơn vị bị chia tách).",
+        querystring: Query,
+        response: { 200: Result, ...errorResponses, 403: ErrorBody },
+      },
+    },
+    async (request) => service.query(principalOf(request), parse(request.query)),
+  );
+
+  app.get(
+    "/api/analytics/export",
+    {
+      config: { access: { permission: "reference.read" } },
+      schema: {
+        tags: ["analytics"],
+        summary: "Xuất kết quả phân tích ra Excel (một dòng mỗi chỉ số, địa bàn, kỳ)",
+        querystring: Query,
+      },
+    },
+    async (request, reply) => {
+      const r = await service.query(principalOf(request), { ...parse(request.query), comparisons: true });
+      const rows = r.series.flatMap((s) =>
+        s.points.map((p) => ({
+          s,
+          p,
+          ind: r.indicators.find((i) => i.code === s.indicator)!,
+          area: r.areas.find((a) => a.id === s.area)!,
+        })),
+      );
+      const sourceLabels = { reported: "Báo cáo", aggregated: "Cộng dồn", estimated: "Ước tính" } as const;
+      const file = await tableWorkbook(
+        "SỐ LIỆU PHÂN TÍCH",
+        [
+          { header: "Mã chỉ số", width: 14, value: (x) => x.ind.code },
+          { header: "Chỉ số", width: 40, value: (x) => x.ind.name },
+          { header: "Đơn vị", width: 12, value: (x) => x.ind.unit },
+          { header: "Địa bàn", width: 20, value: (x) => x.area.name },
+          { header: "Kỳ", width: 12, value: (x) => r.periods.find((p) => p.code === x.p.period)!.label },
+          { header: "Giá trị", width: 14, value: (x) => x.p.value },
+          { header: "Nguồn", width: 12, value: (x) => (x.p.source ? sourceLabels[x.p.source] : "") },
+          { header: "So kỳ trước", width: 12, value: (x) => x.p.comparisons?.previousPeriod.change ?? null },
+          { header: "So cùng kỳ", width: 12, value: (x) => x.p.comparisons?.samePeriodLastYear.change ?? null },
+          { header: "Lũy kế", width: 14, value: (x) => x.p.comparisons?.ytdCumulative?.value ?? null },
+        ],
+        rows,
+        "Số liệu",
+      );
+      return reply.type(XLSX_TYPE).header("content-disposition", 'attachment; filename="phan-tich.xlsx"').send(file);
+    },
+  );
+
+  app.get(
+    "/api/analytics/latest",
+    {
+      config: { access: { permission: "reference.read" } },
+      schema: {
+        tags: ["analytics"],
+        summary: "Số mới nhất của mỗi chỉ số cho một địa bàn, với các so sánh và 12 kỳ gần nhất (ô tổng quan)",
+        querystring: z.object({
+          indicators: list(30),
+          area: z.string().max(20).default("VN"),
+          asOf: z.iso.datetime({ offset: true }).optional(),
+        }),
+        response: {
+          200: z.object({
+            area: z.string(),
+            items: z.array(
+              z.object({
+                indicator: Indicator,
+                latest: Point.extend({ label: z.string() }).nullable(),
+                sparkline: z.array(z.object({ period: z.string(), value: z.number().nullable() })),
+              }),
+            ),
+          }),
+          ...errorResponses,
+          403: ErrorBody,
+        },
+      },
+    },
+    async (request) =>
+      service.latest(principalOf(request), {
+        indicators: request.query.indicators,
+        area: request.query.area,
+        today: vietnamDate(clock()),
+        asOf: request.query.asOf ? new Date(request.query.asOf) : undefined,
+      }),
+  );
+
+  app.get(
+    "/api/events",
+    {
+      config: { access: { permission: "reference.read" } },
+      schema: {
+        tags: ["analytics"],
+        summary: "Kênh đẩy (Server-Sent Events): báo ngay khi số liệu thay đổi để bảng điều khiển tải lại",
+        querystring: z.object({ once: z.stringbool().default(false).describe("Đóng ngay sau sự kiện ready (kiểm tra kết nối)") }),
+      },
+    },
+    async (request, reply) => {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache, no-transform",
+        connection: "keep-alive",
+        "x-accel-buffering": "no",
+      });
+      res.write(`event: ready\ndata: {}\n\n`);
+      if (request.query.once) {
+        res.end();
+        return;
+      }
+      const off = events.onData((e) => res.write(`event: data\ndata: ${JSON.stringify(e)}\n\n`));
+      const ping = setInterval(() => res.write(`: ping\n\n`), 25_000);
+      request.raw.on("close", () => {
+        clearInterval(ping);
+        off();
+      });
+    },
+  );
+};

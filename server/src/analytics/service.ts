@@ -1,0 +1,307 @@
+import {
+  aggregationRule,
+  computeComparisons,
+  foldVietnamese,
+  formatPeriod,
+  lowerIsBetter,
+  parsePeriod,
+  periodsBetween,
+  periodsNeeded,
+  previousPeriod,
+  type Comparisons,
+  type Period,
+} from "@dieuhanh/core";
+import { sql, type Kysely } from "kysely";
+import type { Principal } from "../auth/principal";
+import { scopeChecker } from "../auth/scope";
+import type { Schema } from "../db/schema";
+import { ForbiddenError, InvalidInputError } from "../errors";
+
+export type ValueSource = "reported" | "aggregated" | "estimated";
+
+export interface Point {
+  period: string;
+  value: number | null;
+  source: ValueSource | null;
+  /** For aggregated values: how many of the parts had figures. */
+  coverage?: { reported: number; expected: number };
+  comparisons?: Comparisons;
+}
+
+export interface AnalyticsQuery {
+  indicators: string[];
+  areas?: string[];
+  /** Instead of `areas`: the children of this area (provinces of the nation, communes of a province). */
+  parent?: string;
+  from: string;
+  to: string;
+  disaggregation?: string;
+  comparisons?: boolean;
+  asOf?: Date;
+}
+
+interface Contributor {
+  area: string;
+  weight: number;
+  estimated: boolean;
+}
+
+/**
+ * The analytics query (truy vấn phân tích): indicators × areas × a period range, each number reported, or
+ * aggregated up the hierarchy by the indicator's rule (amounts and counts add up; rates are never summed),
+ * or carried over the 2025 reform from the units merged into an area — in full (summed) or in part
+ * (apportioned equally among the units an old one was split into, flagged estimated). Reads the figures
+ * as they stand now, or as they stood at `asOf`. Nothing is precomputed, so a figure written a moment ago
+ * is in the next answer.
+ */
+export function analyticsService(db: Kysely<Schema>) {
+  const scope = scopeChecker(db);
+
+  async function checkScope(principal: Principal, areaIds: string[]) {
+    if (!principal.scope.areaId) return;
+    const allowed = await scope.subtree(principal.scope.areaId);
+    const outside = areaIds.filter((a) => !allowed.has(a));
+    if (outside.length) throw new ForbiddenError(`Địa bàn ${outside.join(", ")} nằm ngoài phạm vi của bạn`);
+  }
+
+  return {
+    async query(principal: Principal, q: AnalyticsQuery) {
+      const from = parsePeriod(q.from);
+      const to = parsePeriod(q.to);
+      if (!from || !to) throw new InvalidInputError("Kỳ không hợp lệ (ví dụ 2025M01)", "from");
+      if (from.type !== to.type) throw new InvalidInputError("Kỳ đầu và kỳ cuối phải cùng loại", "to");
+      if (from.start > to.start) throw new InvalidInputError("Kỳ đầu sau kỳ cuối", "from");
+      const periods = periodsBetween(from, to);
+      if (periods.length > 120) throw new InvalidInputError("Tối đa 120 kỳ mỗi truy vấn", "from");
+      if (q.indicators.length === 0 || q.indicators.length > 50)
+        throw new InvalidInputError("Chọn từ 1 đến 50 chỉ số", "indicators");
+
+      const indicators = await db
+        .selectFrom("indicators")
+        .select(["code", "name", "unit", "value_type", "group_code", "subgroup_code", "catalogue_id"])
+        .where("code", "in", q.indicators)
+        .execute();
+      const missing = q.indicators.filter((c) => !indicators.some((i) => i.code === c));
+      if (missing.length) throw new InvalidInputError(`Không có chỉ số ${missing.join(", ")}`, "indicators");
+
+      const areaQuery = () => db.selectFrom("areas").select(["id", "name", "level", "parent_id", "area_km2"]);
+      let areas: Awaited<ReturnType<ReturnType<typeof areaQuery>["execute"]>>;
+      if (q.parent) {
+        areas = await areaQuery().where("parent_id", "=", q.parent).where("valid_to", "is", null).orderBy("id").execute();
+        await checkScope(principal, [q.parent]);
+      } else {
+        const ids = q.areas?.length ? q.areas : ["VN"];
+        areas = await areaQuery().where("id", "in", ids).execute();
+        const unknown = ids.filter((id) => !areas.some((a) => a.id === id));
+        if (unknown.length) throw new InvalidInputError(`Không có địa bàn ${unknown.join(", ")}`, "areas");
+        await checkScope(principal, ids);
+      }
+      if (areas.length > 4000) throw new InvalidInputError("Quá nhiều địa bàn", "areas");
+      const areaIds = areas.map((a) => a.id);
+
+      // Who contributes to each area: its current children, the old units merged into it, and into its children.
+      const children = areaIds.length
+        ? await db
+            .selectFrom("areas")
+            .select(["id", "parent_id"])
+            .where("parent_id", "in", areaIds)
+            .where("valid_to", "is", null)
+            .execute()
+        : [];
+      const childIds = children.map((c) => c.id);
+      const merges = await db
+        .selectFrom("area_merges")
+        .select(["new_area_id", "old_area_id", "merge_type"])
+        .where("new_area_id", "in", [...areaIds, ...childIds, ""])
+        .execute();
+      const splitCounts = merges.length
+        ? await db
+            .selectFrom("area_merges")
+            .select(["old_area_id", (eb) => eb.fn.countAll<number>().as("n")])
+            .where("old_area_id", "in", [...new Set(merges.map((m) => m.old_area_id))])
+            .groupBy("old_area_id")
+            .execute()
+        : [];
+      const predecessors = (area: string): Contributor[] =>
+        merges
+          .filter((m) => m.new_area_id === area)
+          .map((m) => {
+            const parts = Number(splitCounts.find((s) => s.old_area_id === m.old_area_id)?.n ?? 1);
+            return { area: m.old_area_id, weight: m.merge_type === "full" ? 1 : 1 / parts, estimated: m.merge_type !== "full" };
+          });
+
+      const needed = q.comparisons ? periodsNeeded(periods) : periods.map((p) => p.code);
+      const wanted = [...new Set([...areaIds, ...childIds, ...merges.map((m) => m.old_area_id)])];
+      const disaggregation = q.disaggregation ?? "";
+      const asOf = q.asOf;
+      const rows = await sql<{ indicator_code: string; area_id: string; period: string; value: string | null }>`
+        SELECT indicator_code, area_id, period, value FROM data_values
+        WHERE indicator_code = ANY(${q.indicators}) AND period = ANY(${needed}) AND area_id = ANY(${wanted})
+          AND disaggregation = ${disaggregation} AND value IS NOT NULL
+          AND ${asOf ? sql`recorded_at <= ${asOf} AND (superseded_at IS NULL OR superseded_at > ${asOf})` : sql`superseded_at IS NULL`}`.execute(
+        db,
+      );
+      const reported = new Map<string, number>();
+      for (const r of rows.rows) reported.set(`${r.indicator_code}|${r.area_id}|${r.period}`, Number(r.value));
+
+      const resolve = (
+        indicator: string,
+        unit: string | null,
+        area: string,
+        period: string,
+        depth = 0,
+      ): Omit<Point, "period"> => {
+        const own = reported.get(`${indicator}|${area}|${period}`);
+        if (own !== undefined) return { value: own, source: "reported" };
+        if (depth > 1) return { value: null, source: null };
+        const rule = aggregationRule(unit);
+        const olds = predecessors(area);
+        // Across the reform: a unit that is exactly one old unit keeps its series, whatever the unit of measure.
+        if (olds.length === 1 && !olds[0]!.estimated) {
+          const v = reported.get(`${indicator}|${olds[0]!.area}|${period}`);
+          if (v !== undefined) return { value: v, source: "reported" };
+        }
+        if (rule !== "sum") return { value: null, source: null };
+        const kids = children.filter((c) => c.parent_id === area);
+        if (kids.length) {
+          const parts = kids.map((k) => resolve(indicator, unit, k.id, period, depth + 1));
+          const got = parts.filter((p) => p.value !== null);
+          if (got.length) {
+            return {
+              value: Math.round(got.reduce((s, p) => s + p.value!, 0) * 1e6) / 1e6,
+              source: got.some((p) => p.source === "estimated") ? "estimated" : "aggregated",
+              coverage: { reported: got.length, expected: kids.length },
+            };
+          }
+        }
+        if (olds.length) {
+          const got = olds
+            .map((o) => ({ o, v: reported.get(`${indicator}|${o.area}|${period}`) }))
+            .filter((x) => x.v !== undefined);
+          if (got.length)
+            return {
+              value: Math.round(got.reduce((s, x) => s + x.v! * x.o.weight, 0) * 1e6) / 1e6,
+              source: got.some((x) => x.o.estimated) ? "estimated" : "aggregated",
+              coverage: { reported: got.length, expected: olds.length },
+            };
+        }
+        return { value: null, source: null };
+      };
+
+      const targets = q.comparisons
+        ? await db
+            .selectFrom("targets")
+            .select(["indicator_code", "area_id", "target_year", "target_value"])
+            .where("indicator_code", "in", q.indicators)
+            .where("area_id", "in", areaIds)
+            .where("target_value", "is not", null)
+            .execute()
+        : [];
+      const series = indicators.flatMap((ind) =>
+        areas.map((area) => {
+          const cache = new Map<string, number | null>();
+          const valueAt = (code: string) => {
+            if (!cache.has(code)) cache.set(code, resolve(ind.code, ind.unit, area.id, code).value);
+            return cache.get(code)!;
+          };
+          const points: Point[] = periods.map((p: Period) => {
+            const r = resolve(ind.code, ind.unit, area.id, p.code);
+            const target = targets.find(
+              (t) => t.indicator_code === ind.code && t.area_id === area.id && t.target_year === p.year,
+            )?.target_value;
+            return {
+              period: p.code,
+              ...r,
+              ...(q.comparisons
+                ? {
+                    comparisons: computeComparisons(
+                      p,
+                      ind.unit,
+                      valueAt,
+                      target === undefined || target === null ? null : Number(target),
+                    ),
+                  }
+                : {}),
+            };
+          });
+          return { indicator: ind.code, area: area.id, points };
+        }),
+      );
+      return {
+        indicators: indicators.map((i) => ({
+          code: i.code,
+          name: i.name,
+          unit: i.unit,
+          group: i.group_code,
+          subgroup: i.subgroup_code,
+          catalogueId: i.catalogue_id,
+          aggregation: aggregationRule(i.unit),
+          lowerIsBetter: lowerIsBetter(i.name, foldVietnamese),
+        })),
+        areas: areas.map((a) => ({
+          id: a.id,
+          name: a.name,
+          level: a.level,
+          areaKm2: a.area_km2 === null ? null : Number(a.area_km2),
+        })),
+        periods: periods.map((p) => ({ code: p.code, label: formatPeriod(p) })),
+        series,
+        asOf: (asOf ?? new Date()).toISOString(),
+      };
+    },
+
+    /**
+     * The latest figure of each indicator for an area, with its comparisons and the last 12 periods for a
+     * sparkline: what an overview tile shows. The period type is the indicator's reporting one.
+     */
+    async latest(principal: Principal, q: { indicators: string[]; area: string; today: string; asOf?: Date }) {
+      const types = await db
+        .selectFrom("indicators as i")
+        .leftJoin("reporting_obligations as o", "o.indicator_code", "i.code")
+        .select(["i.code", "i.period_types", "o.period_type"])
+        .where("i.code", "in", q.indicators.length ? q.indicators : [""])
+        .execute();
+      const items = [];
+      for (const code of q.indicators) {
+        const t = types.find((x) => x.code === code);
+        const type =
+          t?.period_type ??
+          (t?.period_types.find((p) => ["month", "quarter", "half_year", "year"].includes(p)) as string | undefined) ??
+          "month";
+        const current = currentPeriod(type, q.today);
+        let start = current;
+        for (let i = 0; i < 23; i++) start = previousPeriod(start);
+        const r = await this.query(principal, {
+          indicators: [code],
+          areas: [q.area],
+          from: start.code,
+          to: current.code,
+          comparisons: true,
+          asOf: q.asOf,
+        });
+        const points = r.series[0]?.points ?? [];
+        const last = [...points].reverse().find((p) => p.value !== null) ?? null;
+        items.push({
+          indicator: r.indicators[0]!,
+          latest: last ? { ...last, label: formatPeriod(parsePeriod(last.period)!) } : null,
+          sparkline: points.slice(-12).map((p) => ({ period: p.period, value: p.value })),
+        });
+      }
+      return { area: q.area, items };
+    },
+  };
+}
+
+function currentPeriod(type: string, today: string): Period {
+  const y = today.slice(0, 4);
+  const m = Number(today.slice(5, 7));
+  const code =
+    type === "year"
+      ? y
+      : type === "half_year"
+        ? `${y}S${m <= 6 ? 1 : 2}`
+        : type === "quarter"
+          ? `${y}Q${Math.ceil(m / 3)}`
+          : `${y}M${String(m).padStart(2, "0")}`;
+  return parsePeriod(code)!;
+}
