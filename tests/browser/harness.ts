@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import type { Database } from "../../server/src/db/database";
 import { buildApp, type App } from "../../server/src/http/app";
 import { repoRoot } from "../../server/src/paths";
+import { loadSampleData } from "../../server/src/demo/load";
 import { loadReferenceData } from "../../server/src/reference/load";
 import { TEST_PASSWORD } from "../../server/src/testing/auth";
 import { createTestDatabase } from "../../server/src/testing/database";
@@ -20,10 +21,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(options: { sampleData?: boolean } = {}): Promise<Harness> {
   if (!existsSync(path.join(repoRoot, "web", "dist", "index.html"))) throw new Error("Build the web UI first: npm run build:web");
   const database = await createTestDatabase();
   await loadReferenceData(database.db);
+  if (options.sampleData) await loadSampleData(database.db);
   const app = await buildApp({ database, serveWeb: true });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();
@@ -62,3 +64,6 @@ export async function signedIn(h: Harness, username: string, password = TEST_PAS
   await page.getByTestId("current-user").waitFor();
   return page;
 }
+
+/** Where browser tests leave their screenshots (kept by CI as artefacts). */
+export const SCREENSHOTS = path.join(repoRoot, "test-artifacts", "screenshots");

@@ -125,11 +125,16 @@ export function targetProgress(
   return { ...base, status, percentOfTarget };
 }
 
-/** Whether lower is better for an indicator, from its name: prices, unemployment, poverty rates, farm labour share. */
-export function lowerIsBetter(name: string, fold: (s: string) => string): boolean {
+/**
+ * Whether lower is better for an indicator, from its name and unit: prices and inflation, unemployment,
+ * poverty rates, farm labour share, damage, and incidents counted in cases (vụ: fires, accidents, poisonings).
+ */
+export function lowerIsBetter(name: string, fold: (s: string) => string, unit: string | null = null): boolean {
+  if (unit === "vụ") return true;
   const n = fold(name);
   return (
-    /gia tieu dung|cpi|that nghiep|ty le ho ngheo|lao dong nong nghiep|ty le ngheo|tai nan|toi pham|o nhiem|lam phat/.test(n) &&
-    !/muc giam/.test(n)
+    /gia tieu dung|cpi|that nghiep|ty le ho ngheo|lao dong nong nghiep|ty le ngheo|tai nan|toi pham|o nhiem|lam phat|thiet hai|dich benh/.test(
+      n,
+    ) && !/muc giam/.test(n)
   );
 }

@@ -236,7 +236,7 @@ export function analyticsService(db: Kysely<Schema>) {
           subgroup: i.subgroup_code,
           catalogueId: i.catalogue_id,
           aggregation: aggregationRule(i.unit),
-          lowerIsBetter: lowerIsBetter(i.name, foldVietnamese),
+          lowerIsBetter: lowerIsBetter(i.name, foldVietnamese, i.unit),
         })),
         areas: areas.map((a) => ({
           id: a.id,

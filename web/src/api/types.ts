@@ -454,3 +454,49 @@ export interface Completeness {
   summary: { reports: number; expected: number; submitted: number; approved: number; onTime: number; lateReports: number };
   items: CompletenessItem[];
 }
+
+export interface AnalyticsComparison {
+  base: number | null;
+  change: number | null;
+  changeUnit: "%" | "điểm %";
+}
+
+export interface AnalyticsPoint {
+  period: string;
+  value: number | null;
+  source: "reported" | "aggregated" | "estimated" | null;
+  coverage?: { reported: number; expected: number };
+  comparisons?: {
+    previousPeriod: AnalyticsComparison;
+    previousDecember: AnalyticsComparison | null;
+    samePeriodLastYear: AnalyticsComparison;
+    ytdCumulative: { value: number | null; lastYear: number | null; change: number | null } | null;
+    ytdAverage: { value: number | null; lastYear: number | null; change: number | null } | null;
+    plan: { target: number | null; percentOfPlan: number | null } | null;
+  };
+}
+
+export interface AnalyticsIndicator {
+  code: string;
+  name: string;
+  unit: string | null;
+  group: string;
+  subgroup: string | null;
+  catalogueId: string;
+  aggregation: "sum" | "none";
+  lowerIsBetter: boolean;
+}
+
+export interface AnalyticsResult {
+  indicators: AnalyticsIndicator[];
+  areas: { id: string; name: string; level: string; areaKm2: number | null }[];
+  periods: { code: string; label: string }[];
+  series: { indicator: string; area: string; points: AnalyticsPoint[] }[];
+  asOf: string;
+}
+
+export interface LatestTile {
+  indicator: AnalyticsIndicator;
+  latest: (AnalyticsPoint & { label: string }) | null;
+  sparkline: { period: string; value: number | null }[];
+}

@@ -6,6 +6,7 @@ import {
   BankOutlined,
   CheckSquareOutlined,
   FormOutlined,
+  FundOutlined,
   DashboardOutlined,
   EnvironmentOutlined,
   KeyOutlined,
@@ -32,6 +33,11 @@ const TaskPage = lazy(() => import("../pages/tasks/TaskList"));
 const TaskDetailPage = lazy(() => import("../pages/tasks/TaskDetail"));
 const ScorecardPage = lazy(() => import("../pages/tasks/Scorecard"));
 const TargetsPage = lazy(() => import("../pages/targets/Targets"));
+const OverviewPage = lazy(() => import("../pages/ioc/Overview"));
+const MapViewPage = lazy(() => import("../pages/ioc/MapView"));
+const IndicatorViewPage = lazy(() => import("../pages/ioc/IndicatorView"));
+const GroupViewPage = lazy(() => import("../pages/ioc/GroupView"));
+const WallModePage = lazy(() => import("../pages/ioc/WallMode"));
 const AgencyPage = lazy(() => import("../pages/agencies/AgencyList"));
 const AreaPage = lazy(() => import("../pages/map/AreaBrowser"));
 const UsersPage = lazy(() => import("../pages/admin/Users"));
@@ -49,6 +55,7 @@ interface NavItem {
 }
 
 const nav: NavItem[] = [
+  { key: "/dieu-hanh", icon: <FundOutlined />, label: "Điều hành", permission: "reference.read" },
   { key: "/", icon: <DashboardOutlined />, label: "Tổng quan", permission: "reference.read" },
   { key: "/nhap-so-lieu", icon: <FormOutlined />, label: "Nhập số liệu", permission: ["data.submit", "data.approve"] },
   { key: "/tinh-hinh-bao-cao", icon: <CheckSquareOutlined />, label: "Tình hình báo cáo", permission: "reference.read" },
@@ -148,6 +155,11 @@ export function AppShell() {
           <Suspense fallback={<Spin size="large" style={{ display: "block", margin: 48 }} />}>
             <Routes>
               <Route path="/" element={<HomePage />} />
+              <Route path="/dieu-hanh" element={<OverviewPage />} />
+              <Route path="/dieu-hanh/ban-do" element={<MapViewPage />} />
+              <Route path="/dieu-hanh/chi-so/:code" element={<IndicatorViewPage />} />
+              <Route path="/dieu-hanh/nhom/:group" element={<GroupViewPage />} />
+              <Route path="/man-hinh-lon" element={<WallModePage />} />
               <Route path="/nhap-so-lieu" element={<ReportFormPage />} />
               <Route path="/tinh-hinh-bao-cao" element={<CompletenessPage />} />
               <Route path="/chi-so" element={<CataloguePage />} />

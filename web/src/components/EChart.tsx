@@ -1,10 +1,31 @@
-import { MapChart, ScatterChart } from "echarts/charts";
-import { GeoComponent, TooltipComponent, TitleComponent } from "echarts/components";
+import { BarChart, LineChart, MapChart, ScatterChart } from "echarts/charts";
+import {
+  GeoComponent,
+  GridComponent,
+  LegendComponent,
+  MarkLineComponent,
+  TitleComponent,
+  TooltipComponent,
+  VisualMapComponent,
+} from "echarts/components";
 import * as echarts from "echarts/core";
 import { SVGRenderer } from "echarts/renderers";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, type CSSProperties } from "react";
 
-echarts.use([MapChart, ScatterChart, GeoComponent, TooltipComponent, TitleComponent, SVGRenderer]);
+echarts.use([
+  MapChart,
+  ScatterChart,
+  LineChart,
+  BarChart,
+  GeoComponent,
+  GridComponent,
+  LegendComponent,
+  MarkLineComponent,
+  TooltipComponent,
+  TitleComponent,
+  VisualMapComponent,
+  SVGRenderer,
+]);
 
 export { echarts };
 
@@ -26,11 +47,13 @@ export function EChart({
   onClick,
   className,
   testId,
+  style,
 }: {
   option: echarts.EChartsCoreOption;
   onClick?: Handler;
   className?: string;
   testId?: string;
+  style?: CSSProperties;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
@@ -56,5 +79,5 @@ export function EChart({
     chart.current?.setOption(option, { notMerge: true });
   }, [option]);
 
-  return <div ref={ref} className={className} data-testid={testId} />;
+  return <div ref={ref} className={className} data-testid={testId} style={style} />;
 }

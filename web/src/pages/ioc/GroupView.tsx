@@ -1,0 +1,154 @@
+import { DownloadOutlined } from "@ant-design/icons";
+import { useQuery } from "@tanstack/react-query";
+import { formatNumber, parsePeriod, previousPeriod } from "@dieuhanh/core";
+import { Button, Card, Col, Row, Select, Space, Table, Typography } from "antd";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
+import { apiGet, type Page } from "../../api/client";
+import type { Catalogue, IndicatorSummary } from "../../api/types";
+import { EChart } from "../../components/EChart";
+import { useLiveData } from "../../components/live";
+import { QueryState } from "../../components/QueryState";
+import { lastMonthCode } from "../reports/common";
+import { useAnalytics } from "./MapView";
+import { AreaPicker } from "./Overview";
+import { SourceTag } from "./common";
+
+const monthsBack = (code: string, n: number) => {
+  let p = parsePeriod(code)!;
+  for (let i = 0; i < n; i++) p = previousPeriod(p);
+  return p.code;
+};
+
+/**
+ * A sub-group of the national catalogue (prices, budget, banking, investment, industry, …): each indicator's
+ * year against last year, a table of the latest month, and export of the whole group to Excel.
+ */
+export default function GroupView() {
+  // "A-II": the catalogue's group A, sub-group II (no dot: the address must not look like a file).
+  const { group = "A-I" } = useParams();
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const area = params.get("area") ?? "VN";
+  const [g, sub] = group.split("-");
+  const to = lastMonthCode();
+  const from = monthsBack(to, 23);
+  useLiveData();
+  const catalogue = useQuery({
+    queryKey: ["catalogue", "qd1012"],
+    queryFn: () => apiGet<Catalogue>("/api/catalogues/qd1012"),
+    staleTime: Infinity,
+  });
+  const rows = useQuery({
+    queryKey: ["catalogue-rows", group],
+    queryFn: () => apiGet<Page<IndicatorSummary>>("/api/catalogues/qd1012/indicators", { group: g, subgroup: sub, limit: 500 }),
+  });
+  const codes = (rows.data?.items ?? []).filter((r) => r.kind !== "heading" && r.unit).map((r) => r.code);
+  const data = useAnalytics({ indicators: codes.join(","), areas: area, from, to, comparisons: "true" }, codes.length > 0);
+  const subgroups = (catalogue.data?.groups ?? []).flatMap((x) =>
+    x.subgroups.length
+      ? x.subgroups.map((s) => ({ value: `${x.code}-${s.code}`, label: `${x.code}.${s.code} ${s.name}` }))
+      : [{ value: x.code, label: `${x.code} ${x.name}` }],
+  );
+  const r = data.data;
+  const year = to.slice(0, 4);
+  return (
+    <>
+      <Space style={{ width: "100%", justifyContent: "space-between" }} wrap>
+        <Typography.Title level={3}>Theo lĩnh vực</Typography.Title>
+        <Space wrap>
+          <Select
+            aria-label="Lĩnh vực"
+            style={{ width: 380 }}
+            value={group}
+            onChange={(v) => navigate(`/dieu-hanh/nhom/${v}?area=${area}`)}
+            options={subgroups}
+          />
+          <AreaPicker value={area} onChange={(v) => setParams({ area: v })} />
+          <Button
+            icon={<DownloadOutlined />}
+            disabled={!codes.length}
+            href={`/api/analytics/export?${new URLSearchParams({ indicators: codes.join(","), areas: area, from, to })}`}
+          >
+            Xuất Excel
+          </Button>
+        </Space>
+      </Space>
+      <QueryState isLoading={rows.isLoading || data.isLoading} error={rows.error ?? data.error}>
+        {r && (
+          <>
+            <Row gutter={[12, 12]}>
+              {r.indicators.map((ind) => {
+                const points = r.series.find((s) => s.indicator === ind.code)?.points ?? [];
+                const thisYear = points.filter((p) => p.period.startsWith(year));
+                const lastYear = points.filter((p) => p.period.startsWith(String(Number(year) - 1)));
+                return (
+                  <Col key={ind.code} xs={24} md={12} xl={8}>
+                    <Card
+                      size="small"
+                      title={<Link to={`/dieu-hanh/chi-so/${ind.code}?area=${area}`}>{`${ind.code} ${ind.name}`}</Link>}
+                      data-testid={`group-card-${ind.code}`}
+                    >
+                      <EChart
+                        style={{ height: 200 }}
+                        option={{
+                          tooltip: { trigger: "axis" },
+                          legend: { bottom: 0 },
+                          grid: { left: 50, right: 10, top: 10, bottom: 40 },
+                          xAxis: { type: "category", data: Array.from({ length: 12 }, (_, i) => `T${i + 1}`) },
+                          yAxis: { type: "value", scale: true },
+                          series: [
+                            {
+                              type: "bar",
+                              name: `Năm ${Number(year) - 1}`,
+                              data: Array.from({ length: 12 }, (_, i) => lastYear[i]?.value ?? null),
+                            },
+                            {
+                              type: "line",
+                              name: `Năm ${year}`,
+                              data: Array.from({ length: 12 }, (_, i) => thisYear[i]?.value ?? null),
+                            },
+                          ],
+                        }}
+                      />
+                    </Card>
+                  </Col>
+                );
+              })}
+            </Row>
+            <Card size="small" title={`Số liệu ${r.periods.at(-1)?.label}`} style={{ marginTop: 12 }}>
+              <Table
+                rowKey="code"
+                size="small"
+                pagination={false}
+                scroll={{ x: 900 }}
+                dataSource={r.indicators.map((ind) => ({
+                  ...ind,
+                  point: r.series.find((s) => s.indicator === ind.code)?.points.at(-1) ?? null,
+                }))}
+                columns={[
+                  { title: "Mã", dataIndex: "code" },
+                  { title: "Chỉ số", dataIndex: "name" },
+                  { title: "Đơn vị", dataIndex: "unit" },
+                  { title: "Giá trị", key: "v", align: "right", render: (_, x) => formatNumber(x.point?.value ?? null, 2) },
+                  {
+                    title: "So kỳ trước",
+                    key: "p",
+                    align: "right",
+                    render: (_, x) => formatNumber(x.point?.comparisons?.previousPeriod.change ?? null, 1),
+                  },
+                  {
+                    title: "So cùng kỳ",
+                    key: "y",
+                    align: "right",
+                    render: (_, x) => formatNumber(x.point?.comparisons?.samePeriodLastYear.change ?? null, 1),
+                  },
+                  { title: "Nguồn", key: "s", render: (_, x) => <SourceTag point={x.point} /> },
+                ]}
+              />
+            </Card>
+          </>
+        )}
+      </QueryState>
+    </>
+  );
+}

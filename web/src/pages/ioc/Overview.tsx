@@ -1,0 +1,140 @@
+import { FullscreenOutlined } from "@ant-design/icons";
+import { useQuery } from "@tanstack/react-query";
+import { formatNumber } from "@dieuhanh/core";
+import { Button, Card, Col, Progress, Row, Select, Space, Typography } from "antd";
+import { Link, useSearchParams } from "react-router-dom";
+import { apiGet, type Page } from "../../api/client";
+import type { Area, Completeness, LatestTile } from "../../api/types";
+import { useAuth } from "../../components/auth";
+import { useLiveData } from "../../components/live";
+import { QueryState } from "../../components/QueryState";
+import { lastMonthCode } from "../reports/common";
+import { Change, DEFAULT_TILES, SourceTag, Sparkline } from "./common";
+
+/** One indicator's tile: latest value, unit, comparisons coloured by the indicator's polarity, sparkline. */
+export function Tile({ tile, area, big }: { tile: LatestTile; area: string; big?: boolean }) {
+  const l = tile.latest;
+  return (
+    <Card size="small" className="ioc-tile" data-testid={`tile-${tile.indicator.code}`} style={{ height: "100%" }}>
+      <Link to={`/dieu-hanh/chi-so/${tile.indicator.code}?area=${area}`}>
+        <Typography.Text strong ellipsis style={{ display: "block", fontSize: big ? 22 : 14 }}>
+          {tile.indicator.name}
+        </Typography.Text>
+      </Link>
+      {l ? (
+        <>
+          <Space align="baseline" wrap>
+            <span
+              className="tile-value"
+              data-testid={`tile-value-${tile.indicator.code}`}
+              style={{ fontSize: big ? 48 : 28, fontWeight: 600 }}
+            >
+              {formatNumber(l.value, 2)}
+            </span>
+            <Typography.Text type="secondary">{tile.indicator.unit}</Typography.Text>
+          </Space>
+          <div>
+            <Typography.Text type="secondary">{l.label} </Typography.Text>
+            <SourceTag point={l} />
+          </div>
+          <Change label="so kỳ trước" c={l.comparisons?.previousPeriod} indicator={tile.indicator} />
+          <Change label="so cùng kỳ" c={l.comparisons?.samePeriodLastYear} indicator={tile.indicator} />
+          <Sparkline values={tile.sparkline} height={big ? 80 : 40} />
+        </>
+      ) : (
+        <Typography.Text type="secondary">Chưa có số liệu</Typography.Text>
+      )}
+    </Card>
+  );
+}
+
+export function useTiles(area: string, indicators: string[] = DEFAULT_TILES) {
+  return useQuery({
+    queryKey: ["analytics", "latest", area, indicators.join(",")],
+    queryFn: () => apiGet<{ items: LatestTile[] }>("/api/analytics/latest", { indicators: indicators.join(","), area }),
+  });
+}
+
+export function AreaPicker({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+  const { me } = useAuth();
+  const provinces = useQuery({
+    queryKey: ["areas", "provinces"],
+    queryFn: () => apiGet<Page<Area>>("/api/areas", { level: "province", limit: 100 }),
+    staleTime: Infinity,
+  });
+  const options = [
+    ...(me?.scope.areaId ? [] : [{ value: "VN", label: "Cả nước" }]),
+    ...(provinces.data?.items ?? [])
+      .filter((a) => !me?.scope.areaId || a.id === me.scope.areaId)
+      .map((a) => ({ value: a.id, label: a.name })),
+  ];
+  return (
+    <Select
+      aria-label="Địa bàn"
+      showSearch
+      optionFilterProp="label"
+      style={{ width: 200 }}
+      value={value}
+      onChange={onChange}
+      options={options}
+    />
+  );
+}
+
+/** The leader's overview (tổng quan điều hành): where the area stands today, live. */
+export default function Overview() {
+  const { me } = useAuth();
+  const [params, setParams] = useSearchParams();
+  const area = params.get("area") ?? me?.scope.areaId ?? "VN";
+  const last = useLiveData();
+  const tiles = useTiles(area);
+  const period = lastMonthCode();
+  const completeness = useQuery({
+    queryKey: ["completeness", period, area],
+    queryFn: () => apiGet<Completeness>("/api/reports/completeness", { period, ...(area === "VN" ? {} : { area }) }),
+  });
+  const c = completeness.data?.summary;
+  return (
+    <>
+      <Space style={{ width: "100%", justifyContent: "space-between" }} wrap>
+        <Typography.Title level={3}>Tổng quan điều hành</Typography.Title>
+        <Space wrap>
+          <AreaPicker value={area} onChange={(v) => setParams({ area: v })} />
+          <Link to="/dieu-hanh/ban-do">Bản đồ</Link>
+          <Link to="/dieu-hanh/nhom/A-I">Theo lĩnh vực</Link>
+          <Link to={`/man-hinh-lon?area=${area}`}>
+            <Button icon={<FullscreenOutlined />}>Màn hình lớn</Button>
+          </Link>
+        </Space>
+      </Space>
+      {last && (
+        <Typography.Text type="secondary" data-testid="live-updated">
+          Cập nhật lúc {new Date(last).toLocaleTimeString("vi-VN")}
+        </Typography.Text>
+      )}
+      <QueryState isLoading={tiles.isLoading} error={tiles.error}>
+        <Row gutter={[12, 12]} style={{ marginTop: 8 }}>
+          {tiles.data?.items.map((t) => (
+            <Col key={t.indicator.code} xs={24} sm={12} lg={8} xl={6}>
+              <Tile tile={t} area={area} />
+            </Col>
+          ))}
+          {c && (
+            <Col xs={24} sm={12} lg={8} xl={6}>
+              <Card size="small" style={{ height: "100%" }} data-testid="tile-completeness">
+                <Typography.Text strong>Tình hình báo cáo {completeness.data?.period.label}</Typography.Text>
+                <Progress percent={c.expected ? Math.round((c.submitted / c.expected) * 100) : 0} />
+                <Typography.Text>
+                  {formatNumber(c.submitted)}/{formatNumber(c.expected)} số liệu đã gửi; {c.lateReports} báo cáo chậm
+                </Typography.Text>
+                <div>
+                  <Link to={`/tinh-hinh-bao-cao?period=${period}`}>Xem chi tiết</Link>
+                </div>
+              </Card>
+            </Col>
+          )}
+        </Row>
+      </QueryState>
+    </>
+  );
+}
