@@ -416,6 +416,20 @@ export interface Schema {
   targets: TargetsTable;
   programmes: ProgrammesTable;
   projects: ProjectsTable;
+  dashboards: DashboardsTable;
+}
+
+export interface DashboardsTable {
+  id: string;
+  name: string;
+  owner_user_id: string | null;
+  for_role: string | null;
+  shared: Generated<boolean>;
+  area_id: string;
+  tiles: ColumnType<unknown, string, string>;
+  version: Generated<number>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
 }
 
 export interface UsersTable {

@@ -33,6 +33,7 @@ import { dimensionRoutes } from "../dimensions/routes";
 import { documentRoutes } from "../documents/routes";
 import { targetRoutes } from "../targets/routes";
 import { analyticsRoutes } from "../analytics/routes";
+import { dashboardRoutes } from "../dashboards/routes";
 import { EventBus } from "../events/bus";
 import { reportingRoutes } from "../reporting/routes";
 import { healthRoutes } from "../health/routes";
@@ -181,6 +182,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(documentRoutes, deps);
   await app.register(targetRoutes, deps);
   await app.register(analyticsRoutes, deps);
+  await app.register(dashboardRoutes, deps);
 
   const webDist = path.join(repoRoot, "web", "dist");
   if (options.serveWeb && existsSync(webDist)) {
