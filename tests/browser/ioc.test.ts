@@ -19,6 +19,7 @@ beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await createUser(h.database, "leader", { username: "lanhdao" });
   await createUser(h.database, "admin", { username: "quantri-ioc" });
+  await createUser(h.database, "office_specialist", { username: "chuyenvien-ioc" });
 }, 240_000);
 
 afterAll(async () => {
@@ -153,5 +154,33 @@ describe("operations dashboard in Chromium", () => {
     expect(await page.getByTestId("live-updated").count()).toBe(1);
     console.log(`submitted figure shown on the open dashboard after ${ms} ms`);
     await page.close();
+  });
+
+  it("lets a specialist arrange a dashboard and share it by link", async () => {
+    const page = await signedIn(h, "chuyenvien-ioc");
+    await page.getByRole("menuitem", { name: "Bảng điều khiển" }).click();
+    await page.getByRole("button", { name: "Tạo bảng" }).click();
+    await page.waitForURL(/\/bang-dieu-khien\/[0-9a-f-]{36}\?sua=1$/);
+    const id = page.url().split("/").pop()!.split("?")[0]!;
+    await page.getByLabel("Tên bảng").fill("Bảng ngân sách");
+    await page.getByLabel("Bỏ QG.A.I.1").click();
+    await page.getByLabel("Thêm chỉ số").click();
+    await page.getByLabel("Thêm chỉ số").fill("QG.A.IV.6");
+    await page.locator(".ant-select-item-option", { hasText: "QG.A.IV.6" }).first().click();
+    await page.getByText("Chia sẻ bằng đường dẫn").click();
+    await page.getByRole("button", { name: "Lưu" }).click();
+    await page.getByText("Đã lưu bảng điều khiển").waitFor();
+    const saved = await api<{ name: string; shared: boolean; tiles: { indicator: string }[] }>(page, `/api/dashboards/${id}`);
+    expect(saved).toMatchObject({ name: "Bảng ngân sách", shared: true });
+    // Started from four default tiles (CPI, revenue, public investment, enterprises): CPI out, one added.
+    expect(saved.tiles.map((t) => t.indicator)).toEqual(["QG.A.II.1", "QG.A.II.3", "QG.A.IV.1", "QG.A.IV.6"]);
+    await page.close();
+
+    const leader = await signedIn(h, "lanhdao");
+    await leader.goto(`${h.base}/bang-dieu-khien/${id}`);
+    await leader.getByText("Bảng ngân sách").waitFor();
+    await leader.getByTestId("tile-value-QG.A.IV.6").waitFor();
+    await shot(leader, "dashboard-shared");
+    await leader.close();
   });
 });

@@ -67,7 +67,7 @@ export function apiGet<T>(path: string, params: Record<string, string | number |
   return request<T>("GET", query.size ? `${path}?${query}` : path);
 }
 
-export function apiSend<T>(method: "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T> {
+export function apiSend<T>(method: "POST" | "PATCH" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T> {
   return request<T>(method, path, body);
 }
 

@@ -1,5 +1,6 @@
 import {
   AimOutlined,
+  AppstoreOutlined,
   ApartmentOutlined,
   BarChartOutlined,
   AuditOutlined,
@@ -38,6 +39,8 @@ const MapViewPage = lazy(() => import("../pages/ioc/MapView"));
 const IndicatorViewPage = lazy(() => import("../pages/ioc/IndicatorView"));
 const GroupViewPage = lazy(() => import("../pages/ioc/GroupView"));
 const WallModePage = lazy(() => import("../pages/ioc/WallMode"));
+const DashboardListPage = lazy(() => import("../pages/ioc/Dashboards").then((m) => ({ default: m.DashboardList })));
+const DashboardViewPage = lazy(() => import("../pages/ioc/Dashboards").then((m) => ({ default: m.DashboardView })));
 const AgencyPage = lazy(() => import("../pages/agencies/AgencyList"));
 const AreaPage = lazy(() => import("../pages/map/AreaBrowser"));
 const UsersPage = lazy(() => import("../pages/admin/Users"));
@@ -56,6 +59,7 @@ interface NavItem {
 
 const nav: NavItem[] = [
   { key: "/dieu-hanh", icon: <FundOutlined />, label: "Điều hành", permission: "reference.read" },
+  { key: "/bang-dieu-khien", icon: <AppstoreOutlined />, label: "Bảng điều khiển", permission: "account.self" },
   { key: "/", icon: <DashboardOutlined />, label: "Tổng quan", permission: "reference.read" },
   { key: "/nhap-so-lieu", icon: <FormOutlined />, label: "Nhập số liệu", permission: ["data.submit", "data.approve"] },
   { key: "/tinh-hinh-bao-cao", icon: <CheckSquareOutlined />, label: "Tình hình báo cáo", permission: "reference.read" },
@@ -160,6 +164,8 @@ export function AppShell() {
               <Route path="/dieu-hanh/chi-so/:code" element={<IndicatorViewPage />} />
               <Route path="/dieu-hanh/nhom/:group" element={<GroupViewPage />} />
               <Route path="/man-hinh-lon" element={<WallModePage />} />
+              <Route path="/bang-dieu-khien" element={<DashboardListPage />} />
+              <Route path="/bang-dieu-khien/:id" element={<DashboardViewPage />} />
               <Route path="/nhap-so-lieu" element={<ReportFormPage />} />
               <Route path="/tinh-hinh-bao-cao" element={<CompletenessPage />} />
               <Route path="/chi-so" element={<CataloguePage />} />

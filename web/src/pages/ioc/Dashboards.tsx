@@ -1,0 +1,288 @@
+import { ArrowDownOutlined, ArrowUpOutlined, DeleteOutlined, LinkOutlined, PlusOutlined } from "@ant-design/icons";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { parsePeriod, previousPeriod, roleLabels } from "@dieuhanh/core";
+import { App, Button, Card, Checkbox, Col, Input, List, Row, Select, Space, Typography } from "antd";
+import { useState } from "react";
+import { Link, useNavigate, useParams } from "react-router-dom";
+import { apiGet, apiSend, type Page } from "../../api/client";
+import type { IndicatorSummary, LatestTile } from "../../api/types";
+import { useAuth } from "../../components/auth";
+import { EChart } from "../../components/EChart";
+import { useLiveData } from "../../components/live";
+import { QueryState } from "../../components/QueryState";
+import { lastMonthCode } from "../reports/common";
+import { DEFAULT_TILES } from "./common";
+import { useAnalytics } from "./MapView";
+import { AreaPicker, Tile } from "./Overview";
+
+interface TileSpec {
+  indicator: string;
+  area: string | null;
+  chart: "tile" | "line" | "bar" | "map";
+  periods: number;
+}
+interface Dashboard {
+  id: string;
+  name: string;
+  ownerUserId: string | null;
+  forRole: string | null;
+  shared: boolean;
+  area: string;
+  tiles: TileSpec[];
+  version: number;
+  canEdit: boolean;
+}
+
+const chartLabels = { tile: "Ô số liệu", line: "Biểu đồ đường", bar: "Theo địa bàn con", map: "Bản đồ" } as const;
+
+/** The dashboards a user has: their own, their role's; a new one starts from the default tiles. */
+export function DashboardList() {
+  const navigate = useNavigate();
+  const { message } = App.useApp();
+  const list = useQuery({ queryKey: ["dashboards"], queryFn: () => apiGet<Page<Dashboard>>("/api/dashboards") });
+  const create = useMutation({
+    mutationFn: () =>
+      apiSend<Dashboard>("POST", "/api/dashboards", {
+        name: "Bảng điều khiển mới",
+        area: "VN",
+        tiles: DEFAULT_TILES.slice(0, 4).map((indicator) => ({ indicator })),
+      }),
+    onSuccess: (d) => navigate(`/bang-dieu-khien/${d.id}?sua=1`),
+    onError: (e) => message.error(e.message),
+  });
+  return (
+    <>
+      <Space style={{ width: "100%", justifyContent: "space-between" }}>
+        <Typography.Title level={3}>Bảng điều khiển</Typography.Title>
+        <Button type="primary" icon={<PlusOutlined />} onClick={() => create.mutate()} loading={create.isPending}>
+          Tạo bảng
+        </Button>
+      </Space>
+      <QueryState isLoading={list.isLoading} error={list.error}>
+        <List
+          bordered
+          dataSource={list.data?.items}
+          locale={{ emptyText: "Chưa có bảng điều khiển" }}
+          renderItem={(d) => (
+            <List.Item>
+              <Link to={`/bang-dieu-khien/${d.id}`}>{d.name}</Link>
+              <Typography.Text type="secondary">
+                {d.tiles.length} ô{d.forRole ? ` · cho ${roleLabels[d.forRole as keyof typeof roleLabels]}` : ""}
+                {d.shared ? " · chia sẻ bằng đường dẫn" : ""}
+              </Typography.Text>
+            </List.Item>
+          )}
+        />
+      </QueryState>
+    </>
+  );
+}
+
+function SeriesTile({ spec, area }: { spec: TileSpec; area: string }) {
+  const to = lastMonthCode();
+  let from = parsePeriod(to)!;
+  for (let i = 1; i < spec.periods; i++) from = previousPeriod(from);
+  const q =
+    spec.chart === "bar"
+      ? { indicators: spec.indicator, parent: area, from: to, to }
+      : { indicators: spec.indicator, areas: area, from: from.code, to };
+  const r = useAnalytics(q).data;
+  if (!r) return <Card size="small" loading />;
+  const ind = r.indicators[0]!;
+  const bars = r.areas
+    .map((a) => ({ name: a.name, value: r.series.find((s) => s.area === a.id)?.points[0]?.value ?? null }))
+    .filter((b) => b.value !== null);
+  return (
+    <Card size="small" title={`${ind.name} (${ind.unit ?? ""})`} data-testid={`dash-tile-${spec.indicator}`}>
+      <EChart
+        style={{ height: 220 }}
+        option={
+          spec.chart === "bar"
+            ? {
+                tooltip: {},
+                grid: { left: 40, right: 10, top: 10, bottom: 60 },
+                xAxis: { type: "category", data: bars.map((b) => b.name), axisLabel: { rotate: 45 } },
+                yAxis: { type: "value" },
+                series: [{ type: "bar", data: bars.map((b) => b.value) }],
+              }
+            : {
+                tooltip: { trigger: "axis" },
+                grid: { left: 50, right: 10, top: 10, bottom: 30 },
+                xAxis: { type: "category", data: r.periods.map((p) => p.label) },
+                yAxis: { type: "value", scale: true },
+                series: [{ type: "line", data: r.series[0]?.points.map((p) => p.value) ?? [] }],
+              }
+        }
+      />
+    </Card>
+  );
+}
+
+/** One dashboard: its tiles live; for those who may, add, remove and arrange tiles, then save or share. */
+export function DashboardView() {
+  const { id = "" } = useParams();
+  const { can } = useAuth();
+  const { message } = App.useApp();
+  const queryClient = useQueryClient();
+  const editing = new URLSearchParams(window.location.search).has("sua");
+  const [draft, setDraft] = useState<Dashboard | null>(null);
+  useLiveData();
+  const dashboard = useQuery({
+    queryKey: ["dashboard", id],
+    queryFn: async () => {
+      const d = await apiGet<Dashboard>(`/api/dashboards/${id}`);
+      if (editing && d.canEdit) setDraft(d);
+      return d;
+    },
+  });
+  const indicators = useQuery({
+    queryKey: ["catalogue-rows", "qd1012", "all"],
+    enabled: draft !== null,
+    queryFn: () => apiGet<Page<IndicatorSummary>>("/api/catalogues/qd1012/indicators", { limit: 500 }),
+  });
+  const d = draft ?? dashboard.data;
+  const tileSpecs = (d?.tiles ?? []).filter((t) => t.chart === "tile" || t.chart === "map");
+  const area = d?.area ?? "VN";
+  const tiles = useQuery({
+    queryKey: ["analytics", "latest", area, tileSpecs.map((t) => t.indicator).join(",")],
+    enabled: tileSpecs.length > 0,
+    queryFn: () =>
+      apiGet<{ items: LatestTile[] }>("/api/analytics/latest", { indicators: tileSpecs.map((t) => t.indicator).join(","), area }),
+  });
+  const save = useMutation({
+    mutationFn: (x: Dashboard) =>
+      apiSend<Dashboard>("PUT", `/api/dashboards/${id}`, {
+        name: x.name,
+        forRole: x.forRole,
+        shared: x.shared,
+        area: x.area,
+        tiles: x.tiles,
+        version: x.version,
+      }),
+    onSuccess: (saved) => {
+      message.success("Đã lưu bảng điều khiển");
+      setDraft(null);
+      queryClient.setQueryData(["dashboard", id], saved);
+    },
+    onError: (e) => message.error(e.message),
+  });
+  const set = (patch: Partial<Dashboard>) => setDraft((x) => (x ? { ...x, ...patch } : x));
+  const move = (i: number, by: number) => {
+    if (!draft) return;
+    const t = [...draft.tiles];
+    const [x] = t.splice(i, 1);
+    t.splice(Math.max(0, Math.min(t.length, i + by)), 0, x!);
+    set({ tiles: t });
+  };
+  return (
+    <QueryState isLoading={dashboard.isLoading} error={dashboard.error}>
+      {d && (
+        <>
+          <Space style={{ width: "100%", justifyContent: "space-between" }} wrap>
+            {draft ? (
+              <Input
+                aria-label="Tên bảng"
+                value={draft.name}
+                onChange={(e) => set({ name: e.target.value })}
+                style={{ width: 360 }}
+              />
+            ) : (
+              <Typography.Title level={3}>{d.name}</Typography.Title>
+            )}
+            <Space wrap>
+              <AreaPicker value={area} onChange={(v) => (draft ? set({ area: v }) : undefined)} />
+              <Button
+                icon={<LinkOutlined />}
+                onClick={() =>
+                  void navigator.clipboard
+                    ?.writeText(window.location.href.split("?")[0]!)
+                    .then(() => message.success("Đã chép đường dẫn"))
+                }
+              >
+                Chép đường dẫn
+              </Button>
+              {d.canEdit && !draft && <Button onClick={() => setDraft(d)}>Sửa</Button>}
+              {draft && (
+                <Button type="primary" onClick={() => save.mutate(draft)} loading={save.isPending}>
+                  Lưu
+                </Button>
+              )}
+            </Space>
+          </Space>
+          {draft && (
+            <Card size="small" title="Các ô" style={{ margin: "12px 0" }}>
+              <Space wrap style={{ marginBottom: 8 }}>
+                <Checkbox checked={draft.shared} onChange={(e) => set({ shared: e.target.checked })}>
+                  Chia sẻ bằng đường dẫn
+                </Checkbox>
+                {can("catalogue.manage") && (
+                  <Select
+                    allowClear
+                    placeholder="Dùng chung cho vai trò"
+                    style={{ width: 220 }}
+                    value={draft.forRole}
+                    onChange={(v) => set({ forRole: v ?? null })}
+                    options={Object.entries(roleLabels).map(([value, label]) => ({ value, label }))}
+                  />
+                )}
+                <Select
+                  showSearch
+                  aria-label="Thêm chỉ số"
+                  placeholder="Thêm chỉ số…"
+                  optionFilterProp="label"
+                  style={{ width: 360 }}
+                  value={null}
+                  onChange={(v: string) =>
+                    set({ tiles: [...draft.tiles, { indicator: v, area: null, chart: "tile", periods: 12 }] })
+                  }
+                  options={(indicators.data?.items ?? [])
+                    .filter((i) => i.unit && i.kind !== "heading")
+                    .map((i) => ({ value: i.code, label: `${i.code} ${i.name}` }))}
+                />
+              </Space>
+              {draft.tiles.map((t, i) => (
+                <Space key={`${t.indicator}-${i}`} style={{ display: "flex", marginBottom: 4 }} wrap>
+                  <Typography.Text code>{t.indicator}</Typography.Text>
+                  <Select
+                    size="small"
+                    style={{ width: 170 }}
+                    value={t.chart}
+                    onChange={(v) => set({ tiles: draft.tiles.map((x, k) => (k === i ? { ...x, chart: v } : x)) })}
+                    options={Object.entries(chartLabels).map(([value, label]) => ({ value, label }))}
+                  />
+                  <Button size="small" icon={<ArrowUpOutlined />} aria-label="Lên" onClick={() => move(i, -1)} />
+                  <Button size="small" icon={<ArrowDownOutlined />} aria-label="Xuống" onClick={() => move(i, 1)} />
+                  <Button
+                    size="small"
+                    danger
+                    icon={<DeleteOutlined />}
+                    aria-label={`Bỏ ${t.indicator}`}
+                    onClick={() => set({ tiles: draft.tiles.filter((_, k) => k !== i) })}
+                  />
+                </Space>
+              ))}
+            </Card>
+          )}
+          <Row gutter={[12, 12]} style={{ marginTop: 8 }}>
+            {d.tiles.map((t, i) => {
+              const latest = tiles.data?.items.find((x) => x.indicator.code === t.indicator);
+              return (
+                <Col key={`${t.indicator}-${i}`} xs={24} sm={12} lg={t.chart === "tile" ? 6 : 12}>
+                  {t.chart === "tile" || t.chart === "map" ? (
+                    latest ? (
+                      <Tile tile={latest} area={area} />
+                    ) : (
+                      <Card size="small" loading />
+                    )
+                  ) : (
+                    <SeriesTile spec={t} area={t.area ?? area} />
+                  )}
+                </Col>
+              );
+            })}
+          </Row>
+        </>
+      )}
+    </QueryState>
+  );
+}
