@@ -221,20 +221,42 @@ describe(`configurable dashboards on ${testEngine}`, () => {
   it("saves a person's dashboard, shares it by link, keeps others out, and refuses a stale save", async () => {
     const office = await login(app, (await createUser(database, "office_specialist")).username);
     const other = await login(app, (await createUser(database, "viewer")).username);
-    const send = (s: TestSession, method: "POST" | "PUT" | "DELETE", url: string, payload?: object) => app.inject({ method, url, headers: s.headers(true), ...(payload ? { payload } : {}) });
-    const body = { name: "Bảng của lãnh đạo", tiles: [{ indicator: "QG.A.II.1" }, { indicator: "QG.A.I.1", chart: "line", periods: 24 }] };
+    const send = (s: TestSession, method: "POST" | "PUT" | "DELETE", url: string, payload?: object) =>
+      app.inject({ method, url, headers: s.headers(true), ...(payload ? { payload } : {}) });
+    const body = {
+      name: "Bảng của lãnh đạo",
+      tiles: [{ indicator: "QG.A.II.1" }, { indicator: "QG.A.I.1", chart: "line", periods: 24 }],
+    };
     expect((await send(other, "POST", "/api/dashboards", { ...body, forRole: "leader" })).statusCode).toBe(403); // a viewer cannot save for a role
-    expect((await send(office, "POST", "/api/dashboards", { ...body, tiles: [{ indicator: "QG.KHONG.CO" }] })).json()).toMatchObject({ field: "tiles" });
+    expect(
+      (await send(office, "POST", "/api/dashboards", { ...body, tiles: [{ indicator: "QG.KHONG.CO" }] })).json(),
+    ).toMatchObject({ field: "tiles" });
     const created = (await send(office, "POST", "/api/dashboards", body)).json();
-    expect(created).toMatchObject({ name: "Bảng của lãnh đạo", shared: false, version: 1, canEdit: true, tiles: [{ indicator: "QG.A.II.1", chart: "tile", periods: 12, area: null }, { chart: "line", periods: 24 }] });
+    expect(created).toMatchObject({
+      name: "Bảng của lãnh đạo",
+      shared: false,
+      version: 1,
+      canEdit: true,
+      tiles: [
+        { indicator: "QG.A.II.1", chart: "tile", periods: 12, area: null },
+        { chart: "line", periods: 24 },
+      ],
+    });
     expect((await app.inject({ url: `/api/dashboards/${created.id}`, headers: other.headers() })).statusCode).toBe(403);
     const shared = await send(office, "PUT", `/api/dashboards/${created.id}`, { ...body, shared: true, version: 1 });
     expect(shared.json()).toMatchObject({ shared: true, version: 2 });
-    expect((await app.inject({ url: `/api/dashboards/${created.id}`, headers: other.headers() })).json()).toMatchObject({ name: "Bảng của lãnh đạo", canEdit: false });
+    expect((await app.inject({ url: `/api/dashboards/${created.id}`, headers: other.headers() })).json()).toMatchObject({
+      name: "Bảng của lãnh đạo",
+      canEdit: false,
+    });
     expect((await send(other, "PUT", `/api/dashboards/${created.id}`, { ...body, version: 2 })).statusCode).toBe(403);
     expect((await send(office, "PUT", `/api/dashboards/${created.id}`, { ...body, version: 1 })).statusCode).toBe(409);
-    const forLeaders = (await send(office, "POST", "/api/dashboards", { ...body, name: "Bảng cho lãnh đạo", forRole: "leader" })).json();
+    const forLeaders = (
+      await send(office, "POST", "/api/dashboards", { ...body, name: "Bảng cho lãnh đạo", forRole: "leader" })
+    ).json();
     const leader = await login(app, (await createUser(database, "leader")).username);
-    expect((await app.inject({ url: "/api/dashboards", headers: leader.headers() })).json().items.map((d: { id: string }) => d.id)).toEqual([forLeaders.id]);
+    expect(
+      (await app.inject({ url: "/api/dashboards", headers: leader.headers() })).json().items.map((d: { id: string }) => d.id),
+    ).toEqual([forLeaders.id]);
   });
 });

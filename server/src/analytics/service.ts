@@ -28,6 +28,17 @@ export interface Point {
   comparisons?: Comparisons;
 }
 
+export interface IndicatorInfo {
+  code: string;
+  name: string;
+  unit: string | null;
+  group: string;
+  subgroup: string | null;
+  catalogueId: string;
+  aggregation: "sum" | "none";
+  lowerIsBetter: boolean;
+}
+
 export interface AnalyticsQuery {
   indicators: string[];
   areas?: string[];
@@ -99,50 +110,67 @@ export function analyticsService(db: Kysely<Schema>) {
       if (areas.length > 4000) throw new InvalidInputError("Quá nhiều địa bàn", "areas");
       const areaIds = areas.map((a) => a.id);
 
-      // Who contributes to each area: its current children, the old units merged into it, and into its children.
-      const children = areaIds.length
+      const needed = q.comparisons ? periodsNeeded(periods) : periods.map((p) => p.code);
+      const disaggregation = q.disaggregation ?? "";
+      const asOf = q.asOf;
+      const reported = new Map<string, number>();
+      const fetchValues = async (areaList: string[]) => {
+        if (areaList.length === 0) return;
+        const rows = await sql<{ indicator_code: string; area_id: string; period: string; value: string | null }>`
+          SELECT indicator_code, area_id, period, value FROM data_values
+          WHERE indicator_code = ANY(${q.indicators}) AND period = ANY(${needed}) AND area_id = ANY(${areaList})
+            AND disaggregation = ${disaggregation} AND value IS NOT NULL
+            AND ${asOf ? sql`recorded_at <= ${asOf} AND (superseded_at IS NULL OR superseded_at > ${asOf})` : sql`superseded_at IS NULL`}`.execute(
+          db,
+        );
+        for (const r of rows.rows) reported.set(`${r.indicator_code}|${r.area_id}|${r.period}`, Number(r.value));
+      };
+      // First what the areas reported themselves; contributors only for the areas with gaps.
+      await fetchValues(areaIds);
+      const gaps = areaIds.filter((a) => q.indicators.some((i) => needed.some((p) => !reported.has(`${i}|${a}|${p}`))));
+
+      // Who contributes to an area with gaps: its current children, the old units merged into it, and into its children.
+      const children = gaps.length
         ? await db
             .selectFrom("areas")
             .select(["id", "parent_id"])
-            .where("parent_id", "in", areaIds)
+            .where("parent_id", "in", gaps)
             .where("valid_to", "is", null)
             .execute()
         : [];
       const childIds = children.map((c) => c.id);
-      const merges = await db
-        .selectFrom("area_merges")
-        .select(["new_area_id", "old_area_id", "merge_type"])
-        .where("new_area_id", "in", [...areaIds, ...childIds, ""])
-        .execute();
-      const splitCounts = merges.length
+      const merges = gaps.length
         ? await db
             .selectFrom("area_merges")
-            .select(["old_area_id", (eb) => eb.fn.countAll<number>().as("n")])
-            .where("old_area_id", "in", [...new Set(merges.map((m) => m.old_area_id))])
-            .groupBy("old_area_id")
+            .select(["new_area_id", "old_area_id", "merge_type"])
+            .where("new_area_id", "in", [...gaps, ...childIds])
             .execute()
         : [];
-      const predecessors = (area: string): Contributor[] =>
-        merges
-          .filter((m) => m.new_area_id === area)
-          .map((m) => {
-            const parts = Number(splitCounts.find((s) => s.old_area_id === m.old_area_id)?.n ?? 1);
-            return { area: m.old_area_id, weight: m.merge_type === "full" ? 1 : 1 / parts, estimated: m.merge_type !== "full" };
-          });
-
-      const needed = q.comparisons ? periodsNeeded(periods) : periods.map((p) => p.code);
-      const wanted = [...new Set([...areaIds, ...childIds, ...merges.map((m) => m.old_area_id)])];
-      const disaggregation = q.disaggregation ?? "";
-      const asOf = q.asOf;
-      const rows = await sql<{ indicator_code: string; area_id: string; period: string; value: string | null }>`
-        SELECT indicator_code, area_id, period, value FROM data_values
-        WHERE indicator_code = ANY(${q.indicators}) AND period = ANY(${needed}) AND area_id = ANY(${wanted})
-          AND disaggregation = ${disaggregation} AND value IS NOT NULL
-          AND ${asOf ? sql`recorded_at <= ${asOf} AND (superseded_at IS NULL OR superseded_at > ${asOf})` : sql`superseded_at IS NULL`}`.execute(
-        db,
+      const splitCounts = new Map(
+        (merges.length
+          ? await db
+              .selectFrom("area_merges")
+              .select(["old_area_id", (eb) => eb.fn.countAll<number>().as("n")])
+              .where("old_area_id", "in", [
+                ...new Set(merges.filter((m) => m.merge_type !== "full").map((m) => m.old_area_id)),
+                "",
+              ])
+              .groupBy("old_area_id")
+              .execute()
+          : []
+        ).map((r) => [r.old_area_id, Number(r.n)]),
       );
-      const reported = new Map<string, number>();
-      for (const r of rows.rows) reported.set(`${r.indicator_code}|${r.area_id}|${r.period}`, Number(r.value));
+      const mergesByNew = new Map<string, typeof merges>();
+      for (const m of merges) mergesByNew.set(m.new_area_id, [...(mergesByNew.get(m.new_area_id) ?? []), m]);
+      const childrenByParent = new Map<string, typeof children>();
+      for (const c of children) childrenByParent.set(c.parent_id!, [...(childrenByParent.get(c.parent_id!) ?? []), c]);
+      const predecessors = (area: string): Contributor[] =>
+        (mergesByNew.get(area) ?? []).map((m) => ({
+          area: m.old_area_id,
+          weight: m.merge_type === "full" ? 1 : 1 / (splitCounts.get(m.old_area_id) ?? 1),
+          estimated: m.merge_type !== "full",
+        }));
+      await fetchValues([...new Set([...childIds, ...merges.map((m) => m.old_area_id)])]);
 
       const resolve = (
         indicator: string,
@@ -162,7 +190,7 @@ export function analyticsService(db: Kysely<Schema>) {
           if (v !== undefined) return { value: v, source: "reported" };
         }
         if (rule !== "sum") return { value: null, source: null };
-        const kids = children.filter((c) => c.parent_id === area);
+        const kids = childrenByParent.get(area) ?? [];
         if (kids.length) {
           const parts = kids.map((k) => resolve(indicator, unit, k.id, period, depth + 1));
           const got = parts.filter((p) => p.value !== null);
@@ -228,7 +256,7 @@ export function analyticsService(db: Kysely<Schema>) {
         }),
       );
       return {
-        indicators: indicators.map((i) => ({
+        indicators: indicators.map((i): IndicatorInfo => ({
           code: i.code,
           name: i.name,
           unit: i.unit,
@@ -261,32 +289,42 @@ export function analyticsService(db: Kysely<Schema>) {
         .select(["i.code", "i.period_types", "o.period_type"])
         .where("i.code", "in", q.indicators.length ? q.indicators : [""])
         .execute();
-      const items = [];
-      for (const code of q.indicators) {
+      // One query per period type, all its indicators together.
+      const typeOf = (code: string) => {
         const t = types.find((x) => x.code === code);
-        const type =
+        return (
           t?.period_type ??
           (t?.period_types.find((p) => ["month", "quarter", "half_year", "year"].includes(p)) as string | undefined) ??
-          "month";
+          "month"
+        );
+      };
+      const byType = new Map<string, string[]>();
+      for (const code of q.indicators) byType.set(typeOf(code), [...(byType.get(typeOf(code)) ?? []), code]);
+      const results = new Map<string, { indicator: IndicatorInfo; points: Point[] }>();
+      for (const [type, codes] of byType) {
         const current = currentPeriod(type, q.today);
         let start = current;
         for (let i = 0; i < 23; i++) start = previousPeriod(start);
         const r = await this.query(principal, {
-          indicators: [code],
+          indicators: codes,
           areas: [q.area],
           from: start.code,
           to: current.code,
           comparisons: true,
           asOf: q.asOf,
         });
-        const points = r.series[0]?.points ?? [];
+        for (const ind of r.indicators)
+          results.set(ind.code, { indicator: ind, points: r.series.find((x) => x.indicator === ind.code)?.points ?? [] });
+      }
+      const items = q.indicators.map((code) => {
+        const { indicator, points } = results.get(code)!;
         const last = [...points].reverse().find((p) => p.value !== null) ?? null;
-        items.push({
-          indicator: r.indicators[0]!,
+        return {
+          indicator,
           latest: last ? { ...last, label: formatPeriod(parsePeriod(last.period)!) } : null,
           sparkline: points.slice(-12).map((p) => ({ period: p.period, value: p.value })),
-        });
-      }
+        };
+      });
       return { area: q.area, items };
     },
   };
