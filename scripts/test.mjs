@@ -2,7 +2,7 @@
 // `npm test`: the whole suite on the embedded PGlite, then again on PostgreSQL when DATABASE_URL is set,
 // then the browser tests in Chromium (when Chromium is installed). Prints one closing line with the totals.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -39,6 +39,8 @@ if (existsSync(chromium)) {
     if (build.status !== 0) ok = false;
   }
   vitest("browser tests in Chromium", ["--config", "vitest.browser.config.ts"], withoutDatabase);
+  const shots = "test-artifacts/screenshots";
+  if (existsSync(shots)) console.log(`\nScreenshots (CI artefacts): ${readdirSync(shots).sort().map((f) => `${shots}/${f}`).join(", ")}`);
 } else {
   console.log(`\n(browser tests skipped: no Chromium at ${chromium}; install it with 'apt-get install chromium')`);
 }
