@@ -40,7 +40,13 @@ if (existsSync(chromium)) {
   }
   vitest("browser tests in Chromium", ["--config", "vitest.browser.config.ts"], withoutDatabase);
   const shots = "test-artifacts/screenshots";
-  if (existsSync(shots)) console.log(`\nScreenshots (CI artefacts): ${readdirSync(shots).sort().map((f) => `${shots}/${f}`).join(", ")}`);
+  if (existsSync(shots))
+    console.log(
+      `\nScreenshots (CI artefacts): ${readdirSync(shots)
+        .sort()
+        .map((f) => `${shots}/${f}`)
+        .join(", ")}`,
+    );
 } else {
   console.log(`\n(browser tests skipped: no Chromium at ${chromium}; install it with 'apt-get install chromium')`);
 }
