@@ -55,11 +55,20 @@ export async function startHarness(options: { sampleData?: boolean } = {}): Prom
 }
 
 /** Signs in through the login page, in a new browser context (its own cookies). */
-export async function signedIn(h: Harness, username: string, password = TEST_PASSWORD): Promise<Page> {
-  const page = await (await h.browser.newContext({ viewport: { width: 1366, height: 900 }, locale: "vi-VN" })).newPage();
+export async function signedIn(
+  h: Harness,
+  username: string,
+  device: { viewport?: { width: number; height: number }; isMobile?: boolean } = {},
+): Promise<Page> {
+  const context = await h.browser.newContext({
+    viewport: device.viewport ?? { width: 1366, height: 900 },
+    locale: "vi-VN",
+    ...(device.isMobile ? { isMobile: true, hasTouch: true } : {}),
+  });
+  const page = await context.newPage();
   await page.goto(`${h.base}/`);
   await page.getByTestId("login-username").fill(username);
-  await page.getByTestId("login-password").fill(password);
+  await page.getByTestId("login-password").fill(TEST_PASSWORD);
   await page.getByTestId("login-submit").click();
   await page.getByTestId("current-user").waitFor();
   return page;

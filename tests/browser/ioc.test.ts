@@ -4,7 +4,7 @@ import path from "node:path";
 import { formatNumber } from "@dieuhanh/core";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUser, login, TEST_PASSWORD } from "../../server/src/testing/auth";
+import { createUser, login } from "../../server/src/testing/auth";
 import { SCREENSHOTS, signedIn, startHarness, type Harness } from "./harness";
 
 /**
@@ -91,13 +91,7 @@ describe("operations dashboard in Chromium", () => {
   });
 
   it("fills a 1920×1080 wall screen without scrollbars", async () => {
-    const context = await h.browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: "vi-VN" });
-    const page = await context.newPage();
-    await page.goto(`${h.base}/`);
-    await page.getByTestId("login-username").fill("lanhdao");
-    await page.getByTestId("login-password").fill(TEST_PASSWORD);
-    await page.getByTestId("login-submit").click();
-    await page.getByTestId("current-user").waitFor();
+    const page = await signedIn(h, "lanhdao", { viewport: { width: 1920, height: 1080 } });
     await page.goto(`${h.base}/man-hinh-lon`);
     await page.getByTestId("wall").locator(".tile-value").first().waitFor();
     expect(await page.getByTestId("wall").locator(".ioc-tile").count()).toBe(4);
@@ -105,29 +99,18 @@ describe("operations dashboard in Chromium", () => {
     const size = await page.getByTestId("wall").evaluate((el) => getComputedStyle(el.querySelector(".tile-value")!).fontSize);
     expect(parseFloat(size)).toBeGreaterThanOrEqual(40);
     await shot(page, "wall-1920x1080");
-    await context.close();
+    await page.context().close();
   });
 
   it("lays the overview out for a 390-px phone", async () => {
-    const context = await h.browser.newContext({
-      viewport: { width: 390, height: 844 },
-      locale: "vi-VN",
-      isMobile: true,
-      hasTouch: true,
-    });
-    const page = await context.newPage();
-    await page.goto(`${h.base}/`);
-    await page.getByTestId("login-username").fill("lanhdao");
-    await page.getByTestId("login-password").fill(TEST_PASSWORD);
-    await page.getByTestId("login-submit").click();
-    await page.getByTestId("current-user").waitFor();
+    const page = await signedIn(h, "lanhdao", { viewport: { width: 390, height: 844 }, isMobile: true });
     await page.goto(`${h.base}/dieu-hanh`);
     await page.getByTestId("tile-value-QG.A.II.1").waitFor();
     expect((await noScrollbars(page)).x).toBe(true);
     const widths = await page.locator(".ioc-tile").evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
     expect(Math.min(...widths)).toBeGreaterThan(300); // one tile per row
     await shot(page, "overview-phone-390");
-    await context.close();
+    await page.context().close();
   });
 
   it("shows a figure submitted elsewhere on the open dashboard within seconds", async () => {

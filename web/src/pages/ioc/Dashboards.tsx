@@ -1,6 +1,6 @@
 import { ArrowDownOutlined, ArrowUpOutlined, DeleteOutlined, LinkOutlined, PlusOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { parsePeriod, previousPeriod, roleLabels } from "@dieuhanh/core";
+import { roleLabels } from "@dieuhanh/core";
 import { App, Button, Card, Checkbox, Col, Input, List, Row, Select, Space, Typography } from "antd";
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
@@ -10,7 +10,7 @@ import { useAuth } from "../../components/auth";
 import { EChart } from "../../components/EChart";
 import { useLiveData } from "../../components/live";
 import { QueryState } from "../../components/QueryState";
-import { lastMonthCode } from "../reports/common";
+import { lastMonthCode, periodsBefore } from "../reports/common";
 import { DEFAULT_TILES } from "./common";
 import { useAnalytics } from "./MapView";
 import { AreaPicker, Tile } from "./Overview";
@@ -80,12 +80,11 @@ export function DashboardList() {
 
 function SeriesTile({ spec, area }: { spec: TileSpec; area: string }) {
   const to = lastMonthCode();
-  let from = parsePeriod(to)!;
-  for (let i = 1; i < spec.periods; i++) from = previousPeriod(from);
+  const from = periodsBefore(to, spec.periods - 1);
   const q =
     spec.chart === "bar"
       ? { indicators: spec.indicator, parent: area, from: to, to }
-      : { indicators: spec.indicator, areas: area, from: from.code, to };
+      : { indicators: spec.indicator, areas: area, from, to };
   const r = useAnalytics(q).data;
   if (!r) return <Card size="small" loading />;
   const ind = r.indicators[0]!;

@@ -1,6 +1,6 @@
 import { DownloadOutlined } from "@ant-design/icons";
 import { useQuery } from "@tanstack/react-query";
-import { formatNumber, parsePeriod, previousPeriod } from "@dieuhanh/core";
+import { formatNumber } from "@dieuhanh/core";
 import { Button, Card, Col, Row, Select, Space, Table, Typography } from "antd";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { apiGet, type Page } from "../../api/client";
@@ -8,16 +8,10 @@ import type { Catalogue, IndicatorSummary } from "../../api/types";
 import { EChart } from "../../components/EChart";
 import { useLiveData } from "../../components/live";
 import { QueryState } from "../../components/QueryState";
-import { lastMonthCode } from "../reports/common";
+import { lastMonthCode, periodsBefore } from "../reports/common";
 import { useAnalytics } from "./MapView";
 import { AreaPicker } from "./Overview";
 import { SourceTag } from "./common";
-
-const monthsBack = (code: string, n: number) => {
-  let p = parsePeriod(code)!;
-  for (let i = 0; i < n; i++) p = previousPeriod(p);
-  return p.code;
-};
 
 /**
  * A sub-group of the national catalogue (prices, budget, banking, investment, industry, …): each indicator's
@@ -31,7 +25,7 @@ export default function GroupView() {
   const area = params.get("area") ?? "VN";
   const [g, sub] = group.split("-");
   const to = lastMonthCode();
-  const from = monthsBack(to, 23);
+  const from = periodsBefore(to, 23);
   useLiveData();
   const catalogue = useQuery({
     queryKey: ["catalogue", "qd1012"],

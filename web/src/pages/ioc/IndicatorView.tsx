@@ -1,20 +1,14 @@
 import { DownloadOutlined } from "@ant-design/icons";
-import { formatNumber, parsePeriod, previousPeriod } from "@dieuhanh/core";
+import { formatNumber } from "@dieuhanh/core";
 import { Button, Card, Col, Descriptions, Row, Space, Table, Typography } from "antd";
 import { useParams, useSearchParams } from "react-router-dom";
 import { EChart } from "../../components/EChart";
 import { useLiveData } from "../../components/live";
 import { QueryState } from "../../components/QueryState";
-import { lastMonthCode } from "../reports/common";
+import { lastMonthCode, periodsBefore } from "../reports/common";
 import { useAnalytics } from "./MapView";
 import { AreaPicker } from "./Overview";
 import { Change, SourceTag } from "./common";
-
-const back = (code: string, n: number) => {
-  let p = parsePeriod(code)!;
-  for (let i = 0; i < n; i++) p = previousPeriod(p);
-  return p.code;
-};
 
 /** One indicator: its series, the comparisons of the latest period, the breakdown by area, export. */
 export default function IndicatorView() {
@@ -22,7 +16,7 @@ export default function IndicatorView() {
   const [params, setParams] = useSearchParams();
   const area = params.get("area") ?? "VN";
   const to = params.get("to") ?? lastMonthCode();
-  const from = back(to, 23);
+  const from = periodsBefore(to, 23);
   useLiveData();
   const series = useAnalytics({ indicators: code, areas: area, from, to, comparisons: "true" });
   const byArea = useAnalytics({ indicators: code, parent: area, from: to, to });

@@ -21,6 +21,13 @@ export function lastMonthCode(today = new Date()): string {
   return previousPeriod(parsePeriod(code)!).code;
 }
 
+/** The period `n` periods before `code` (2025M10, 23 → 2023M11). */
+export function periodsBefore(code: string, n: number): string {
+  let p = parsePeriod(code)!;
+  for (let i = 0; i < n; i++) p = previousPeriod(p);
+  return p.code;
+}
+
 /** The last `n` months, newest first. */
 export function recentMonths(n = 36): { value: string; label: string }[] {
   const out: { value: string; label: string }[] = [];
