@@ -61,6 +61,7 @@ describe("operations dashboard in Chromium", () => {
     await page.goto(`${h.base}/dieu-hanh/nhom/A-II`);
     await page.getByTestId("group-card-QG.A.II.1").locator("svg").waitFor();
     expect(await page.locator("[data-testid^=group-card-]").count()).toBeGreaterThanOrEqual(5);
+    await page.getByTestId("group-stacked").locator("svg").waitFor();
     const table = await page.locator(".ant-table").last().innerText();
     expect(table).toContain("Thu ngân sách");
     await shot(page, "sector-budget");

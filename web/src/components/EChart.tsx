@@ -8,6 +8,7 @@ import {
   TooltipComponent,
   VisualMapComponent,
 } from "echarts/components";
+import { formatNumber } from "@dieuhanh/core";
 import * as echarts from "echarts/core";
 import { SVGRenderer } from "echarts/renderers";
 import { useEffect, useRef, type CSSProperties } from "react";
@@ -28,6 +29,30 @@ echarts.use([
 ]);
 
 export { echarts };
+
+type Axis = { type?: string; axisLabel?: Record<string, unknown> };
+
+/** Numbers on value axes and in tooltips written the Vietnamese way (1.234,5), unless a chart says otherwise. */
+function vietnameseNumbers(option: echarts.EChartsCoreOption): echarts.EChartsCoreOption {
+  const fix = (axis: unknown) => {
+    const list = (Array.isArray(axis) ? axis : axis ? [axis] : []) as Axis[];
+    return list.map((a) =>
+      a.type === "value" && !a.axisLabel?.formatter
+        ? { ...a, axisLabel: { ...a.axisLabel, formatter: (v: number) => formatNumber(v) } }
+        : a,
+    );
+  };
+  const o = option as Record<string, unknown>;
+  const tooltip = o.tooltip as Record<string, unknown> | undefined;
+  return {
+    ...o,
+    ...(o.xAxis ? { xAxis: fix(o.xAxis) } : {}),
+    ...(o.yAxis ? { yAxis: fix(o.yAxis) } : {}),
+    ...(tooltip && !tooltip.formatter && !tooltip.valueFormatter
+      ? { tooltip: { ...tooltip, valueFormatter: (v: number) => formatNumber(v, 2) } }
+      : {}),
+  };
+}
 
 type Handler = (params: { componentType: string; name: string; data?: unknown }) => void;
 
@@ -76,7 +101,7 @@ export function EChart({
   }, []);
 
   useEffect(() => {
-    chart.current?.setOption(option, { notMerge: true });
+    chart.current?.setOption(vietnameseNumbers(option), { notMerge: true });
   }, [option]);
 
   return <div ref={ref} className={className} data-testid={testId} style={style} />;

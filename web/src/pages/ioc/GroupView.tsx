@@ -109,6 +109,39 @@ export default function GroupView() {
                 );
               })}
             </Row>
+            {(() => {
+              // Structure: the sector's amounts in the most common unit, stacked month by month this year.
+              const units = r.indicators.filter((i) => i.aggregation === "sum").map((i) => i.unit);
+              const unit = units.sort((a, b) => units.filter((u) => u === b).length - units.filter((u) => u === a).length)[0];
+              const stacked = r.indicators.filter((i) => i.aggregation === "sum" && i.unit === unit);
+              if (stacked.length < 2) return null;
+              const months = r.periods.filter((p) => p.code.startsWith(year));
+              return (
+                <Card size="small" title={`Cơ cấu theo tháng năm ${year} (${unit})`} style={{ marginTop: 12 }}>
+                  <EChart
+                    testId="group-stacked"
+                    style={{ height: 260 }}
+                    option={{
+                      tooltip: { trigger: "axis" },
+                      legend: { bottom: 0, type: "scroll" },
+                      grid: { left: 60, right: 10, top: 10, bottom: 50 },
+                      xAxis: { type: "category", data: months.map((p) => p.label) },
+                      yAxis: { type: "value" },
+                      series: stacked.map((ind) => ({
+                        type: "bar",
+                        stack: "total",
+                        name: ind.name,
+                        data: months.map(
+                          (m) =>
+                            r.series.find((x) => x.indicator === ind.code)?.points.find((p) => p.period === m.code)?.value ??
+                            null,
+                        ),
+                      })),
+                    }}
+                  />
+                </Card>
+              );
+            })()}
             <Card size="small" title={`Số liệu ${r.periods.at(-1)?.label}`} style={{ marginTop: 12 }}>
               <Table
                 rowKey="code"
