@@ -153,6 +153,28 @@ describe(`analytics on ${testEngine}`, () => {
     const p = point(body, "CT.A.I.3", split.new_area_id, "2025M03");
     expect(p.source).toBe("estimated");
     expect(p.value).toBeCloseTo(120 / parts.length, 5);
+
+    // The office sets population shares instead of the equal split: they must cover every part and add up to 1.
+    const weights = parts.map((x, i) => ({ newArea: x.new_area_id, weight: i === 0 ? 0.7 : 0.3 / (parts.length - 1) }));
+    const put = (payload: object) =>
+      app.inject({ method: "PUT", url: "/api/areas/split-weights", headers: admin.headers(true), payload });
+    expect(
+      (
+        await put({
+          oldArea: split.old_area_id,
+          basis: "population",
+          weights: weights.map((w) => ({ ...w, weight: 0.9 })),
+          reason: "Theo dân số 2024",
+        })
+      ).json().message,
+    ).toContain("phải bằng 1");
+    expect((await put({ oldArea: split.old_area_id, basis: "population", weights, reason: "Theo dân số 2024" })).statusCode).toBe(
+      200,
+    );
+    const first = weights[0]!.newArea;
+    const again = await analytics(viewer, { indicators: "CT.A.I.3", areas: first, from: "2025M03", to: "2025M03" });
+    expect(point(again.body, "CT.A.I.3", first, "2025M03")).toMatchObject({ source: "estimated" });
+    expect(point(again.body, "CT.A.I.3", first, "2025M03").value).toBeCloseTo(84, 5);
   });
 
   it("lists a province's communes as children and keeps a province's officials inside it", async () => {

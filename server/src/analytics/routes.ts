@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requestContext } from "../auth/access";
 import { vietnamDate } from "../clock";
-import { UnauthorizedError } from "../errors";
+import { recordAudit } from "../audit/service";
+import { InvalidInputError, UnauthorizedError } from "../errors";
 import type { RouteDeps } from "../http/app";
 import { errorResponses, ErrorBody } from "../http/schemas";
 import { tableWorkbook, XLSX_TYPE } from "../http/xlsx";
@@ -175,6 +176,71 @@ export const analyticsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
         today: vietnamDate(clock()),
         asOf: request.query.asOf ? new Date(request.query.asOf) : undefined,
       }),
+  );
+
+  app.put(
+    "/api/areas/split-weights",
+    {
+      config: { access: { permission: "catalogue.manage" } },
+      schema: {
+        tags: ["analytics"],
+        summary: "Đặt tỷ lệ phân bổ số liệu của một đơn vị cũ bị chia tách cho các đơn vị mới (theo dân số, diện tích…)",
+        description:
+          "Mặc định chia đều. Các tỷ lệ của một đơn vị cũ phải cộng lại bằng 1. Số liệu phân bổ luôn được đánh dấu là ước tính.",
+        body: z.object({
+          oldArea: z.string().max(20),
+          basis: z.enum(["population", "area", "other"]),
+          weights: z
+            .array(z.object({ newArea: z.string().max(20), weight: z.number().min(0).max(1) }))
+            .min(2)
+            .max(20),
+          reason: z.string().min(5).max(2000),
+        }),
+        response: { 200: z.object({ oldArea: z.string(), weights: z.number().int() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const parts = await database.db
+        .selectFrom("area_merges")
+        .select("new_area_id")
+        .where("old_area_id", "=", b.oldArea)
+        .where("merge_type", "=", "partial")
+        .execute();
+      const expected = new Set(parts.map((p) => p.new_area_id));
+      if (expected.size < 2) throw new InvalidInputError(`${b.oldArea} không bị chia tách cho nhiều đơn vị mới`, "oldArea");
+      const given = new Set(b.weights.map((w) => w.newArea));
+      if (given.size !== expected.size || [...given].some((g) => !expected.has(g)))
+        throw new InvalidInputError(`Cần đủ tỷ lệ cho các đơn vị mới: ${[...expected].join(", ")}`, "weights");
+      const sum = b.weights.reduce((s, w) => s + w.weight, 0);
+      if (Math.abs(sum - 1) > 0.001) throw new InvalidInputError(`Các tỷ lệ cộng lại bằng ${sum}, phải bằng 1`, "weights");
+      const ctx = requestContext(request);
+      await database.db.transaction().execute(async (trx) => {
+        const before = await trx.selectFrom("area_split_weights").selectAll().where("old_area_id", "=", b.oldArea).execute();
+        await trx.deleteFrom("area_split_weights").where("old_area_id", "=", b.oldArea).execute();
+        await trx
+          .insertInto("area_split_weights")
+          .values(
+            b.weights.map((w) => ({
+              old_area_id: b.oldArea,
+              new_area_id: w.newArea,
+              weight: w.weight,
+              basis: b.basis,
+              updated_by: ctx.principal?.userId ?? null,
+            })),
+          )
+          .execute();
+        await recordAudit(trx, ctx, {
+          action: "area.split_weights",
+          entityType: "area",
+          entityId: b.oldArea,
+          before,
+          after: b,
+          reason: b.reason,
+        });
+      });
+      return { oldArea: b.oldArea, weights: b.weights.length };
+    },
   );
 
   app.get(

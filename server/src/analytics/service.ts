@@ -160,6 +160,18 @@ export function analyticsService(db: Kysely<Schema>) {
           : []
         ).map((r) => [r.old_area_id, Number(r.n)]),
       );
+      // Shares set by the office for a split unit; the rest is split equally.
+      const setWeights = merges.length
+        ? await db
+            .selectFrom("area_split_weights")
+            .select(["old_area_id", "new_area_id", "weight"])
+            .where("new_area_id", "in", [...new Set(merges.map((m) => m.new_area_id))])
+            .execute()
+        : [];
+      const weightOf = (oldId: string, newId: string) => {
+        const w = setWeights.find((x) => x.old_area_id === oldId && x.new_area_id === newId);
+        return w ? Number(w.weight) : 1 / (splitCounts.get(oldId) ?? 1);
+      };
       const mergesByNew = new Map<string, typeof merges>();
       for (const m of merges) mergesByNew.set(m.new_area_id, [...(mergesByNew.get(m.new_area_id) ?? []), m]);
       const childrenByParent = new Map<string, typeof children>();
@@ -167,7 +179,7 @@ export function analyticsService(db: Kysely<Schema>) {
       const predecessors = (area: string): Contributor[] =>
         (mergesByNew.get(area) ?? []).map((m) => ({
           area: m.old_area_id,
-          weight: m.merge_type === "full" ? 1 : 1 / (splitCounts.get(m.old_area_id) ?? 1),
+          weight: m.merge_type === "full" ? 1 : weightOf(m.old_area_id, m.new_area_id),
           estimated: m.merge_type !== "full",
         }));
       await fetchValues([...new Set([...childIds, ...merges.map((m) => m.old_area_id)])]);

@@ -190,6 +190,18 @@ function samples(): Record<string, () => Sample | Promise<Sample>> {
     "GET /api/analytics/export": () => ({ url: "/api/analytics/export?indicators=QG.A.II.1&areas=92&from=2025M01&to=2025M03" }),
     "GET /api/analytics/latest": () => ({ url: "/api/analytics/latest?indicators=QG.A.II.1&area=92" }),
     "GET /api/events": () => ({ url: "/api/events?once=true" }),
+    "PUT /api/areas/split-weights": () => ({
+      url: "/api/areas/split-weights",
+      payload: {
+        oldArea: "old-00001",
+        basis: "population",
+        weights: [
+          { newArea: "00004", weight: 0.5 },
+          { newArea: "00008", weight: 0.5 },
+        ],
+        reason: "Kiểm thử ma trận quyền",
+      },
+    }),
     "GET /api/dashboards": () => ({ url: "/api/dashboards" }),
     "GET /api/dashboards/:id": () => ({ url: `/api/dashboards/${dashboardId}` }),
     "POST /api/dashboards": () => ({

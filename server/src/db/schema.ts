@@ -417,6 +417,16 @@ export interface Schema {
   programmes: ProgrammesTable;
   projects: ProjectsTable;
   dashboards: DashboardsTable;
+  area_split_weights: AreaSplitWeightsTable;
+}
+
+export interface AreaSplitWeightsTable {
+  old_area_id: string;
+  new_area_id: string;
+  weight: number;
+  basis: "population" | "area" | "other";
+  updated_by: string | null;
+  updated_at: DefaultTimestamp;
 }
 
 export interface DashboardsTable {
