@@ -46,6 +46,7 @@ export function scopeChecker(db: Executor) {
 
   return {
     subtree,
+    reachable,
 
     async coversArea(principal: Principal, areaId: string): Promise<boolean> {
       if (principal.scope.areaId === null) return true;

@@ -156,3 +156,11 @@ export function catalogueRepository(db: Executor) {
     },
   };
 }
+
+/**
+ * The area a catalogue serves today, from its issuing area and the area that issuing area merged into
+ * (`area_merges.new_area_id`): the nation, or the province a pre-reform province became part of.
+ */
+export function servedArea(c: { issuing_area_id: string | null; new_area_id: string | null }): string {
+  return c.new_area_id ?? c.issuing_area_id ?? "VN";
+}

@@ -15,6 +15,7 @@ import {
 import { sql } from "kysely";
 import type { Principal } from "../auth/principal";
 import { agencyRepository } from "../agencies/repository";
+import { servedArea } from "../catalogue/repository";
 import { currentAgency } from "../agencies/succession";
 import { scopeChecker } from "../auth/scope";
 import type { Executor } from "../db/bulk";
@@ -99,7 +100,8 @@ interface IndicatorMeta {
   root_area_id: string;
 }
 
-const keyOf = (r: { indicator: string; area: string; period: string; disaggregation: string }) =>
+/** The key of a figure (one current version per key). */
+export const keyOf = (r: { indicator: string; area: string; period: string; disaggregation: string }) =>
   `${r.indicator}|${r.area}|${r.period}|${r.disaggregation}`;
 
 const todayIso = (now: Date) => now.toISOString().slice(0, 10);
@@ -311,8 +313,7 @@ async function loadIndicators(db: Executor, codes: string[]): Promise<Map<string
       {
         ...r,
         catalogue_level: r.issuing_area_id === "VN" ? ("nation" as const) : ("province" as const),
-        // A pre-reform province's catalogue now serves the province it merged into.
-        root_area_id: r.new_area_id ?? r.issuing_area_id ?? "VN",
+        root_area_id: servedArea(r),
       },
     ]),
   );

@@ -5,7 +5,7 @@ import type { RequestContext } from "../auth/principal";
 import { insertJsonRows, type Executor } from "../db/bulk";
 import type { DataChannel, DataValueStatus } from "../db/schema";
 import { presentDataValue, type DataValueRow } from "./repository";
-import { latestVersions, type PreparedRow } from "./validation";
+import { keyOf, latestVersions, type PreparedRow } from "./validation";
 
 export interface WriteSummary {
   created: number;
@@ -42,9 +42,6 @@ export function restated(v: DataValueRow, periodType: PreparedRow["periodType"])
     flags: v.flags ?? [],
   };
 }
-
-const keyOf = (r: { indicator: string; area: string; period: string; disaggregation: string }) =>
-  `${r.indicator}|${r.area}|${r.period}|${r.disaggregation}`;
 
 /** At most this many changes are copied into the audit entry; the versions themselves keep the rest. */
 const AUDITED_CHANGES = 200;

@@ -5,6 +5,7 @@ import type { RequestContext } from "../auth/principal";
 import type { Schema } from "../db/schema";
 import { ConflictError, NotFoundError } from "../errors";
 import { agencyRepository } from "../agencies/repository";
+import { servedArea } from "../catalogue/repository";
 import { currentAgency } from "../agencies/succession";
 import { insertJsonRows, type Executor } from "../db/bulk";
 import type { ReportingObligationsTable } from "../db/schema";
@@ -48,7 +49,7 @@ export async function seedObligations(trx: Executor): Promise<number> {
       ? "month"
       : (finestFirst.find((t) => i.period_types.includes(t)) ?? "year");
     const agency = currentAgency(i.agency_code, agencies)?.code ?? i.agency_code;
-    const root = national ? "VN" : (i.new_area_id ?? i.issuing_area_id!);
+    const root = servedArea(i);
     const key = `${agency}|${i.code}|${root}|${areaLevel}|${periodType}`;
     if (seen.has(key)) continue;
     seen.add(key);

@@ -8,8 +8,6 @@ import {
   type Period,
 } from "@dieuhanh/core";
 import type { Kysely } from "kysely";
-import { agencyRepository } from "../agencies/repository";
-import { withPredecessors } from "../agencies/succession";
 import { recordAudit } from "../audit/service";
 import type { Principal, RequestContext } from "../auth/principal";
 import { scopeChecker } from "../auth/scope";
@@ -69,13 +67,6 @@ export function reportingService(
   async function requireReportScope(principal: Principal, key: ReportKey) {
     if (!(await scope.coversAnyAgency(principal, [key.agency])) || !(await scope.coversArea(principal, key.area)))
       throw new ForbiddenError("Báo cáo này ngoài phạm vi được giao");
-  }
-
-  /** Agencies the caller's scope reaches, with their predecessors (null: all). */
-  async function scopedAgencies(principal: Principal): Promise<string[] | null> {
-    if (principal.scope.agencies === null) return null;
-    const all = await agencyRepository(db).all();
-    return principal.scope.agencies.flatMap((c) => withPredecessors(c, all));
   }
 
   function stateOf(
@@ -171,7 +162,8 @@ export function reportingService(
       const period = periodOf(q.period);
       const agencies = q.agency ? [q.agency] : undefined;
       const scopeAreas = principal.scope.areaId ? [...(await scope.subtree(principal.scope.areaId))] : undefined;
-      const scopedTo = await scopedAgencies(principal);
+      const reachable = await scope.reachable(principal);
+      const scopedTo = reachable ? [...reachable] : null;
       const rows = await repo.completeness({
         period: period.code,
         periodType: period.type,

@@ -8,6 +8,7 @@ import {
 } from "@dieuhanh/core";
 import { sql, type Kysely } from "kysely";
 import { recordAudit } from "../audit/service";
+import { servedArea } from "../catalogue/repository";
 import type { RequestContext } from "../auth/principal";
 import type { Executor } from "../db/bulk";
 import type { Schema } from "../db/schema";
@@ -38,7 +39,7 @@ export async function seedTargets(trx: Executor): Promise<number> {
     .execute();
   const targets = rows.map((r) => ({
     indicator_code: r.code,
-    area_id: r.code_prefix === "QG" ? "VN" : (r.new_area_id ?? r.issuing_area_id ?? "VN"),
+    area_id: servedArea(r),
     target_year: SEED_TARGET_YEAR,
     source:
       r.code_prefix === "QG"

@@ -49,7 +49,10 @@ const columns = [
   { key: "value", header: "Giá trị", width: 16 },
   { key: "comment", header: "Ghi chú", width: 40 },
 ] as const;
-const letter = (key: (typeof columns)[number]["key"]) => String.fromCharCode(65 + columns.findIndex((c) => c.key === key));
+type ColumnKey = (typeof columns)[number]["key"];
+/** 1-based column number and letter of a field in the data sheet. */
+const columnNumber = (key: ColumnKey) => columns.findIndex((c) => c.key === key) + 1;
+const letter = (key: ColumnKey) => String.fromCharCode(64 + columnNumber(key));
 
 export async function buildTemplate(info: TemplateInfo, rows: TemplateRow[]): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
@@ -79,8 +82,8 @@ export async function buildTemplate(info: TemplateInfo, rows: TemplateRow[]): Pr
       typeof r.value === "string" ? safeCell(r.value) : r.value,
       safeCell(r.comment),
     ];
-    const value = row.getCell(columns.findIndex((c) => c.key === "value") + 1);
-    const comment = row.getCell(columns.findIndex((c) => c.key === "comment") + 1);
+    const value = row.getCell(columnNumber("value"));
+    const comment = row.getCell(columnNumber("comment"));
     value.protection = { locked: false };
     comment.protection = { locked: false };
     value.numFmt = "#,##0.##";
@@ -159,7 +162,7 @@ export async function readTemplate(buffer: Buffer): Promise<TemplateUpload> {
   const columnLetters = Object.fromEntries(columns.map((c) => [c.key, letter(c.key)]));
   for (let r = HEADER_ROW + 1; r <= ws.rowCount; r++) {
     const row = ws.getRow(r);
-    const get = (key: (typeof columns)[number]["key"]) => row.getCell(columns.findIndex((c) => c.key === key) + 1).value;
+    const get = (key: ColumnKey) => row.getCell(columnNumber(key)).value;
     const at = { row: r, sheet: DATA_SHEET, columns: { ...columnLetters, value: letter("value"), comment: letter("comment") } };
     const indicator = readCell(get("indicator")).text?.trim() ?? "";
     const value = readCell(get("value"));
