@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { agencyKinds, agencyLevels } from "@dieuhanh/core";
-import type { RouteDeps } from "../http/app";
+import type { RouteDeps } from "../http/deps";
 import { errorResponses, listOf, pagination } from "../http/schemas";
 import { agencyService } from "./service";
 

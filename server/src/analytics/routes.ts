@@ -4,7 +4,7 @@ import { requestContext } from "../auth/access";
 import { vietnamDate } from "../clock";
 import { recordAudit } from "../audit/service";
 import { InvalidInputError, UnauthorizedError } from "../errors";
-import type { RouteDeps } from "../http/app";
+import type { RouteDeps } from "../http/deps";
 import { errorResponses, ErrorBody } from "../http/schemas";
 import { tableWorkbook, XLSX_TYPE } from "../http/xlsx";
 import { analyticsService } from "./service";

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { RouteDeps } from "../http/app";
+import type { RouteDeps } from "../http/deps";
 import { errorResponses, isoDate, listOf, pagination } from "../http/schemas";
 import { areaService } from "./service";
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { RouteDeps } from "../http/app";
+import type { RouteDeps } from "../http/deps";
 import { ErrorBody, listOf, MAX_PAGE_SIZE, pagination } from "../http/schemas";
 import { auditService } from "./service";
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { roles } from "@dieuhanh/core";
 import { z } from "zod";
-import type { RouteDeps } from "../http/app";
+import type { RouteDeps } from "../http/deps";
 import { ErrorBody } from "../http/schemas";
 import { requestContext } from "./access";
 import { authService, SESSION_COOKIE } from "./service";

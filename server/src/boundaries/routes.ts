@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import type { RouteDeps } from "../http/app";
+import type { RouteDeps } from "../http/deps";
 import { dataPath } from "../paths";
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { periodTypes, rowKinds } from "@dieuhanh/core";
-import type { RouteDeps } from "../http/app";
+import type { RouteDeps } from "../http/deps";
 import { AgencyLinkSchema } from "../agencies/schemas";
 import { errorResponses, listOf, pagination } from "../http/schemas";
 import { catalogueService } from "./service";

@@ -6,7 +6,7 @@ import { requestContext } from "../auth/access";
 import { recordAudit } from "../audit/service";
 import type { Principal } from "../auth/principal";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from "../errors";
-import type { RouteDeps } from "../http/app";
+import type { RouteDeps } from "../http/deps";
 import { errorResponses, ErrorBody, listOf } from "../http/schemas";
 
 const Tile = z.object({

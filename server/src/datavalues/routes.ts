@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requestContext } from "../auth/access";
 import { InvalidInputError } from "../errors";
-import type { RouteDeps } from "../http/app";
+import type { RouteDeps } from "../http/deps";
 import { ErrorBody, listOf, pagination } from "../http/schemas";
 import { readCsv, writeCsv } from "./formats/csv";
 import { Dhis2DataValueSet, readDhis2, writeDhis2 } from "./formats/dhis2";

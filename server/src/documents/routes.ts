@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requestContext } from "../auth/access";
 import { recordAudit } from "../audit/service";
-import type { RouteDeps } from "../http/app";
+import type { RouteDeps } from "../http/deps";
 import { ErrorBody, errorResponses, isoDate, listOf, pagination } from "../http/schemas";
 import { InvalidInputError, NotFoundError } from "../errors";
 import { attachmentRepository, MAX_ATTACHMENT_BYTES } from "./attachments";

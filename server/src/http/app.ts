@@ -35,6 +35,7 @@ import { targetRoutes } from "../targets/routes";
 import { analyticsRoutes } from "../analytics/routes";
 import { dashboardRoutes } from "../dashboards/routes";
 import { EventBus } from "../events/bus";
+import type { RouteDeps } from "./deps";
 import { reportingRoutes } from "../reporting/routes";
 import { healthRoutes } from "../health/routes";
 import { taskRoutes } from "../tasks/routes";
@@ -202,13 +203,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
     );
   }
   return app;
-}
-
-export interface RouteDeps {
-  database: Database;
-  authSettings: AuthSettings;
-  clock: () => Date;
-  events: EventBus;
 }
 
 const statusNames: Record<number, string> = {

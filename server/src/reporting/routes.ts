@@ -6,7 +6,7 @@ import { DataValue, WriteResult } from "../datavalues/routes";
 import { buildTemplate, readTemplate } from "../datavalues/formats/excel";
 import { dataValueService } from "../datavalues/service";
 import { InvalidInputError } from "../errors";
-import type { RouteDeps } from "../http/app";
+import type { RouteDeps } from "../http/deps";
 import { ErrorBody, listOf, pagination } from "../http/schemas";
 import { obligationService } from "./obligations";
 import { reportingService } from "./service";

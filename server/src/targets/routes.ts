@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requestContext } from "../auth/access";
 import { vietnamDate } from "../clock";
-import type { RouteDeps } from "../http/app";
+import type { RouteDeps } from "../http/deps";
 import { errorResponses } from "../http/schemas";
 import { formatDate } from "@dieuhanh/core";
 import { tableWorkbook, XLSX_TYPE } from "../http/xlsx";

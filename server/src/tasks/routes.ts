@@ -4,7 +4,7 @@ import { z } from "zod";
 import { requestContext } from "../auth/access";
 import { AgencyLinkSchema } from "../agencies/schemas";
 import { vietnamDate } from "../clock";
-import type { RouteDeps } from "../http/app";
+import type { RouteDeps } from "../http/deps";
 import { ErrorBody, errorResponses, isoDate, listOf, pagination } from "../http/schemas";
 import { tableWorkbook, XLSX_TYPE } from "../http/xlsx";
 import { NotFoundError } from "../errors";

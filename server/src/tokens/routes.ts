@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requestContext } from "../auth/access";
-import type { RouteDeps } from "../http/app";
+import type { RouteDeps } from "../http/deps";
 import { ErrorBody, listOf } from "../http/schemas";
 import { tokenService } from "./service";
 

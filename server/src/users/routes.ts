@@ -3,7 +3,7 @@ import { roles } from "@dieuhanh/core";
 import { z } from "zod";
 import { requestContext } from "../auth/access";
 import { UserSchema } from "../auth/routes";
-import type { RouteDeps } from "../http/app";
+import type { RouteDeps } from "../http/deps";
 import { ErrorBody, listOf } from "../http/schemas";
 import { userService } from "./service";
 
