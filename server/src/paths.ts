@@ -12,3 +12,6 @@ export function dataPath(...parts: string[]): string {
 export function readJson<T = unknown>(file: string): T {
   return JSON.parse(readFileSync(file, "utf8")) as T;
 }
+
+/** The built web UI: web/dist, or WEB_DIST (a build kept apart, e.g. for one developer's browser tests). */
+export const webDist = process.env.WEB_DIST ? path.resolve(process.env.WEB_DIST) : path.join(repoRoot, "web", "dist");

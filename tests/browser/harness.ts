@@ -4,7 +4,7 @@ import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import type { Database } from "../../server/src/db/database";
 import { buildApp, type App } from "../../server/src/http/app";
-import { repoRoot } from "../../server/src/paths";
+import { repoRoot, webDist } from "../../server/src/paths";
 import { loadSampleData } from "../../server/src/demo/load";
 import { loadReferenceData } from "../../server/src/reference/load";
 import { TEST_PASSWORD } from "../../server/src/testing/auth";
@@ -22,7 +22,7 @@ export interface Harness {
 }
 
 export async function startHarness(options: { sampleData?: boolean } = {}): Promise<Harness> {
-  if (!existsSync(path.join(repoRoot, "web", "dist", "index.html"))) throw new Error("Build the web UI first: npm run build:web");
+  if (!existsSync(path.join(webDist, "index.html"))) throw new Error(`Build the web UI first: npm run build:web (looked in ${webDist})`);
   const database = await createTestDatabase();
   await loadReferenceData(database.db);
   if (options.sampleData) await loadSampleData(database.db);

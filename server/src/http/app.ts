@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import fastifyCookie from "@fastify/cookie";
 import fastifyHelmet from "@fastify/helmet";
 import fastifyRateLimit from "@fastify/rate-limit";
-import path from "node:path";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
@@ -17,7 +16,7 @@ import {
 import { z } from "zod";
 import type { Database } from "../db/database";
 import { BatchError, DomainError } from "../errors";
-import { repoRoot } from "../paths";
+import { webDist } from "../paths";
 import { agencyRoutes } from "../agencies/routes";
 import { auditRoutes } from "../audit/routes";
 import { installAccessControl, type RouteRule } from "../auth/access";
@@ -185,7 +184,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(analyticsRoutes, deps);
   await app.register(dashboardRoutes, deps);
 
-  const webDist = path.join(repoRoot, "web", "dist");
   if (options.serveWeb && existsSync(webDist)) {
     // wildcard: files are looked up per request, so a rebuilt UI is served without a restart.
     await app.register(fastifyStatic, { root: webDist, prefix: "/" });
