@@ -22,7 +22,8 @@ export interface Harness {
 }
 
 export async function startHarness(options: { sampleData?: boolean } = {}): Promise<Harness> {
-  if (!existsSync(path.join(webDist, "index.html"))) throw new Error(`Build the web UI first: npm run build:web (looked in ${webDist})`);
+  if (!existsSync(path.join(webDist, "index.html")))
+    throw new Error(`Build the web UI first: npm run build:web (looked in ${webDist})`);
   const database = await createTestDatabase();
   await loadReferenceData(database.db);
   if (options.sampleData) await loadSampleData(database.db);
