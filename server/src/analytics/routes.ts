@@ -45,6 +45,10 @@ const Point = z.object({
     .nullable()
     .describe("reported: báo cáo; aggregated: cộng từ đơn vị con/đơn vị cũ; estimated: có phân bổ ước tính"),
   coverage: z.object({ reported: z.number().int(), expected: z.number().int() }).optional(),
+  sample: z
+    .literal(true)
+    .optional()
+    .describe("Có mặt khi số là số liệu mẫu hoặc được cộng từ số liệu mẫu (không phải số liệu thật)"),
   comparisons: z
     .object({
       previousPeriod: Comparison,
@@ -130,6 +134,8 @@ export const analyticsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
           { header: "Kỳ", width: 12, value: (x) => r.periods.find((p) => p.code === x.p.period)!.label },
           { header: "Giá trị", width: 14, value: (x) => x.p.value },
           { header: "Nguồn", width: 12, value: (x) => (x.p.source ? sourceLabels[x.p.source] : "") },
+          // Sample figures are never mistaken for real ones once they leave the product.
+          { header: "Số liệu mẫu", width: 12, value: (x) => (x.p.sample ? "Mẫu" : "") },
           { header: "So kỳ trước", width: 12, value: (x) => x.p.comparisons?.previousPeriod.change ?? null },
           { header: "So cùng kỳ", width: 12, value: (x) => x.p.comparisons?.samePeriodLastYear.change ?? null },
           { header: "Lũy kế", width: 14, value: (x) => x.p.comparisons?.ytdCumulative?.value ?? null },

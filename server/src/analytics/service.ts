@@ -25,6 +25,8 @@ export interface Point {
   source: ValueSource | null;
   /** For aggregated values: how many of the parts had figures. */
   coverage?: { reported: number; expected: number };
+  /** The figure is, or is made from, SAMPLE figures (source 'sample'): every screen marks it "Mẫu". */
+  sample?: true;
   comparisons?: Comparisons;
 }
 
@@ -114,16 +116,22 @@ export function analyticsService(db: Kysely<Schema>) {
       const disaggregation = q.disaggregation ?? "";
       const asOf = q.asOf;
       const reported = new Map<string, number>();
+      // Keys of the reported figures that are sample figures: whatever is built from them is marked.
+      const samples = new Set<string>();
       const fetchValues = async (areaList: string[]) => {
         if (areaList.length === 0) return;
-        const rows = await sql<{ indicator_code: string; area_id: string; period: string; value: string | null }>`
-          SELECT indicator_code, area_id, period, value FROM data_values
+        const rows = await sql<{ indicator_code: string; area_id: string; period: string; value: string | null; source: string }>`
+          SELECT indicator_code, area_id, period, value, source FROM data_values
           WHERE indicator_code = ANY(${q.indicators}) AND period = ANY(${needed}) AND area_id = ANY(${areaList})
             AND disaggregation = ${disaggregation} AND value IS NOT NULL
             AND ${asOf ? sql`recorded_at <= ${asOf} AND (superseded_at IS NULL OR superseded_at > ${asOf})` : sql`superseded_at IS NULL`}`.execute(
           db,
         );
-        for (const r of rows.rows) reported.set(`${r.indicator_code}|${r.area_id}|${r.period}`, Number(r.value));
+        for (const r of rows.rows) {
+          const key = `${r.indicator_code}|${r.area_id}|${r.period}`;
+          reported.set(key, Number(r.value));
+          if (r.source === "sample") samples.add(key);
+        }
       };
       // First what the areas reported themselves; contributors only for the areas with gaps.
       await fetchValues(areaIds);
@@ -191,15 +199,17 @@ export function analyticsService(db: Kysely<Schema>) {
         period: string,
         depth = 0,
       ): Omit<Point, "period"> => {
-        const own = reported.get(`${indicator}|${area}|${period}`);
-        if (own !== undefined) return { value: own, source: "reported" };
+        const key = (a: string) => `${indicator}|${a}|${period}`;
+        const mark = (keys: string[]) => (keys.some((k) => samples.has(k)) ? { sample: true as const } : {});
+        const own = reported.get(key(area));
+        if (own !== undefined) return { value: own, source: "reported", ...mark([key(area)]) };
         if (depth > 1) return { value: null, source: null };
         const rule = aggregationRule(unit);
         const olds = predecessors(area);
         // Across the reform: a unit that is exactly one old unit keeps its series, whatever the unit of measure.
         if (olds.length === 1 && !olds[0]!.estimated) {
-          const v = reported.get(`${indicator}|${olds[0]!.area}|${period}`);
-          if (v !== undefined) return { value: v, source: "reported" };
+          const v = reported.get(key(olds[0]!.area));
+          if (v !== undefined) return { value: v, source: "reported", ...mark([key(olds[0]!.area)]) };
         }
         if (rule !== "sum") return { value: null, source: null };
         const kids = childrenByParent.get(area) ?? [];
@@ -211,6 +221,7 @@ export function analyticsService(db: Kysely<Schema>) {
               value: Math.round(got.reduce((s, p) => s + p.value!, 0) * 1e6) / 1e6,
               source: got.some((p) => p.source === "estimated") ? "estimated" : "aggregated",
               coverage: { reported: got.length, expected: kids.length },
+              ...(got.some((p) => p.sample) ? { sample: true as const } : {}),
             };
           }
         }
@@ -223,6 +234,7 @@ export function analyticsService(db: Kysely<Schema>) {
               value: Math.round(got.reduce((s, x) => s + x.v! * x.o.weight, 0) * 1e6) / 1e6,
               source: got.some((x) => x.o.estimated) ? "estimated" : "aggregated",
               coverage: { reported: got.length, expected: olds.length },
+              ...mark(got.map((x) => key(x.o.area))),
             };
         }
         return { value: null, source: null };

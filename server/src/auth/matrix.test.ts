@@ -68,6 +68,7 @@ function samples(): Record<string, () => Sample | Promise<Sample>> {
     "GET /api/areas": () => ({ url: "/api/areas?level=province" }),
     "GET /api/areas/:code": () => ({ url: "/api/areas/92" }),
     "GET /api/boundaries/provinces": () => ({ url: "/api/boundaries/provinces" }),
+    "GET /api/boundaries/communes/:province": () => ({ url: "/api/boundaries/communes/92" }),
     "GET /api/agencies": () => ({ url: "/api/agencies?limit=5" }),
     "GET /api/catalogues": () => ({ url: "/api/catalogues" }),
     "GET /api/catalogues/:id": () => ({ url: "/api/catalogues/cantho-256" }),
