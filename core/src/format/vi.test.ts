@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDate, formatNumber } from "./vi";
+import { formatDate, formatDay, formatNumber, formatTime } from "./vi";
 
 describe("Vietnamese formats", () => {
   it("formats numbers with . for thousands and , for decimals", () => {
@@ -9,5 +9,12 @@ describe("Vietnamese formats", () => {
   });
   it("formats dates as dd/mm/yyyy", () => {
     expect(formatDate("2025-02-28")).toBe("28/02/2025");
+  });
+  it("writes a moment as its day and time in Vietnam, with leading zeros", () => {
+    // 17:05 UTC on 30/11 is already 1 December in Vietnam (UTC+7).
+    const d = new Date("2026-11-30T17:05:09Z");
+    expect(formatDay(d)).toBe("01/12/2026");
+    expect(formatTime(d)).toBe("00:05");
+    expect(formatTime(d, true)).toBe("00:05:09");
   });
 });

@@ -18,3 +18,23 @@ export function formatDate(iso: string | null | undefined): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
   return m ? `${m[3]}/${m[2]}/${m[1]}` : iso;
 }
+
+const VIETNAM = "Asia/Ho_Chi_Minh";
+const parts = (d: Date, options: Intl.DateTimeFormatOptions) =>
+  Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", { timeZone: VIETNAM, hourCycle: "h23", ...options })
+      .formatToParts(d)
+      .map((p) => [p.type, p.value]),
+  ) as Record<string, string>;
+
+/** A moment as its day in Vietnam, dd/mm/yyyy (never the browser's own "1/12/2026"). */
+export function formatDay(d: Date): string {
+  const p = parts(d, { day: "2-digit", month: "2-digit", year: "numeric" });
+  return `${p.day}/${p.month}/${p.year}`;
+}
+
+/** A moment as its time of day in Vietnam, HH:mm (with seconds: HH:mm:ss). */
+export function formatTime(d: Date, seconds = false): string {
+  const p = parts(d, { hour: "2-digit", minute: "2-digit", ...(seconds ? { second: "2-digit" } : {}) });
+  return seconds ? `${p.hour}:${p.minute}:${p.second}` : `${p.hour}:${p.minute}`;
+}
