@@ -466,6 +466,8 @@ export interface AnalyticsPoint {
   value: number | null;
   source: "reported" | "aggregated" | "estimated" | null;
   coverage?: { reported: number; expected: number };
+  /** Present when the figure is, or is made from, sample figures: screens mark it "Mẫu". */
+  sample?: true;
   comparisons?: {
     previousPeriod: AnalyticsComparison;
     previousDecember: AnalyticsComparison | null;
