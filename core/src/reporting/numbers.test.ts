@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { looksLikeFormula, parseNumber } from "./numbers";
+import { looksLikeFormula, parseNumber, textCellProblem } from "./numbers";
 
 const value = (text: string, style: Parameters<typeof parseNumber>[1]) => {
   const r = parseNumber(text, style);
@@ -46,5 +46,18 @@ describe("looksLikeFormula", () => {
     expect(looksLikeFormula('+HYPERLINK("x")')).toBe(true);
     expect(looksLikeFormula("-12,5")).toBe(false);
     expect(looksLikeFormula("Ghi chú")).toBe(false);
+  });
+});
+
+describe("textCellProblem", () => {
+  it("refuses formulas, control characters and half surrogate pairs, and takes signed numbers and Vietnamese text", () => {
+    expect(textCellProblem('=HYPERLINK("http://x")')).toContain("công thức");
+    expect(textCellProblem("@SUM(A1)")).toContain("công thức");
+    expect(textCellProblem("a\u0000b")).toContain("điều khiển");
+    expect(textCellProblem("a\ud800b")).toContain("UTF-16");
+    expect(textCellProblem("\udc00")).toContain("UTF-16");
+    expect(textCellProblem("-5")).toBeNull();
+    expect(textCellProblem("+1.234,5")).toBeNull();
+    expect(textCellProblem("Số liệu ước tính 😀, dòng 1\ndòng 2")).toBeNull();
   });
 });

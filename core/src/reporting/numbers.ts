@@ -51,6 +51,23 @@ export function parseNumber(input: string, style: NumberStyle): ParsedNumber {
   return fail(`'${input}' không phải là số (ví dụ 1.234,5 hoặc 1234.5)`);
 }
 
+/** Half of a UTF-16 surrogate pair without its other half: no character at all, refused by UTF-8 and PostgreSQL. */
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why a text value or comment is refused, whatever channel brought it (form, JSON, Excel, CSV, SDMX,
+ * DHIS2), or null: text is data, never a formula a spreadsheet would run once exported; and it holds
+ * only real characters (no NUL or other control characters, no half surrogate pairs).
+ */
+export function textCellProblem(text: string): string | null {
+  if (looksLikeFormula(text))
+    return `Nội dung '${text.slice(0, 40)}' bắt đầu bằng ký tự công thức (=, +, -, @): không nhận công thức`;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) return "Có ký tự điều khiển không hợp lệ";
+  if (LONE_SURROGATE.test(text)) return "Có ký tự không hợp lệ (nửa cặp mã UTF-16)";
+  return null;
+}
+
 /** A cell that a spreadsheet would run as a formula (CSV/formula injection): =, +, -, @, tab, CR first. */
 export function looksLikeFormula(text: string): boolean {
   return /^[=+\-@\t\r]/.test(text) && !/^[-+]?[\d.,\s]+$/.test(text);

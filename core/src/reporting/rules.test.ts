@@ -4,6 +4,7 @@ import {
   checkPartition,
   entryLockDate,
   isAdditiveUnit,
+  isCountUnit,
   isOutlier,
   modifiedZScore,
   reportDeadline,
@@ -75,6 +76,58 @@ describe("reporting rules", () => {
     expect(modifiedZScore([1, 2, 3], 100)).toBeNull();
     expect(isOutlier([5, 5, 5, 5, 5, 5, 5, 6], 5)).toBeNull();
     expect(isOutlier([5, 5, 5, 5, 5, 5, 5, 6], 50)).not.toBeNull();
+  });
+
+  it("knows which units count whole things", () => {
+    for (const unit of [
+      "vụ",
+      "người",
+      "hộ",
+      "doanh nghiệp",
+      "dự án",
+      "lượt khách",
+      "lượt",
+      "công trình/dự án",
+      "hộ/người",
+      " Hợp tác xã ",
+    ])
+      expect(isCountUnit(unit), unit).toBe(true);
+    for (const unit of [
+      "tỷ đồng",
+      "%",
+      "tấn",
+      "ha",
+      "nghìn lượt hành khách",
+      "triệu đồng/người",
+      "bác sĩ/10.000 dân",
+      "điểm",
+      "kWh",
+      "đơn vị hiện vật",
+      "",
+      null,
+    ])
+      expect(isCountUnit(unit), String(unit)).toBe(false);
+  });
+
+  it("does not take a rare event on a mostly-zero series for an outlier, but still flags a real jump", () => {
+    const fires = [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    expect(isOutlier(fires, 1)).toBeNull();
+    expect(isOutlier(fires, 2)).toBeNull();
+    expect(isOutlier(fires, 0)).toBeNull();
+    expect(isOutlier(fires, 40)).toMatchObject({ median: 0 });
+    // Never an event before: the first one is not an outlier, a huge one is.
+    const none = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    expect(isOutlier(none, 1)).toBeNull();
+    expect(isOutlier(none, 3)).toBeNull();
+    expect(isOutlier(none, 500)).not.toBeNull();
+    // A few events of a few cases: another of the same size is normal, ten times more is not.
+    const some = [0, 3, 0, 0, 5, 0, 0, 2, 0, 0, 4, 0];
+    expect(isOutlier(some, 4)).toBeNull();
+    expect(isOutlier(some, 40)).not.toBeNull();
+    // A figure that never moved: a small change is not an outlier, a tenfold one is.
+    const fixed = [120, 120, 120, 120, 120, 120, 120, 120];
+    expect(isOutlier(fixed, 125)).toBeNull();
+    expect(isOutlier(fixed, 1200)).not.toBeNull();
   });
 
   it("computes deadlines and lock dates from the period's end", () => {

@@ -13,6 +13,92 @@ export function isAdditiveUnit(unit: string | null | undefined): boolean {
   return !(u.includes("%") || u.includes("/") || u.includes("điểm") || u.includes("chỉ số") || u === "đơn vị hiện vật");
 }
 
+/**
+ * Units that count whole things (cases, people, households, enterprises, projects…): a figure in them is
+ * a whole number. Units with a multiplier ("nghìn tấn", "nghìn lượt hành khách"), measures (tấn, ha, kWh),
+ * money, rates and ratios ("bác sĩ/10.000 dân", "triệu đồng/người") and scores ("điểm") are not. "lượt …" (visits, trips) counts;
+ * "a/b" of two count nouns ("công trình/dự án", "hộ/người") names alternatives, not a ratio.
+ */
+export function isCountUnit(unit: string | null | undefined): boolean {
+  if (!unit) return false;
+  const u = unit.normalize("NFC").trim().toLowerCase().replace(/\s+/g, " ");
+  if (u === "") return false;
+  return u.split("/").every((part) => {
+    const noun = part.trim().replace(/^lượt(?= )\s*/, "");
+    return noun === "lượt" || COUNT_NOUNS.has(noun);
+  });
+}
+
+/** Nouns that count (the units of the catalogues, and the usual ones of Vietnamese statistics). */
+const COUNT_NOUNS = new Set([
+  "người",
+  "lao động",
+  "hộ",
+  "hộ gia đình",
+  "gia đình",
+  "vụ",
+  "vụ việc",
+  "ca",
+  "cuộc",
+  "doanh nghiệp",
+  "hợp tác xã",
+  "tổ hợp tác",
+  "cơ sở",
+  "dự án",
+  "công trình",
+  "gói thầu",
+  "đề án",
+  "chương trình",
+  "nhiệm vụ",
+  "văn bản",
+  "hồ sơ",
+  "thủ tục",
+  "đơn",
+  "đơn vị",
+  "cơ quan",
+  "tổ chức",
+  "trường",
+  "lớp",
+  "học sinh",
+  "sinh viên",
+  "học viên",
+  "trẻ",
+  "giáo viên",
+  "bác sĩ",
+  "bệnh nhân",
+  "giường bệnh",
+  "khách",
+  "hành khách",
+  "tàu",
+  "chuyến",
+  "xe",
+  "chiếc",
+  "cái",
+  "con",
+  "khu",
+  "cụm",
+  "chợ",
+  "siêu thị",
+  "huyện",
+  "xã",
+  "tỉnh",
+  "thôn",
+  "ấp",
+  "bản",
+  "làng",
+  "căn",
+  "căn hộ",
+  "nhà",
+  "phòng",
+  "bản tin",
+  "bản đồ",
+  "tờ",
+  "thuê bao",
+  "tài khoản",
+  "giấy phép",
+  "sản phẩm",
+]);
+
 export type AreaLevel = "nation" | "province" | "district" | "commune";
 
 /**
@@ -78,8 +164,11 @@ export const MIN_HISTORY = 6;
 export const OUTLIER_THRESHOLD = 3.5;
 
 /**
- * Modified z-score of `x` against the series' own history (Iglewicz & Hoaglin): 0.6745·(x − median)/MAD,
- * falling back to the mean absolute deviation when more than half the history is identical.
+ * Modified z-score of `x` against the series' own history (Iglewicz & Hoaglin): 0.6745·(x − median)/MAD.
+ * When more than half the history is one value (MAD = 0: a count of rare events that is mostly zero, a
+ * figure that seldom moves), dividing by the MAD or by the tiny mean deviation would make the next event
+ * an outlier; the spread is then the typical size of the departures the series has had, or — for a
+ * history with none — the larger of one unit and the value itself.
  * Null when the history is too short to judge.
  */
 export function modifiedZScore(history: readonly number[], x: number): number | null {
@@ -87,9 +176,9 @@ export function modifiedZScore(history: readonly number[], x: number): number | 
   const med = median([...history]);
   const mad = median(history.map((h) => Math.abs(h - med)));
   if (mad > 0) return (0.6745 * (x - med)) / mad;
-  const meanAd = history.reduce((s, h) => s + Math.abs(h - med), 0) / history.length;
-  if (meanAd > 0) return (x - med) / (1.253314 * meanAd);
-  return x === med ? 0 : Infinity * Math.sign(x - med);
+  const departures = history.map((h) => Math.abs(h - med)).filter((d) => d > 0);
+  const scale = departures.length > 0 ? median(departures) : Math.max(Math.abs(med), 1);
+  return (0.6745 * (x - med)) / scale;
 }
 
 export function isOutlier(history: readonly number[], x: number): { z: number; median: number } | null {
