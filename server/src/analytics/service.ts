@@ -14,6 +14,7 @@ import {
 import { sql, type Kysely } from "kysely";
 import type { Principal } from "../auth/principal";
 import { scopeChecker } from "../auth/scope";
+import { seriesReader } from "../catalogue/series";
 import type { Schema } from "../db/schema";
 import { ForbiddenError, InvalidInputError } from "../errors";
 
@@ -118,16 +119,25 @@ export function analyticsService(db: Kysely<Schema>) {
       const reported = new Map<string, number>();
       // Keys of the reported figures that are sample figures: whatever is built from them is marked.
       const samples = new Set<string>();
+      // A provincial row and the national indicator it implements are one series (docs/decisions/0009).
+      const oneSeries = await seriesReader(db, q.indicators);
       const fetchValues = async (areaList: string[]) => {
         if (areaList.length === 0) return;
-        const rows = await sql<{ indicator_code: string; area_id: string; period: string; value: string | null; source: string }>`
-          SELECT indicator_code, area_id, period, value, source FROM data_values
-          WHERE indicator_code = ANY(${q.indicators}) AND period = ANY(${needed}) AND area_id = ANY(${areaList})
+        const rows = await sql<{
+          indicator_code: string;
+          area_id: string;
+          period: string;
+          value: string | null;
+          source: string;
+          recorded_at: Date;
+        }>`
+          SELECT indicator_code, area_id, period, value, source, recorded_at FROM data_values
+          WHERE indicator_code = ANY(${oneSeries.storedCodes}) AND period = ANY(${needed}) AND area_id = ANY(${areaList})
             AND disaggregation = ${disaggregation} AND value IS NOT NULL
             AND ${asOf ? sql`recorded_at <= ${asOf} AND (superseded_at IS NULL OR superseded_at > ${asOf})` : sql`superseded_at IS NULL`}`.execute(
           db,
         );
-        for (const r of rows.rows) {
+        for (const r of oneSeries.unify(rows.rows)) {
           const key = `${r.indicator_code}|${r.area_id}|${r.period}`;
           reported.set(key, Number(r.value));
           if (r.source === "sample") samples.add(key);

@@ -223,6 +223,8 @@ function samples(): Record<string, () => Sample | Promise<Sample>> {
         .execute();
       return { url: `/api/dashboards/${id}`, onlyRoles: ["admin"] };
     },
+    "GET /api/profile": () => ({ url: "/api/profile" }),
+    "PUT /api/profile": () => ({ url: "/api/profile", payload: { kind: "government_office", version: 0 } }),
     "GET /api/programmes": () => ({ url: "/api/programmes?year=2025" }),
     "POST /api/projects": () => ({
       url: "/api/projects",

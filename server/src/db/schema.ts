@@ -418,6 +418,21 @@ export interface Schema {
   projects: ProjectsTable;
   dashboards: DashboardsTable;
   area_split_weights: AreaSplitWeightsTable;
+  install_profile: InstallProfileTable;
+}
+
+/** Whom the install serves (one row, id = 1); see profile/service.ts. */
+export interface InstallProfileTable {
+  id: Generated<number>;
+  kind: "government_office" | "ministry" | "province";
+  name: string;
+  catalogue_id: string;
+  area_id: string;
+  agency_code: string | null;
+  default_tiles: ColumnType<unknown, string, string>;
+  version: Generated<number>;
+  updated_by: string | null;
+  updated_at: DefaultTimestamp;
 }
 
 export interface AreaSplitWeightsTable {

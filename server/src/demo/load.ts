@@ -14,6 +14,7 @@ import type { Schema } from "../db/schema";
 import { dataPath, readJson } from "../paths";
 import type { PreparedRow } from "../datavalues/validation";
 import { writeRows } from "../datavalues/writer";
+import { seriesLinks } from "../catalogue/series";
 
 /**
  * SAMPLE figures (số liệu mẫu) so that a fresh install shows a living product: the national groups A
@@ -151,6 +152,19 @@ export async function loadSampleData(db: Kysely<Schema>, today = new Date()): Pr
     else sums.set(key, { ...v, area: DEMO_PROVINCE });
   }
   values.push(...sums.values());
+
+  // One series (docs/decisions/0009): where a Cần Thơ row implements a national indicator, the national
+  // figure for the city is the city's own, not a second sample drawn apart ("Thu ngân sách" once).
+  const links = (await seriesLinks(db)).filter((l) => l.rootArea === DEMO_PROVINCE);
+  const cityKey = (indicator: string, v: { period: string; disaggregation: string }) =>
+    `${indicator}|${v.period}|${v.disaggregation}`;
+  const cityFigures = new Map(values.filter((v) => v.area === DEMO_PROVINCE).map((v) => [cityKey(v.indicator, v), v.value]));
+  for (const v of values) {
+    if (v.area !== DEMO_PROVINCE) continue;
+    const link = links.find((l) => l.nationalCode === v.indicator);
+    const own = link ? cityFigures.get(cityKey(link.code, v)) : undefined;
+    if (own !== undefined) v.value = own;
+  }
 
   // The last month is still coming in: some agencies have not reported yet, so completeness shows who is late.
   const lateAgencies = new Set([...new Set(values.map((v) => v.agency))].filter((_, i) => i % 4 === 1));

@@ -33,6 +33,7 @@ import { documentRoutes } from "../documents/routes";
 import { targetRoutes } from "../targets/routes";
 import { analyticsRoutes } from "../analytics/routes";
 import { dashboardRoutes } from "../dashboards/routes";
+import { profileRoutes } from "../profile/routes";
 import { EventBus } from "../events/bus";
 import type { RouteDeps } from "./deps";
 import { reportingRoutes } from "../reporting/routes";
@@ -183,6 +184,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(targetRoutes, deps);
   await app.register(analyticsRoutes, deps);
   await app.register(dashboardRoutes, deps);
+  await app.register(profileRoutes, deps);
 
   if (options.serveWeb && existsSync(webDist)) {
     // wildcard: files are looked up per request, so a rebuilt UI is served without a restart.
