@@ -30,19 +30,47 @@ echarts.use([
 
 export { echarts };
 
-type Axis = { type?: string; axisLabel?: Record<string, unknown> };
+type Axis = { type?: string; axisLabel?: Record<string, unknown>; scale?: boolean; min?: unknown };
+type Series = { type?: string; data?: unknown[] };
 
-/** Numbers on value axes and in tooltips written the Vietnamese way (1.234,5), unless a chart says otherwise. */
-function vietnameseNumbers(option: echarts.EChartsCoreOption): echarts.EChartsCoreOption {
-  const fix = (axis: unknown) => {
-    const list = (Array.isArray(axis) ? axis : axis ? [axis] : []) as Axis[];
-    return list.map((a) =>
-      a.type === "value" && !a.axisLabel?.formatter
-        ? { ...a, axisLabel: { ...a.axisLabel, formatter: (v: number) => formatNumber(v) } }
-        : a,
-    );
-  };
+const asList = <T,>(x: unknown): T[] => (Array.isArray(x) ? x : x ? [x] : []) as T[];
+
+/** A data item holds a number: 5, { value: 5 }, [x, 5]. */
+function holdsNumber(item: unknown): boolean {
+  if (typeof item === "number") return Number.isFinite(item);
+  if (Array.isArray(item)) return item.some(holdsNumber);
+  if (item && typeof item === "object" && "value" in item) return holdsNumber((item as { value: unknown }).value);
+  return false;
+}
+
+/**
+ * Whether a chart has anything to draw. Maps always do (the boundaries are information in themselves);
+ * line and bar charts whose every value is missing would show bare axes, so they say so instead.
+ */
+export function chartHasData(option: echarts.EChartsCoreOption): boolean {
+  const series = asList<Series>((option as { series?: unknown }).series);
+  if (series.length === 0) return false;
+  if (series.some((s) => s.type === "map" || s.type === "scatter" || s.type === "pie")) return true;
+  return series.some((s) => (s.data ?? []).some(holdsNumber));
+}
+
+/**
+ * The house rules of every chart: numbers on value axes and in tooltips written the Vietnamese way
+ * (1.234,5) unless a chart says otherwise, and bars start at zero (a bar's length is its value, so the
+ * value axis of a chart with bars always includes zero).
+ */
+function houseRules(option: echarts.EChartsCoreOption): echarts.EChartsCoreOption {
   const o = option as Record<string, unknown>;
+  const bars = asList<Series>(o.series).some((s) => s.type === "bar");
+  const fix = (axis: unknown) =>
+    asList<Axis>(axis).map((a) => {
+      if (a.type !== "value") return a;
+      const labelled = a.axisLabel?.formatter
+        ? a
+        : { ...a, axisLabel: { ...a.axisLabel, formatter: (v: number) => formatNumber(v) } };
+      // Without `scale` ECharts always takes zero into the axis (negative bars still show below it).
+      return bars ? { ...labelled, scale: false, min: a.min === "dataMin" ? undefined : a.min } : labelled;
+    });
   const tooltip = o.tooltip as Record<string, unknown> | undefined;
   return {
     ...o,
@@ -65,7 +93,8 @@ declare global {
 
 /**
  * ECharts in React: one instance per element, resized with its container, disposed on unmount.
- * SVG rendering keeps maps and labels sharp on wall screens and phones alike.
+ * SVG rendering keeps maps and labels sharp on wall screens and phones alike. A chart with nothing to
+ * draw says "Chưa có số liệu" instead of showing bare axes.
  */
 export function EChart({
   option,
@@ -100,9 +129,20 @@ export function EChart({
     // eslint-disable-next-line react-hooks/exhaustive-deps -- one instance for the element's lifetime
   }, []);
 
+  const empty = !chartHasData(option);
   useEffect(() => {
-    chart.current?.setOption(vietnameseNumbers(option), { notMerge: true });
-  }, [option]);
+    if (empty) chart.current?.clear();
+    else chart.current?.setOption(houseRules(option), { notMerge: true });
+  }, [option, empty]);
 
-  return <div ref={ref} className={className} data-testid={testId} style={style} />;
+  return (
+    <div className={className} data-testid={testId} style={{ position: "relative", ...style }}>
+      <div ref={ref} style={{ position: "absolute", inset: 0 }} />
+      {empty && (
+        <div className="chart-empty" data-testid={testId ? `${testId}-empty` : undefined}>
+          Chưa có số liệu
+        </div>
+      )}
+    </div>
+  );
 }

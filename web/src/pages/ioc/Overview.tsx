@@ -9,37 +9,49 @@ import { useAuth } from "../../components/auth";
 import { useLiveData } from "../../components/live";
 import { QueryState } from "../../components/QueryState";
 import { lastMonthCode } from "../reports/common";
-import { Change, DEFAULT_TILES, SourceTag, Sparkline } from "./common";
+import { Change, DEFAULT_TILES, SampleMark, SourceTag, Sparkline } from "./common";
 
-/** One indicator's tile: latest value, unit, comparisons coloured by the indicator's polarity, sparkline. */
+/**
+ * One indicator's tile: latest value with its unit, period and source ("Mẫu" for sample figures),
+ * comparisons with their units coloured by the indicator's polarity, sparkline. `big` for the wall.
+ */
 export function Tile({ tile, area, big }: { tile: LatestTile; area: string; big?: boolean }) {
   const l = tile.latest;
   return (
     <Card size="small" className="ioc-tile" data-testid={`tile-${tile.indicator.code}`} style={{ height: "100%" }}>
-      <Link to={`/dieu-hanh/chi-so/${tile.indicator.code}?area=${area}`}>
-        <Typography.Text strong ellipsis style={{ display: "block", fontSize: big ? 22 : 14 }}>
-          {tile.indicator.name}
-        </Typography.Text>
-      </Link>
+      <div className="tile-head">
+        <Link to={`/dieu-hanh/chi-so/${tile.indicator.code}?area=${area}`} title={tile.indicator.name} className="tile-name">
+          <Typography.Text strong style={{ fontSize: big ? 20 : 14 }}>
+            {tile.indicator.name}
+          </Typography.Text>
+        </Link>
+        <SampleMark show={!!l?.sample} />
+      </div>
       {l ? (
         <>
-          <Space align="baseline" wrap>
+          <Space align="baseline" wrap size={6}>
             <span
               className="tile-value"
               data-testid={`tile-value-${tile.indicator.code}`}
-              style={{ fontSize: big ? 48 : 28, fontWeight: 600 }}
+              style={{ fontSize: big ? 44 : 28, fontWeight: 600, lineHeight: 1.15 }}
             >
               {formatNumber(l.value, 2)}
             </span>
-            <Typography.Text type="secondary">{tile.indicator.unit}</Typography.Text>
+            <Typography.Text type="secondary" style={{ fontSize: big ? 18 : undefined }}>
+              {tile.indicator.unit}
+            </Typography.Text>
           </Space>
           <div>
-            <Typography.Text type="secondary">{l.label} </Typography.Text>
-            <SourceTag point={l} />
+            <Typography.Text type="secondary" style={{ fontSize: big ? 16 : undefined }}>
+              {l.label}{" "}
+            </Typography.Text>
+            <SourceTag point={l} sample={false} />
           </div>
           <Change label="so kỳ trước" c={l.comparisons?.previousPeriod} indicator={tile.indicator} />
           <Change label="so cùng kỳ" c={l.comparisons?.samePeriodLastYear} indicator={tile.indicator} />
-          <Sparkline values={tile.sparkline} height={big ? 80 : 40} />
+          <div className="tile-spark">
+            <Sparkline values={tile.sparkline} height={big ? "100%" : 40} />
+          </div>
         </>
       ) : (
         <Typography.Text type="secondary">Chưa có số liệu</Typography.Text>

@@ -1,32 +1,168 @@
-import { formatNumber } from "@dieuhanh/core";
-import { Col, Row, Typography } from "antd";
+import { useQuery } from "@tanstack/react-query";
+import { formatDate, formatDay, formatNumber, formatTime } from "@dieuhanh/core";
+import { Progress } from "antd";
 import { useEffect, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router-dom";
+import { apiGet, type Page } from "../../api/client";
+import type { AnalyticsResult, Completeness, Task } from "../../api/types";
+import { useAuth } from "../../components/auth";
 import { useLiveData } from "../../components/live";
-import { DEFAULT_TILES } from "./common";
+import { lastMonthCode } from "../reports/common";
+import { Choropleth, useChildFigures } from "./Choropleth";
+import { DEFAULT_TILES, SampleMark, useAreaName } from "./common";
 import { Tile, useTiles } from "./Overview";
 
-const ROTATE_MS = 15_000;
+/**
+ * The indicator the wall's map shows: the one asked for, else the first key indicator with figures for
+ * the area's children (a province's national indicators often have none by commune).
+ */
+function useMapIndicator(area: string, tiles: string[], period: string, asked: string | null) {
+  const q = useQuery({
+    queryKey: ["analytics", "map-candidates", area, period, tiles.join(",")],
+    enabled: !asked && tiles.length > 0,
+    queryFn: () =>
+      apiGet<AnalyticsResult>("/api/analytics", { indicators: tiles.join(","), parent: area, from: period, to: period }),
+  });
+  if (asked) return asked;
+  const withData = q.data?.indicators.find((i) =>
+    q.data!.series.some((s) => s.indicator === i.code && s.points[0]?.value !== null),
+  );
+  return q.data ? (withData?.code ?? tiles[0]!) : null;
+}
+
+function Panel({
+  title,
+  extra,
+  children,
+  testId,
+}: {
+  title: React.ReactNode;
+  extra?: React.ReactNode;
+  children: React.ReactNode;
+  testId?: string;
+}) {
+  return (
+    <section className="wall-panel" data-testid={testId}>
+      <header>
+        <h2>{title}</h2>
+        {extra}
+      </header>
+      <div className="wall-panel-body">{children}</div>
+    </section>
+  );
+}
+
+function MapPanel({ area, indicator, period }: { area: string; indicator: string; period: string }) {
+  const figures = useChildFigures(area, indicator, period);
+  const ind = figures.result?.indicators[0];
+  const children = figures.result?.areas.length ?? 0;
+  return (
+    <Panel
+      testId="wall-map"
+      title={ind ? `${ind.name}${ind.unit ? ` (${ind.unit})` : ""}` : "Bản đồ"}
+      extra={
+        <span className="wall-muted">
+          {figures.result?.periods[0]?.label} · {formatNumber(figures.withData)}/{formatNumber(children)}{" "}
+          {area === "VN" ? "tỉnh" : "xã"} có số liệu <SampleMark show={figures.sample} />
+        </span>
+      }
+    >
+      <Choropleth testId="wall-choropleth" area={area} indicator={indicator} period={period} height="100%" dark />
+    </Panel>
+  );
+}
+
+function CompletenessPanel({ area, period }: { area: string; period: string }) {
+  const q = useQuery({
+    queryKey: ["completeness", period, area],
+    queryFn: () => apiGet<Completeness>("/api/reports/completeness", { period, ...(area === "VN" ? {} : { area }) }),
+  });
+  const c = q.data?.summary;
+  const percent = c && c.expected ? Math.round((c.submitted / c.expected) * 100) : 0;
+  const behind = [...(q.data?.items ?? [])].filter((i) => i.missing > 0).sort((a, b) => b.missing - a.missing);
+  return (
+    <Panel testId="wall-completeness" title={`Tình hình báo cáo ${q.data?.period.label ?? ""}`}>
+      {c ? (
+        <>
+          <div className="wall-big-line">
+            <span className="wall-big">{formatNumber(percent)}%</span>
+            <span>
+              {formatNumber(c.submitted)}/{formatNumber(c.expected)} số liệu đã gửi
+              <br />
+              <span className={c.lateReports ? "wall-bad" : "wall-good"}>{formatNumber(c.lateReports)} báo cáo chậm</span>
+            </span>
+          </div>
+          <Progress percent={percent} showInfo={false} strokeColor="#52c41a" trailColor="#2b4560" size={["100%", 14]} />
+          <ul className="wall-list">
+            {behind.slice(0, 4).map((i) => (
+              <li key={`${i.agency}|${i.area}`}>
+                <span className="wall-ellipsis">{i.agencyName}</span>
+                <span className="wall-bad">thiếu {formatNumber(i.missing)}</span>
+              </li>
+            ))}
+            {behind.length === 0 && <li className="wall-good">Đã đủ số liệu</li>}
+          </ul>
+        </>
+      ) : (
+        <div className="wall-muted">{q.isLoading ? "Đang tải…" : "Chưa có số liệu"}</div>
+      )}
+    </Panel>
+  );
+}
+
+function OverduePanel() {
+  const q = useQuery({
+    queryKey: ["tasks", "overdue", "wall"],
+    queryFn: () => apiGet<Page<Task>>("/api/tasks", { status: "overdue", sort: "due", limit: 5 }),
+  });
+  return (
+    <Panel
+      testId="wall-overdue"
+      title="Nhiệm vụ quá hạn"
+      extra={
+        <span className={q.data?.total ? "wall-bad wall-count" : "wall-good wall-count"}>{formatNumber(q.data?.total ?? 0)}</span>
+      }
+    >
+      <ul className="wall-list">
+        {(q.data?.items ?? []).map((t) => (
+          <li key={t.code}>
+            <span className="wall-ellipsis">
+              {t.name}
+              <br />
+              <span className="wall-muted">{t.leadAgencies.map((a) => a.current.name).join(", ") || "—"}</span>
+            </span>
+            <span className="wall-bad wall-nowrap">
+              hạn {formatDate(t.dueDate)}
+              {t.daysLeft !== null && t.daysLeft < 0 ? <br /> : null}
+              {t.daysLeft !== null && t.daysLeft < 0 ? `quá ${formatNumber(-t.daysLeft)} ngày` : ""}
+            </span>
+          </li>
+        ))}
+        {q.data && q.data.total === 0 && <li className="wall-good">Không có nhiệm vụ quá hạn</li>}
+      </ul>
+    </Panel>
+  );
+}
 
 /**
- * Wall mode (màn hình lớn) for the operations room: full screen, large type, no scrollbars at 1920×1080,
- * panels rotating every 15 seconds; Esc goes back. Figures refresh as soon as they change.
+ * Wall mode (màn hình lớn) for the operations room: one 1920×1080 screen read from across the room — the
+ * map, the key figures, this month's reporting and the overdue tasks — dark, large type, nothing scrolls.
+ * Figures refresh as soon as they change; Esc goes back.
  */
 export default function WallMode() {
+  const { me } = useAuth();
   const [params] = useSearchParams();
   const navigate = useNavigate();
-  const area = params.get("area") ?? "VN";
-  const tiles = useTiles(area, DEFAULT_TILES);
+  const area = params.get("area") ?? me?.scope.areaId ?? "VN";
+  const areaName = useAreaName(area);
+  const tileCodes = DEFAULT_TILES;
+  const tiles = useTiles(area, tileCodes);
   const last = useLiveData();
-  const [panel, setPanel] = useState(0);
+  const period = lastMonthCode();
+  const mapIndicator = useMapIndicator(area, tileCodes, period, params.get("indicator"));
   const [now, setNow] = useState(new Date());
-  const items = tiles.data?.items ?? [];
-  const pages = Math.max(1, Math.ceil(items.length / 4));
   useEffect(() => {
-    const t = setInterval(() => {
-      setPanel((p) => (p + 1) % pages);
-      setNow(new Date());
-    }, ROTATE_MS);
+    const t = setInterval(() => setNow(new Date()), 30_000);
     const esc = (e: KeyboardEvent) => e.key === "Escape" && navigate(-1);
     window.addEventListener("keydown", esc);
     void document.documentElement.requestFullscreen?.().catch(() => undefined);
@@ -34,29 +170,42 @@ export default function WallMode() {
       clearInterval(t);
       window.removeEventListener("keydown", esc);
     };
-  }, [pages, navigate]);
-  const shown = items.slice(panel * 4, panel * 4 + 4);
+  }, [navigate]);
+  const items = tiles.data?.items ?? [];
+  const anySample = items.some((t) => t.latest?.sample);
   return (
     <div className="wall" data-testid="wall">
       <div className="wall-header">
-        <Typography.Title level={1} style={{ color: "#fff", margin: 0 }}>
-          Trung tâm điều hành — {area === "VN" ? "Cả nước" : area}
-        </Typography.Title>
-        <Typography.Text style={{ color: "#ddd", fontSize: 24 }}>
-          {now.toLocaleDateString("vi-VN")} {now.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" })}
-          {last ? ` · cập nhật ${new Date(last).toLocaleTimeString("vi-VN")}` : ""} · bảng {panel + 1}/{pages}
-        </Typography.Text>
+        <h1 data-testid="wall-title">Trung tâm điều hành — {areaName ?? "…"}</h1>
+        <div className="wall-clock" data-testid="wall-clock">
+          <span>{formatDay(now)}</span> <strong>{formatTime(now)}</strong>
+          {last ? <span className="wall-muted"> · cập nhật {formatTime(new Date(last), true)}</span> : null}
+        </div>
       </div>
-      <Row gutter={[24, 24]} style={{ flex: 1, minHeight: 0 }}>
-        {shown.map((t) => (
-          <Col key={t.indicator.code} span={12} style={{ height: "calc(50% - 12px)" }}>
-            <Tile tile={t} area={area} big />
-          </Col>
-        ))}
-      </Row>
-      <Typography.Text style={{ color: "#aaa", fontSize: 18 }}>
-        {items.filter((t) => t.latest).length} chỉ số có số liệu · {formatNumber(items.length)} chỉ số theo dõi · Esc để thoát
-      </Typography.Text>
+      <div className="wall-body">
+        <div className="wall-map">{mapIndicator && <MapPanel area={area} indicator={mapIndicator} period={period} />}</div>
+        <div className="wall-tiles" data-testid="wall-tiles">
+          {items.map((t) => (
+            <Tile key={t.indicator.code} tile={t} area={area} big />
+          ))}
+        </div>
+        <div className="wall-bottom">
+          <CompletenessPanel area={area} period={period} />
+          <OverduePanel />
+        </div>
+      </div>
+      <div className="wall-footer">
+        <span>
+          {formatNumber(items.filter((t) => t.latest).length)}/{formatNumber(items.length)} chỉ số có số liệu
+          {anySample ? (
+            <>
+              {" "}
+              · <SampleMark /> số liệu mẫu để minh họa, không phải số liệu thật
+            </>
+          ) : null}
+        </span>
+        <span>Esc để thoát</span>
+      </div>
     </div>
   );
 }

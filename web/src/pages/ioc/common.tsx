@@ -1,7 +1,9 @@
 import { ArrowDownOutlined, ArrowUpOutlined, MinusOutlined } from "@ant-design/icons";
 import { formatNumber } from "@dieuhanh/core";
+import { useQuery } from "@tanstack/react-query";
 import { Tag, Typography } from "antd";
-import type { AnalyticsComparison, AnalyticsIndicator, AnalyticsPoint } from "../../api/types";
+import { apiGet } from "../../api/client";
+import type { AnalyticsComparison, AnalyticsIndicator, AnalyticsPoint, Area } from "../../api/types";
 import { EChart } from "../../components/EChart";
 
 /** The indicators a leader sees first (editable per dashboard). */
@@ -22,11 +24,33 @@ export const sourceLabels: Record<NonNullable<AnalyticsPoint["source"]>, { text:
   estimated: { text: "Ước tính", color: "orange" },
 };
 
-export function SourceTag({ point }: { point: AnalyticsPoint | null }) {
+/** The mark of a sample figure (số liệu mẫu): generated to show the product, never a real figure. */
+export function SampleMark({ show = true }: { show?: boolean }) {
+  if (!show) return null;
+  return (
+    <Tag color="gold" className="sample-mark" title="Số liệu mẫu do hệ thống sinh để minh họa, không phải số liệu thật">
+      Mẫu
+    </Tag>
+  );
+}
+
+/** Where a figure comes from (reported, summed, estimated), and "Mẫu" when it is, or includes, a sample figure. */
+export function SourceTag({ point, sample = true }: { point: AnalyticsPoint | null; sample?: boolean }) {
   if (!point?.source) return null;
   const s = sourceLabels[point.source];
   const coverage = point.coverage ? ` ${point.coverage.reported}/${point.coverage.expected}` : "";
-  return <Tag color={s.color}>{s.text + coverage}</Tag>;
+  return (
+    <>
+      <Tag color={s.color}>{s.text + coverage}</Tag>
+      <SampleMark show={sample && !!point.sample} />
+    </>
+  );
+}
+
+/** A change as people read it, with its unit: "+1,2%", "−0,3 điểm %"; empty when there is none. */
+export function formatChange(c: AnalyticsComparison | null | undefined): string {
+  if (!c || c.change === null) return "";
+  return `${c.change > 0 ? "+" : ""}${formatNumber(c.change, 2)}${c.changeUnit === "%" ? "%" : " điểm %"}`;
 }
 
 /**
@@ -52,14 +76,18 @@ export function Change({
       className="change"
       data-good={good === null ? "flat" : good ? "up" : "down"}
     >
-      <Icon /> {c.change > 0 ? "+" : ""}
-      {formatNumber(c.change, 2)}
-      {c.changeUnit === "%" ? "%" : " điểm %"} <Typography.Text type="secondary">{label}</Typography.Text>
+      <Icon /> {formatChange(c)} <Typography.Text type="secondary">{label}</Typography.Text>
     </Typography.Text>
   );
 }
 
-export function Sparkline({ values, height = 40 }: { values: { period: string; value: number | null }[]; height?: number }) {
+export function Sparkline({
+  values,
+  height = 40,
+}: {
+  values: { period: string; value: number | null }[];
+  height?: number | string;
+}) {
   return (
     <EChart
       style={{ height, width: "100%" }}
@@ -81,4 +109,15 @@ export function Sparkline({ values, height = 40 }: { values: { period: string; v
       }}
     />
   );
+}
+
+/** An area as people name it: "Cả nước", "Thành phố Cần Thơ", "Phường Cái Khế" — never its code. */
+export function useAreaName(area: string): string | undefined {
+  const q = useQuery({
+    queryKey: ["area", area],
+    enabled: area !== "VN",
+    staleTime: Infinity,
+    queryFn: () => apiGet<Area>(`/api/areas/${encodeURIComponent(area)}`),
+  });
+  return area === "VN" ? "Cả nước" : q.data?.fullName;
 }
