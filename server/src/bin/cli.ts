@@ -1,6 +1,6 @@
 import { loadSampleData, removeSampleData } from "../demo/load";
 import { vietnamDate } from "../clock";
-import { logSender, publishTaskIndicator, runReminders } from "../tasks/reminders";
+import { publishTaskIndicator, runReminders } from "../tasks/reminders";
 import { Command } from "commander";
 import { readConfig } from "../config";
 import type { Database } from "../db/database";
@@ -63,7 +63,7 @@ tasks
   .option("--date <yyyy-mm-dd>", "ngày")
   .action((opts: { date?: string }) =>
     withDatabase(async (database) =>
-      console.log(await runReminders(database.db, opts.date ?? vietnamDate(new Date()), logSender(console.log))),
+      console.log(await runReminders(database.db, opts.date ?? vietnamDate(new Date()))),
     ),
   );
 tasks

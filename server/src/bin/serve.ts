@@ -3,7 +3,8 @@ import { authService } from "../auth/service";
 import { buildApp } from "../http/app";
 import { vietnamDate } from "../clock";
 import { loadSampleData } from "../demo/load";
-import { logSender, publishTaskIndicator, runReminders } from "../tasks/reminders";
+import { startMailer } from "../notifications/mailer";
+import { publishTaskIndicator, runReminders } from "../tasks/reminders";
 import { isReferenceDataLoaded, loadReferenceData } from "../reference/load";
 import { describeDatabase, openConfiguredDatabase } from "./open";
 
@@ -43,11 +44,8 @@ const app = await buildApp({
 const taskJobs = async () => {
   try {
     const today = vietnamDate(new Date());
-    await runReminders(
-      database.db,
-      today,
-      logSender((line) => app.log.info(line)),
-    );
+    const r = await runReminders(database.db, today);
+    if (r.notifications || r.digests) app.log.info(`đôn đốc: ${r.notifications} thông báo, ${r.digests} thư tổng hợp`);
     await publishTaskIndicator(database.db, `${today.slice(0, 4)}M${today.slice(5, 7)}`, today);
   } catch (e) {
     app.log.error(e, "đôn đốc nhiệm vụ không chạy được");
@@ -55,7 +53,17 @@ const taskJobs = async () => {
 };
 setInterval(() => void taskJobs(), 3_600_000).unref();
 void taskJobs();
+// E-mail: the outbox is delivered through SMTP_URL; without it, messages wait in the outbox (nothing is lost).
+const mailer = process.env.SMTP_URL
+  ? startMailer(database.db, {
+      smtpUrl: process.env.SMTP_URL,
+      from: process.env.MAIL_FROM || "Điều hành <dieuhanh@localhost>",
+      log: (line) => app.log.info(line),
+    })
+  : null;
+if (!mailer) console.log("Chưa đặt SMTP_URL: thư điện tử thông báo được giữ trong hàng đợi, chưa gửi.");
 const shutdown = async () => {
+  mailer?.stop();
   await app.close();
   await database.close();
   process.exit(0);

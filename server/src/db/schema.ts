@@ -228,10 +228,14 @@ export interface TaskEventsTable {
 
 export interface NotificationsTable {
   id: Generated<string>;
-  agency_code: string;
+  agency_code: string | null;
+  /** The person to act; null only for the agency-wide reminders written before notifications were personal. */
+  user_id: string | null;
   kind: string;
   task_code: string | null;
   message: string;
+  /** Where in the app the person acts (a path), if anywhere. */
+  link: string | null;
   dedupe_key: string;
   created_at: DefaultTimestamp;
 }
@@ -245,13 +249,19 @@ export interface NotificationReadsTable {
 export interface OutboundMessagesTable {
   id: Generated<string>;
   channel: "email";
-  agency_code: string;
+  agency_code: string | null;
+  user_id: string | null;
+  /** The e-mail address, as it stood when the message was written. */
+  recipient: string | null;
   subject: string;
   body: string;
   dedupe_key: string;
   created_at: DefaultTimestamp;
   sent_at: Date | null;
   sender: string | null;
+  attempts: Generated<number>;
+  next_attempt_at: DefaultTimestamp;
+  last_error: string | null;
 }
 
 export interface TargetsTable {
@@ -468,6 +478,8 @@ export interface UsersTable {
   must_change_password: Generated<boolean>;
   external_issuer: string | null;
   external_subject: string | null;
+  /** Where e-mail notifications go; null: in the app only. */
+  email: ColumnType<string | null, string | null | undefined, string | null>;
   disabled_at: Date | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;

@@ -246,14 +246,34 @@ export const reportingRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
       config: { access: { permission: "data.approve" } },
       schema: {
         tags: ["reports"],
-        summary: "Duyệt hoặc trả lại số liệu đã gửi của một báo cáo (trả lại cần lý do)",
+        summary: "Duyệt hoặc trả lại số liệu đã gửi của một báo cáo: cả báo cáo, hoặc từng dòng với lý do riêng",
+        description:
+          "Cả báo cáo: `action` (và `comment` khi trả lại), có thể giới hạn bằng `indicators`. Từng dòng: `decisions`, " +
+          "mỗi dòng một chỉ số với `action` và, khi trả lại, `comment` riêng; các dòng không nêu giữ nguyên chờ duyệt. " +
+          "Người gửi số liệu nhận thông báo và thư điện tử.",
         body: ReportKey.extend({
-          action: z.enum(["approve", "return"]),
+          action: z.enum(["approve", "return"]).optional(),
           comment: z.string().max(2000).nullable().optional(),
           indicators: z.array(z.string().max(60)).max(2000).optional(),
-        }),
+          decisions: z
+            .array(
+              z.object({
+                indicator: z.string().min(1).max(60),
+                action: z.enum(["approve", "return"]),
+                comment: z.string().max(2000).nullable().optional(),
+              }),
+            )
+            .max(2000)
+            .optional(),
+        }).refine((b) => b.action || b.decisions?.length, { message: "Cần action hoặc decisions", path: ["action"] }),
         response: {
-          200: z.object({ action: z.enum(["approve", "return"]), values: z.number().int(), batchId: z.string().nullable() }),
+          200: z.object({
+            action: z.enum(["approve", "return", "mixed"]),
+            values: z.number().int(),
+            approved: z.number().int(),
+            returned: z.number().int(),
+            batchId: z.string().nullable(),
+          }),
           ...errors,
         },
       },

@@ -1,79 +1,82 @@
-import { formatDate, parsePeriod, taskStatusLabels } from "@dieuhanh/core";
+import { formatDate, parsePeriod } from "@dieuhanh/core";
 import { sql, type Kysely } from "kysely";
 import type { Schema } from "../db/schema";
 import type { PreparedRow } from "../datavalues/validation";
 import { writeRows } from "../datavalues/writer";
+import { findRecipients, taskArea, type Recipient } from "../notifications/recipients";
+import { notify } from "../notifications/service";
 import { loadTaskRows, statusOf } from "./facts";
 import { scorecard } from "./scorecard";
 
-/** Delivers outbound messages (the daily digest). The default only writes them to the log. */
-export interface MessageSender {
-  name: string;
-  send(message: { agencyCode: string; subject: string; body: string }): Promise<void>;
-}
-
-export const logSender = (log: (line: string) => void = () => undefined): MessageSender => ({
-  name: "log",
-  async send(m) {
-    log(`[thư điện tử, chỉ ghi nhật ký] ${m.agencyCode}: ${m.subject}`);
-  },
-});
-
 /**
- * Reminders (đôn đốc) for one day: an in-app notification to each lead agency when a task becomes due soon
- * and when it becomes overdue (once per task and due date), and a daily digest per agency listing its due-soon
- * and overdue tasks, handed to the sender. Running it twice on the same day sends nothing new.
+ * Reminders (đôn đốc) for one day, to the persons who must act: when a task becomes due soon or overdue (once per
+ * task and due date), the reporters of its lead agency — the agency that carries its functions today, after the
+ * 2025 mergers — within the task's area; when it is overdue, also the leaders and office specialists whose area
+ * covers it. Each person with an e-mail address gets one digest a day through the outbox. Running it twice on
+ * the same day tells nobody anything new.
  */
-export async function runReminders(db: Kysely<Schema>, today: string, sender: MessageSender) {
+export async function runReminders(db: Kysely<Schema>, today: string) {
   const tasks = (await loadTaskRows(db)).filter((t) => !t.closed_as && !t.completed_on);
   const leads = await db.selectFrom("task_agencies").select(["task_code", "agency_code"]).where("role", "=", "lead").execute();
-  const notes: { agency_code: string; kind: string; task_code: string; message: string; dedupe_key: string }[] = [];
-  const perAgency = new Map<string, string[]>();
-  for (const t of tasks) {
-    const s = statusOf(t, today);
-    if (s.status !== "due_soon" && s.status !== "overdue") continue;
-    const message =
-      s.status === "due_soon"
-        ? `Nhiệm vụ ${t.code} sắp đến hạn ${formatDate(s.dueDate)} (còn ${s.daysLeft} ngày): ${t.name}`
-        : `Nhiệm vụ ${t.code} ${s.dueDate ? `quá hạn từ ${formatDate(s.dueDate)}` : "chậm báo cáo định kỳ"}: ${t.name}`;
-    for (const l of leads.filter((x) => x.task_code === t.code)) {
-      notes.push({
-        agency_code: l.agency_code,
-        kind: s.status,
-        task_code: t.code,
-        message,
-        dedupe_key: `${s.status}|${t.code}|${s.dueDate ?? today.slice(0, 7)}|${l.agency_code}`,
-      });
-      if (!perAgency.has(l.agency_code)) perAgency.set(l.agency_code, []);
-      perAgency.get(l.agency_code)!.push(`- ${taskStatusLabels[s.status]}: ${message}`);
-    }
-  }
+  const perPerson = new Map<string, { person: Recipient; lines: string[] }>();
   let created = 0;
-  if (notes.length) {
-    const r = await db
-      .insertInto("notifications")
-      .values(notes)
-      .onConflict((oc) => oc.column("dedupe_key").doNothing())
-      .executeTakeFirst();
-    created = Number(r.numInsertedOrUpdatedRows ?? 0);
-  }
+  await db.transaction().execute(async (trx) => {
+    for (const t of tasks) {
+      const s = statusOf(t, today);
+      if (s.status !== "due_soon" && s.status !== "overdue") continue;
+      const message =
+        s.status === "due_soon"
+          ? `Nhiệm vụ ${t.code} sắp đến hạn ${formatDate(s.dueDate)} (còn ${s.daysLeft} ngày): ${t.name}`
+          : `Nhiệm vụ ${t.code} ${s.dueDate ? `quá hạn từ ${formatDate(s.dueDate)}` : "chậm báo cáo định kỳ"}: ${t.name}`;
+      const area = await taskArea(trx, t.code);
+      const due = s.dueDate ?? today.slice(0, 7);
+      const audiences: { agency: string | null; people: Recipient[] }[] = [];
+      for (const l of leads.filter((x) => x.task_code === t.code))
+        audiences.push({
+          agency: l.agency_code,
+          people: await findRecipients(trx, { roles: ["reporter", "approver"], agency: l.agency_code, area }),
+        });
+      if (s.status === "overdue")
+        audiences.push({ agency: null, people: await findRecipients(trx, { roles: ["leader", "office_specialist"], area }) });
+      for (const { agency, people } of audiences) {
+        const fresh = people.filter((p) => !perPerson.get(p.id)?.lines.includes(message));
+        const told = await notify(trx, fresh, {
+          kind: s.status,
+          message,
+          subject: "",
+          body: "",
+          link: `/nhiem-vu/${encodeURIComponent(t.code)}`,
+          taskCode: t.code,
+          agency,
+          key: `${s.status}|${t.code}|${due}`,
+          mail: false,
+        });
+        created += told;
+        for (const p of fresh) {
+          const entry = perPerson.get(p.id) ?? { person: p, lines: [] };
+          entry.lines.push(message);
+          perPerson.set(p.id, entry);
+        }
+      }
+    }
+  });
   let digests = 0;
-  for (const [agency, lines] of perAgency) {
-    const subject = `[Điều hành] Nhiệm vụ cần đôn đốc ngày ${formatDate(today)}: ${lines.length} nhiệm vụ`;
+  for (const { person, lines } of perPerson.values()) {
+    if (!person.email) continue;
     const inserted = await db
       .insertInto("outbound_messages")
-      .values({ channel: "email", agency_code: agency, subject, body: lines.join("\n"), dedupe_key: `digest|${agency}|${today}` })
+      .values({
+        channel: "email",
+        user_id: person.id,
+        recipient: person.email,
+        subject: `[Điều hành] Nhiệm vụ cần đôn đốc ngày ${formatDate(today)}: ${lines.length} nhiệm vụ`,
+        body: `Kính gửi ${person.displayName},\n\nCác nhiệm vụ sắp đến hạn hoặc quá hạn trong phạm vi của anh/chị:\n${lines.map((l) => `- ${l}`).join("\n")}\n\n— Hệ thống Điều hành (thư tự động, vui lòng không trả lời)`,
+        dedupe_key: `digest|${person.id}|${today}`,
+      })
       .onConflict((oc) => oc.column("dedupe_key").doNothing())
       .returning("id")
       .executeTakeFirst();
-    if (!inserted) continue;
-    await sender.send({ agencyCode: agency, subject, body: lines.join("\n") });
-    await db
-      .updateTable("outbound_messages")
-      .set({ sent_at: new Date(), sender: sender.name })
-      .where("id", "=", inserted.id)
-      .execute();
-    digests++;
+    if (inserted) digests++;
   }
   return { notifications: created, digests };
 }

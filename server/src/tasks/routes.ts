@@ -8,7 +8,7 @@ import type { RouteDeps } from "../http/deps";
 import { ErrorBody, errorResponses, isoDate, listOf, pagination } from "../http/schemas";
 import { tableWorkbook, XLSX_TYPE } from "../http/xlsx";
 import { NotFoundError } from "../errors";
-import { logSender, runReminders } from "./reminders";
+import { runReminders } from "./reminders";
 import { scorecard } from "./scorecard";
 import { taskService, type TaskListQuery } from "./service";
 import { taskTracking } from "./tracking";
@@ -424,99 +424,11 @@ export const taskRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { databa
       config: { access: { permission: "tasks.manage" } },
       schema: {
         tags: ["tasks"],
-        summary: "Chạy đôn đốc ngay (cũng chạy tự động mỗi giờ): thông báo sắp đến hạn, quá hạn, thư tổng hợp hằng ngày",
+        summary: "Chạy đôn đốc ngay (cũng chạy tự động mỗi giờ): thông báo sắp đến hạn, quá hạn cho người phải làm, thư tổng hợp hằng ngày",
         response: { 200: z.object({ notifications: z.number().int(), digests: z.number().int() }), ...errorResponses },
       },
     },
-    async () =>
-      runReminders(
-        database.db,
-        today(),
-        logSender((l) => app.log.info(l)),
-      ),
-  );
-
-  app.get(
-    "/api/notifications",
-    {
-      config: { access: { permission: "account.self" } },
-      schema: {
-        tags: ["tasks"],
-        summary: "Thông báo đôn đốc cho cơ quan của người dùng (mới nhất trước)",
-        querystring: z.object({ unread: z.stringbool().optional(), ...pagination }),
-        response: {
-          200: listOf(
-            z.object({
-              id: z.string(),
-              agency: z.string(),
-              kind: z.string(),
-              taskCode: z.string().nullable(),
-              message: z.string(),
-              createdAt: z.string(),
-              read: z.boolean(),
-            }),
-          ).extend({ unread: z.number().int() }),
-          ...errorResponses,
-        },
-      },
-    },
-    async (request) => {
-      const ctx = requestContext(request);
-      const agencies = ctx.principal?.scope.agencies ?? null;
-      const userId = ctx.principal?.userId ?? null;
-      let q = database.db.selectFrom("notifications as n");
-      if (agencies) q = q.where("n.agency_code", "in", agencies.length ? agencies : [""]);
-      const reads = userId
-        ? await database.db.selectFrom("notification_reads").select("notification_id").where("user_id", "=", userId).execute()
-        : [];
-      const readIds = new Set(reads.map((r) => String(r.notification_id)));
-      const rows = await q.selectAll().orderBy("n.created_at", "desc").orderBy("n.id", "desc").limit(500).execute();
-      const items = rows
-        .map((n) => ({
-          id: String(n.id),
-          agency: n.agency_code,
-          kind: n.kind,
-          taskCode: n.task_code,
-          message: n.message,
-          createdAt: new Date(n.created_at).toISOString(),
-          read: readIds.has(String(n.id)),
-        }))
-        .filter((n) => !request.query.unread || !n.read);
-      return {
-        items: items.slice(request.query.offset, request.query.offset + request.query.limit),
-        total: items.length,
-        unread: items.filter((n) => !n.read).length,
-      };
-    },
-  );
-
-  app.post(
-    "/api/notifications/:id/read",
-    {
-      config: { access: { permission: "account.self" } },
-      schema: {
-        tags: ["tasks"],
-        summary: "Đánh dấu đã đọc",
-        params: z.object({ id: z.string().regex(/^\d+$/) }),
-        response: { 200: z.object({ ok: z.boolean() }), ...errorResponses },
-      },
-    },
-    async (request) => {
-      const userId = requestContext(request).principal?.userId;
-      const exists = await database.db
-        .selectFrom("notifications")
-        .select("id")
-        .where("id", "=", request.params.id)
-        .executeTakeFirst();
-      if (!exists) throw new NotFoundError("Không có thông báo này");
-      if (userId)
-        await database.db
-          .insertInto("notification_reads")
-          .values({ notification_id: request.params.id, user_id: userId })
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      return { ok: true };
-    },
+    async () => runReminders(database.db, today()),
   );
 };
 

@@ -10,6 +10,7 @@ import type { Executor } from "../db/bulk";
 import type { Schema } from "../db/schema";
 import { attachmentRepository } from "../documents/attachments";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from "../errors";
+import { progressReported, taskAssigned } from "../notifications/service";
 import { loadTaskRows, statusOf } from "./facts";
 
 export type DeadlineInput =
@@ -243,6 +244,7 @@ export function taskTracking(db: Kysely<Schema>, options: { today: () => string 
             .execute();
         await addEvent(trx, code, "created", ctx, input.parentCode ? `Nhiệm vụ con của ${input.parentCode}` : null);
         await recordAudit(trx, ctx, { action: "task.create", entityType: "task", entityId: code, after: input });
+        await taskAssigned(trx, code, input.leadAgencies, ctx.principal!.userId);
         return { code };
       });
     },
@@ -353,6 +355,8 @@ export function taskTracking(db: Kysely<Schema>, options: { today: () => string 
             ? `Đề nghị gia hạn đến ${formatDate(input.proposedDeadline)}`
             : `Báo cáo tiến độ${input.percent !== null ? ` ${input.percent}%` : ""}`;
         await addEvent(trx, code, "report", ctx, `${what} (${input.agency})`);
+        if (input.claimsCompletion || input.proposedDeadline)
+          await progressReported(trx, { id: String(inserted.id), taskCode: code, agency: input.agency, what, by: principal.userId });
         await recordAudit(trx, ctx, {
           action: "task.report",
           entityType: "task",

@@ -14,6 +14,7 @@ import {
   LogoutOutlined,
   ProfileOutlined,
   ScheduleOutlined,
+  SettingOutlined,
   TeamOutlined,
   UserOutlined,
 } from "@ant-design/icons";
@@ -26,6 +27,7 @@ import { apiSend, setCsrfToken } from "../api/client";
 import { ChangePassword } from "../pages/auth/ChangePassword";
 import { useAuth } from "./auth";
 import { Notifications } from "./Notifications";
+import { scopeText, useAgencyNames, useAreaNames } from "./scope";
 
 const HomePage = lazy(() => import("../pages/home/Home"));
 const CataloguePage = lazy(() => import("../pages/catalogue/CatalogueBrowser"));
@@ -46,6 +48,7 @@ const AreaPage = lazy(() => import("../pages/map/AreaBrowser"));
 const UsersPage = lazy(() => import("../pages/admin/Users"));
 const TokensPage = lazy(() => import("../pages/admin/Tokens"));
 const AuditPage = lazy(() => import("../pages/admin/AuditLog"));
+const ProfilePage = lazy(() => import("../pages/admin/Profile"));
 const ReportFormPage = lazy(() => import("../pages/reports/ReportForm"));
 const CompletenessPage = lazy(() => import("../pages/reports/Completeness"));
 
@@ -73,13 +76,9 @@ const nav: NavItem[] = [
   { key: "/nguoi-dung", icon: <TeamOutlined />, label: "Người dùng", permission: "users.manage" },
   { key: "/khoa-api", icon: <KeyOutlined />, label: "Khóa API", permission: "tokens.manage" },
   { key: "/nhat-ky", icon: <AuditOutlined />, label: "Nhật ký", permission: "audit.read" },
+  { key: "/ho-so-trien-khai", icon: <SettingOutlined />, label: "Hồ sơ triển khai", permission: "users.manage" },
 ];
 
-function scopeText(scope: { agencies: string[] | null; areaId: string | null }): string {
-  const agencies = scope.agencies ? `cơ quan ${scope.agencies.join(", ")}` : "mọi cơ quan";
-  const area = scope.areaId ? `địa bàn ${scope.areaId}` : "cả nước";
-  return `${agencies}; ${area}`;
-}
 
 export function AppShell() {
   const location = useLocation();
@@ -87,6 +86,10 @@ export function AppShell() {
   const queryClient = useQueryClient();
   const { me, can } = useAuth();
   const [collapsed, setCollapsed] = useState(false);
+  // Below the lg breakpoint the menu slides over the page (with a mask) instead of pushing it aside.
+  const [phone, setPhone] = useState(false);
+  const agencyNames = useAgencyNames();
+  const areaNames = useAreaNames([me.scope.areaId]);
   const items = nav
     .filter((i) => (Array.isArray(i.permission) ? i.permission.some(can) : can(i.permission)))
     .map((i) => ({ key: i.key, icon: i.icon, label: <Link to={i.key}>{i.label}</Link> }));
@@ -103,7 +106,9 @@ export function AppShell() {
   return (
     <Layout style={{ minHeight: "100%" }}>
       <Layout.Sider
+        className={phone ? "app-sider app-sider-overlay" : "app-sider"}
         breakpoint="lg"
+        onBreakpoint={setPhone}
         collapsedWidth={0}
         collapsible
         collapsed={collapsed}
@@ -120,6 +125,7 @@ export function AppShell() {
           onClick={() => window.innerWidth < 992 && setCollapsed(true)}
         />
       </Layout.Sider>
+      {phone && !collapsed && <div className="app-sider-mask" onClick={() => setCollapsed(true)} />}
       <Layout>
         <Layout.Header
           style={{
@@ -138,7 +144,7 @@ export function AppShell() {
           <Dropdown
             menu={{
               items: [
-                { key: "role", label: `${roleLabels[me.role]} — ${scopeText(me.scope)}`, disabled: true },
+                { key: "role", label: `${roleLabels[me.role]} — ${scopeText(me.scope, agencyNames, areaNames)}`, disabled: true },
                 { key: "password", icon: <KeyOutlined />, label: "Đổi mật khẩu", onClick: () => navigate("/doi-mat-khau") },
                 { key: "logout", icon: <LogoutOutlined />, label: "Đăng xuất", onClick: logout },
               ],
@@ -181,6 +187,7 @@ export function AppShell() {
               {can("users.manage") && <Route path="/nguoi-dung" element={<UsersPage />} />}
               {can("tokens.manage") && <Route path="/khoa-api" element={<TokensPage />} />}
               {can("audit.read") && <Route path="/nhat-ky" element={<AuditPage />} />}
+              {can("users.manage") && <Route path="/ho-so-trien-khai" element={<ProfilePage />} />}
               <Route path="*" element={<Typography.Title level={4}>Không tìm thấy trang</Typography.Title>} />
             </Routes>
           </Suspense>

@@ -1,12 +1,24 @@
 import { useQuery } from "@tanstack/react-query";
 import { Card, Col, Row, Statistic, Typography } from "antd";
 import { formatDate, formatNumber } from "@dieuhanh/core";
-import { Link } from "react-router-dom";
+import { Link, Navigate } from "react-router-dom";
 import { apiGet, type Page } from "../../api/client";
 import type { Area, Catalogue, TaskList } from "../../api/types";
+import { useAuth } from "../../components/auth";
 import { QueryState } from "../../components/QueryState";
+import { useProfile } from "../../components/useHome";
+
+/** Roles whose work starts from the figures: they land on the operations dashboard, not on catalogue counts. */
+const LANDS_ON_OVERVIEW = new Set(["leader"]);
 
 export default function Home() {
+  const { me } = useAuth();
+  return LANDS_ON_OVERVIEW.has(me.role) ? <Navigate to="/dieu-hanh" replace /> : <CatalogueHome />;
+}
+
+/** What the system holds: catalogues, areas, tasks — the starting page of those who maintain it. */
+function CatalogueHome() {
+  const profile = useProfile();
   const catalogues = useQuery({
     queryKey: ["catalogues"],
     queryFn: () => apiGet<Page<Catalogue>>("/api/catalogues"),
@@ -27,6 +39,11 @@ export default function Home() {
   return (
     <>
       <Typography.Title level={3}>Tổng quan</Typography.Title>
+      {profile.data && (
+        <Typography.Paragraph type="secondary" data-testid="home-profile">
+          {profile.data.name} · <Link to="/dieu-hanh">Mở bảng điều hành</Link>
+        </Typography.Paragraph>
+      )}
       <Row gutter={[16, 16]}>
         <Col xs={12} md={6}>
           <Card>

@@ -8,6 +8,7 @@ import type { Area, Completeness, LatestTile } from "../../api/types";
 import { useAuth } from "../../components/auth";
 import { useLiveData } from "../../components/live";
 import { QueryState } from "../../components/QueryState";
+import { useHomeDefaults } from "../../components/useHome";
 import { lastMonthCode } from "../reports/common";
 import { Change, DEFAULT_TILES, SampleMark, SourceTag, Sparkline } from "./common";
 
@@ -63,6 +64,7 @@ export function Tile({ tile, area, big }: { tile: LatestTile; area: string; big?
 export function useTiles(area: string, indicators: string[] = DEFAULT_TILES) {
   return useQuery({
     queryKey: ["analytics", "latest", area, indicators.join(",")],
+    enabled: indicators.length > 0,
     queryFn: () => apiGet<{ items: LatestTile[] }>("/api/analytics/latest", { indicators: indicators.join(","), area }),
   });
 }
@@ -95,11 +97,11 @@ export function AreaPicker({ value, onChange }: { value: string; onChange: (v: s
 
 /** The leader's overview (tổng quan điều hành): where the area stands today, live. */
 export default function Overview() {
-  const { me } = useAuth();
+  const home = useHomeDefaults();
   const [params, setParams] = useSearchParams();
-  const area = params.get("area") ?? me?.scope.areaId ?? "VN";
+  const area = params.get("area") ?? home.area;
   const last = useLiveData();
-  const tiles = useTiles(area);
+  const tiles = useTiles(area, home.tiles);
   const period = lastMonthCode();
   const completeness = useQuery({
     queryKey: ["completeness", period, area],
@@ -113,7 +115,7 @@ export default function Overview() {
         <Space wrap>
           <AreaPicker value={area} onChange={(v) => setParams({ area: v })} />
           <Link to="/dieu-hanh/ban-do">Bản đồ</Link>
-          <Link to="/dieu-hanh/nhom/A-I">Theo lĩnh vực</Link>
+          <Link to={`/dieu-hanh/nhom/A-I?area=${area}`}>Theo lĩnh vực</Link>
           <Link to={`/man-hinh-lon?area=${area}`}>
             <Button icon={<FullscreenOutlined />}>Màn hình lớn</Button>
           </Link>
@@ -124,7 +126,7 @@ export default function Overview() {
           Cập nhật lúc {new Date(last).toLocaleTimeString("vi-VN")}
         </Typography.Text>
       )}
-      <QueryState isLoading={tiles.isLoading} error={tiles.error}>
+      <QueryState isLoading={!home.ready || tiles.isLoading} error={tiles.error}>
         <Row gutter={[12, 12]} style={{ marginTop: 8 }}>
           {tiles.data?.items.map((t) => (
             <Col key={t.indicator.code} xs={24} sm={12} lg={8} xl={6}>
