@@ -10,8 +10,8 @@ import { useAuth } from "../../components/auth";
 import { EChart } from "../../components/EChart";
 import { useLiveData } from "../../components/live";
 import { QueryState } from "../../components/QueryState";
+import { useHomeDefaults } from "../../components/useHome";
 import { lastMonthCode, periodsBefore } from "../reports/common";
-import { DEFAULT_TILES } from "./common";
 import { useAnalytics } from "./MapView";
 import { AreaPicker, Tile } from "./Overview";
 
@@ -39,13 +39,15 @@ const chartLabels = { tile: "Ô số liệu", line: "Biểu đồ đường", ba
 export function DashboardList() {
   const navigate = useNavigate();
   const { message } = App.useApp();
+  const home = useHomeDefaults();
   const list = useQuery({ queryKey: ["dashboards"], queryFn: () => apiGet<Page<Dashboard>>("/api/dashboards") });
   const create = useMutation({
     mutationFn: () =>
       apiSend<Dashboard>("POST", "/api/dashboards", {
         name: "Bảng điều khiển mới",
-        area: "VN",
-        tiles: DEFAULT_TILES.slice(0, 4).map((indicator) => ({ indicator })),
+        // The caller's own area and the install's tiles: a province's leader may not open the whole country.
+        area: home.area,
+        tiles: home.tiles.slice(0, 4).map((indicator) => ({ indicator })),
       }),
     onSuccess: (d) => navigate(`/bang-dieu-khien/${d.id}?sua=1`),
     onError: (e) => message.error(e.message),
@@ -54,7 +56,13 @@ export function DashboardList() {
     <>
       <Space style={{ width: "100%", justifyContent: "space-between" }}>
         <Typography.Title level={3}>Bảng điều khiển</Typography.Title>
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => create.mutate()} loading={create.isPending}>
+        <Button
+          type="primary"
+          icon={<PlusOutlined />}
+          onClick={() => create.mutate()}
+          loading={create.isPending}
+          disabled={!home.ready}
+        >
           Tạo bảng
         </Button>
       </Space>
@@ -124,6 +132,7 @@ export function DashboardView() {
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const editing = new URLSearchParams(window.location.search).has("sua");
+  const home = useHomeDefaults();
   const [draft, setDraft] = useState<Dashboard | null>(null);
   useLiveData();
   const dashboard = useQuery({
@@ -135,13 +144,13 @@ export function DashboardView() {
     },
   });
   const indicators = useQuery({
-    queryKey: ["catalogue-rows", "qd1012", "all"],
-    enabled: draft !== null,
-    queryFn: () => apiGet<Page<IndicatorSummary>>("/api/catalogues/qd1012/indicators", { limit: 500 }),
+    queryKey: ["catalogue-rows", home.catalogueId, "all"],
+    enabled: draft !== null && home.ready,
+    queryFn: () => apiGet<Page<IndicatorSummary>>(`/api/catalogues/${home.catalogueId}/indicators`, { limit: 500 }),
   });
   const d = draft ?? dashboard.data;
   const tileSpecs = (d?.tiles ?? []).filter((t) => t.chart === "tile" || t.chart === "map");
-  const area = d?.area ?? "VN";
+  const area = d?.area ?? home.area;
   const tiles = useQuery({
     queryKey: ["analytics", "latest", area, tileSpecs.map((t) => t.indicator).join(",")],
     enabled: tileSpecs.length > 0,

@@ -8,6 +8,7 @@ import type { Catalogue, IndicatorSummary } from "../../api/types";
 import { EChart } from "../../components/EChart";
 import { useLiveData } from "../../components/live";
 import { QueryState } from "../../components/QueryState";
+import { useHomeDefaults } from "../../components/useHome";
 import { lastMonthCode, periodsBefore } from "../reports/common";
 import { useAnalytics } from "./MapView";
 import { AreaPicker } from "./Overview";
@@ -22,19 +23,24 @@ export default function GroupView() {
   const { group = "A-I" } = useParams();
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
-  const area = params.get("area") ?? "VN";
+  const home = useHomeDefaults();
+  const area = params.get("area") ?? home.area;
+  const catalogueId = home.catalogueId;
   const [g, sub] = group.split("-");
   const to = lastMonthCode();
   const from = periodsBefore(to, 23);
   useLiveData();
   const catalogue = useQuery({
-    queryKey: ["catalogue", "qd1012"],
-    queryFn: () => apiGet<Catalogue>("/api/catalogues/qd1012"),
+    queryKey: ["catalogue", catalogueId],
+    enabled: home.ready,
+    queryFn: () => apiGet<Catalogue>(`/api/catalogues/${catalogueId}`),
     staleTime: Infinity,
   });
   const rows = useQuery({
-    queryKey: ["catalogue-rows", group],
-    queryFn: () => apiGet<Page<IndicatorSummary>>("/api/catalogues/qd1012/indicators", { group: g, subgroup: sub, limit: 500 }),
+    queryKey: ["catalogue-rows", catalogueId, group],
+    enabled: home.ready,
+    queryFn: () =>
+      apiGet<Page<IndicatorSummary>>(`/api/catalogues/${catalogueId}/indicators`, { group: g, subgroup: sub, limit: 500 }),
   });
   const codes = (rows.data?.items ?? []).filter((r) => r.kind !== "heading" && r.unit).map((r) => r.code);
   const data = useAnalytics({ indicators: codes.join(","), areas: area, from, to, comparisons: "true" }, codes.length > 0);

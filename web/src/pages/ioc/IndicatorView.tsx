@@ -5,6 +5,7 @@ import { useParams, useSearchParams } from "react-router-dom";
 import { EChart } from "../../components/EChart";
 import { useLiveData } from "../../components/live";
 import { QueryState } from "../../components/QueryState";
+import { useHomeDefaults } from "../../components/useHome";
 import { lastMonthCode, periodsBefore } from "../reports/common";
 import { useAnalytics } from "./MapView";
 import { AreaPicker } from "./Overview";
@@ -14,7 +15,8 @@ import { Change, SourceTag } from "./common";
 export default function IndicatorView() {
   const { code = "" } = useParams();
   const [params, setParams] = useSearchParams();
-  const area = params.get("area") ?? "VN";
+  const home = useHomeDefaults();
+  const area = params.get("area") ?? home.area;
   const to = params.get("to") ?? lastMonthCode();
   const from = periodsBefore(to, 23);
   useLiveData();

@@ -5,12 +5,12 @@ import { Button, Card, Col, Row, Select, Space, Typography } from "antd";
 import { useSearchParams } from "react-router-dom";
 import { apiGet } from "../../api/client";
 import type { AnalyticsResult } from "../../api/types";
-import { useAuth } from "../../components/auth";
 import { EChart } from "../../components/EChart";
 import { useLiveData } from "../../components/live";
+import { useHomeDefaults } from "../../components/useHome";
 import { lastMonthCode, recentMonths } from "../reports/common";
 import { Choropleth, useChildFigures } from "./Choropleth";
-import { DEFAULT_TILES, SampleMark, useAreaName } from "./common";
+import { SampleMark, useAreaName } from "./common";
 
 export function useAnalytics(query: Record<string, string | undefined>, enabled = true) {
   return useQuery({ queryKey: ["analytics", query], enabled, queryFn: () => apiGet<AnalyticsResult>("/api/analytics", query) });
@@ -28,10 +28,12 @@ export function useIndicatorNames(codes: string[], area: string, period: string)
  * of one province starts on its communes.
  */
 export default function MapView() {
-  const { me } = useAuth();
+  const home = useHomeDefaults();
   const [params, setParams] = useSearchParams();
-  const root = me?.scope.areaId ?? "VN";
-  const indicator = params.get("indicator") ?? DEFAULT_TILES[1]!;
+  // The caller's own area: the nation's provinces, or a province's communes (docs/decisions/0009).
+  const root = home.area;
+  const tiles = home.tiles;
+  const indicator = params.get("indicator") ?? tiles[1] ?? tiles[0] ?? "";
   const period = params.get("period") ?? lastMonthCode();
   const shown = params.get("province") ?? root;
   const set = (patch: Record<string, string | null>) => {
@@ -42,7 +44,7 @@ export default function MapView() {
     setParams(next);
   };
   useLiveData();
-  const choices = DEFAULT_TILES.includes(indicator) ? DEFAULT_TILES : [indicator, ...DEFAULT_TILES];
+  const choices = !indicator || tiles.includes(indicator) ? tiles : [indicator, ...tiles];
   const names = useIndicatorNames(choices, shown, period);
   const figures = useChildFigures(shown, indicator, period);
   const r = figures.result;

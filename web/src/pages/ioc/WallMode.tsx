@@ -5,11 +5,11 @@ import { useEffect, useState } from "react";
 import { useNavigate, useSearchParams } from "react-router-dom";
 import { apiGet, type Page } from "../../api/client";
 import type { AnalyticsResult, Completeness, Task } from "../../api/types";
-import { useAuth } from "../../components/auth";
 import { useLiveData } from "../../components/live";
+import { useHomeDefaults } from "../../components/useHome";
 import { lastMonthCode } from "../reports/common";
 import { Choropleth, useChildFigures } from "./Choropleth";
-import { DEFAULT_TILES, SampleMark, useAreaName } from "./common";
+import { SampleMark, useAreaName } from "./common";
 import { Tile, useTiles } from "./Overview";
 
 /**
@@ -150,12 +150,13 @@ function OverduePanel() {
  * Figures refresh as soon as they change; Esc goes back.
  */
 export default function WallMode() {
-  const { me } = useAuth();
+  const home = useHomeDefaults();
   const [params] = useSearchParams();
   const navigate = useNavigate();
-  const area = params.get("area") ?? me?.scope.areaId ?? "VN";
+  // Without ?area: the caller's own area (a province's leader is never shown the whole country's).
+  const area = params.get("area") ?? home.area;
   const areaName = useAreaName(area);
-  const tileCodes = DEFAULT_TILES;
+  const tileCodes = home.tiles;
   const tiles = useTiles(area, tileCodes);
   const last = useLiveData();
   const period = lastMonthCode();
