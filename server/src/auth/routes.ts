@@ -17,6 +17,7 @@ export const UserSchema = z.object({
   displayName: z.string(),
   role: z.enum(roles),
   scope: ScopeSchema,
+  email: z.string().nullable().describe("Thư điện tử nhận thông báo; null: chỉ trong ứng dụng"),
   mustChangePassword: z.boolean(),
   disabled: z.boolean(),
   createdAt: z.string(),

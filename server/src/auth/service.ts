@@ -67,6 +67,7 @@ export function presentUser(u: UserRow) {
     displayName: u.display_name,
     role: u.role as Role,
     scope: scopeOf(u),
+    email: u.email ?? null,
     mustChangePassword: u.must_change_password,
     disabled: u.disabled_at !== null,
     createdAt: new Date(u.created_at).toISOString(),

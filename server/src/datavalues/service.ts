@@ -4,6 +4,7 @@ import type { RequestContext } from "../auth/principal";
 import { scopeChecker } from "../auth/scope";
 import type { DataChannel, Schema } from "../db/schema";
 import { BatchError, ConflictError, InvalidInputError, UnauthorizedError, type RowError } from "../errors";
+import { figuresAwaitingApproval } from "../notifications/service";
 import { dataValueRepository, presentDataValue } from "./repository";
 import { validateRows, type IncomingRow, type Warning } from "./validation";
 import { writeRows, type WriteSummary } from "./writer";
@@ -59,6 +60,9 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
             { channel: req.channel, status: req.status, fileName: req.fileName, fileSha256: req.fileSha256 },
             { dryRun: req.dryRun, now: at, latest: outcome.latest },
           );
+          // Submitted figures wait for an approver: tell those in scope, in this transaction.
+          if (req.status === "submitted" && summary.batchId && !req.dryRun)
+            await figuresAwaitingApproval(trx, outcome.rows, summary.batchId, principal.userId);
           return { ...summary, warnings: outcome.warnings, changed: outcome.rows };
         });
         if (result.batchId) options.onChange?.(result.changed);

@@ -39,6 +39,7 @@ import type { RouteDeps } from "./deps";
 import { reportingRoutes } from "../reporting/routes";
 import { healthRoutes } from "../health/routes";
 import { taskRoutes } from "../tasks/routes";
+import { notificationRoutes } from "../notifications/routes";
 
 // Validation messages in Vietnamese for the people who read them.
 z.config(z.locales.vi());
@@ -177,6 +178,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(agencyRoutes, deps);
   await app.register(catalogueRoutes, deps);
   await app.register(taskRoutes, deps);
+  await app.register(notificationRoutes, deps);
   await app.register(dataValueRoutes, deps);
   await app.register(reportingRoutes, deps);
   await app.register(dimensionRoutes, deps);

@@ -9,7 +9,7 @@ import { freePort, startSmtpServer } from "../testing/smtp";
 import { deliverOutbox, smtpTransport } from "./mailer";
 
 /** 5 November 2025, 10:00 in Hà Nội: October's figures may be submitted. */
-let clockAt = Date.parse("2025-11-05T03:00:00Z");
+const clockAt = Date.parse("2025-11-05T03:00:00Z");
 let database: Database;
 let app: App;
 let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
@@ -103,7 +103,9 @@ describe(`notifications to the persons who must act, in the app and by e-mail, o
     await deliver();
     const asked = mailTo("duyet.stc@cantho.test").filter((m) => m.subject.includes("chờ duyệt"));
     expect(asked).toHaveLength(1);
-    expect(asked[0]!.subject).toBe("[Điều hành] Số liệu chờ duyệt: Sở Tài chính thành phố Cần Thơ · Thành phố Cần Thơ · Tháng 10/2025");
+    expect(asked[0]!.subject).toBe(
+      "[Điều hành] Số liệu chờ duyệt: Sở Tài chính thành phố Cần Thơ · Thành phố Cần Thơ · Tháng 10/2025",
+    );
     expect(asked[0]!.text).toContain("CT.A.I.4");
     expect(mailTo("duyet.syt@cantho.test").filter((m) => m.subject.includes("chờ duyệt"))).toHaveLength(0);
 
@@ -123,7 +125,9 @@ describe(`notifications to the persons who must act, in the app and by e-mail, o
     await deliver();
     const mail = mailTo("bao-cao.stc@cantho.test").filter((m) => m.subject.includes("trả lại"));
     expect(mail).toHaveLength(1);
-    expect(mail[0]!.subject).toBe("[Điều hành] Số liệu bị trả lại: Sở Tài chính thành phố Cần Thơ · Thành phố Cần Thơ · Tháng 10/2025");
+    expect(mail[0]!.subject).toBe(
+      "[Điều hành] Số liệu bị trả lại: Sở Tài chính thành phố Cần Thơ · Thành phố Cần Thơ · Tháng 10/2025",
+    );
     expect(mail[0]!.text).toMatch(/TRẢ LẠI: .+ \[CT\.A\.I\.4\] — lý do: Chi thường xuyên chưa khớp sổ kế toán/);
     expect(mail[0]!.text).toMatch(/Đã duyệt: .+ \[CT\.A\.I\.3\]/);
 
@@ -136,9 +140,9 @@ describe(`notifications to the persons who must act, in the app and by e-mail, o
     expect(fixed.statusCode, fixed.body).toBe(200);
     const approve = await send(approver, "POST", "/api/reports/review", { ...KEY, action: "approve" });
     expect(approve.json()).toMatchObject({ action: "approve", values: 1 });
-    expect((await mine(reporter)).items.some((n) => n.kind === "report_approved" && n.message.includes("Đã duyệt 1 chỉ số"))).toBe(
-      true,
-    );
+    expect(
+      (await mine(reporter)).items.some((n) => n.kind === "report_approved" && n.message.includes("Đã duyệt 1 chỉ số")),
+    ).toBe(true);
   });
 
   it("tells the lead agency's reporters of a new task and the office of a completion report awaiting review", async () => {

@@ -70,7 +70,12 @@ export async function taskArea(db: Executor, taskCode: string): Promise<string> 
     .executeTakeFirst();
   let area = task?.area_id ?? null;
   if (!area) {
-    const leads = await db.selectFrom("task_agencies").select("agency_code").where("task_code", "=", taskCode).where("role", "=", "lead").execute();
+    const leads = await db
+      .selectFrom("task_agencies")
+      .select("agency_code")
+      .where("task_code", "=", taskCode)
+      .where("role", "=", "lead")
+      .execute();
     const all = await agencyRepository(db).all();
     const byCode = new Map(all.map((a) => [a.code, a]));
     area = leads.map((l) => currentAgency(l.agency_code, byCode)?.province_code).find((p): p is string => !!p) ?? "VN";

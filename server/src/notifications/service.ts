@@ -3,13 +3,7 @@ import type { Executor } from "../db/bulk";
 import { findRecipients, recipientsByIds, taskArea, type Recipient } from "./recipients";
 
 export type NotificationKind =
-  | "due_soon"
-  | "overdue"
-  | "report_returned"
-  | "report_approved"
-  | "figures_submitted"
-  | "task_assigned"
-  | "progress_reported";
+  "due_soon" | "overdue" | "report_returned" | "report_approved" | "figures_submitted" | "task_assigned" | "progress_reported";
 
 export interface Notice {
   kind: NotificationKind;
@@ -85,7 +79,11 @@ async function reportNames(trx: Executor, agency: string, area: string) {
 
 async function indicatorNames(trx: Executor, codes: readonly string[]) {
   if (codes.length === 0) return new Map<string, string>();
-  const rows = await trx.selectFrom("indicators").select(["code", "name"]).where("code", "in", [...codes]).execute();
+  const rows = await trx
+    .selectFrom("indicators")
+    .select(["code", "name"])
+    .where("code", "in", [...codes])
+    .execute();
   return new Map(rows.map((r) => [r.code, r.name]));
 }
 
@@ -143,12 +141,21 @@ export async function reportReviewed(
   return told;
 }
 
-const dedupeByIndicator = (ds: readonly ReviewDecision[]) => [...new Map(ds.map((d) => [`${d.indicator}|${d.action}`, d])).values()];
+const dedupeByIndicator = (ds: readonly ReviewDecision[]) => [
+  ...new Map(ds.map((d) => [`${d.indicator}|${d.action}`, d])).values(),
+];
 
 /** Figures submitted: the approvers whose scope covers the agency and the area are asked to review them. */
 export async function figuresSubmitted(
   trx: Executor,
-  submission: { agency: string; area: string; period: string; indicators: readonly string[]; batchId: string; submittedBy: string | null },
+  submission: {
+    agency: string;
+    area: string;
+    period: string;
+    indicators: readonly string[];
+    batchId: string;
+    submittedBy: string | null;
+  },
   known?: Recipient[],
 ) {
   const people =
@@ -184,7 +191,12 @@ async function taskFacts(trx: Executor, code: string) {
 }
 
 const taskLink = (code: string) => `/nhiem-vu/${encodeURIComponent(code)}`;
-const dueText = (t: { deadline_date: string | null; deadline_to: string | null; deadline_as_written: string | null; extended_to: string | null }) => {
+const dueText = (t: {
+  deadline_date: string | null;
+  deadline_to: string | null;
+  deadline_as_written: string | null;
+  extended_to: string | null;
+}) => {
   const due = t.extended_to ?? t.deadline_date ?? t.deadline_to;
   return due ? formatDate(due) : (t.deadline_as_written ?? "không ghi thời hạn");
 };

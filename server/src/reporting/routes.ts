@@ -7,7 +7,7 @@ import { buildTemplate, readTemplate } from "../datavalues/formats/excel";
 import { dataValueService } from "../datavalues/service";
 import { InvalidInputError } from "../errors";
 import type { RouteDeps } from "../http/deps";
-import { ErrorBody, listOf, pagination } from "../http/schemas";
+import { ErrorBody, listOf, pagination, serialId } from "../http/schemas";
 import { obligationService } from "./obligations";
 import { reportingService } from "./service";
 
@@ -335,7 +335,7 @@ export const reportingRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
       schema: {
         tags: ["reports"],
         summary: "Sửa chế độ báo cáo (hạn gửi, khóa nhập, kỳ, áp dụng hay không); ghi nhật ký",
-        params: z.object({ id: z.coerce.number().int() }),
+        params: z.object({ id: serialId }),
         body: z
           .object({
             deadlineDays: z.number().int().min(0).max(366).optional(),

@@ -14,6 +14,7 @@ import { scopeChecker } from "../auth/scope";
 import type { Schema } from "../db/schema";
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from "../errors";
 import { presentDataValue } from "../datavalues/repository";
+import { reportReviewed } from "../notifications/service";
 import { restated, writeRows } from "../datavalues/writer";
 import { reportingRepository } from "./repository";
 
@@ -35,6 +36,38 @@ export const reportStateLabels: Record<ReportState, string> = {
   complete: "Đủ, đúng hạn",
   complete_late: "Đủ, chậm hạn",
 };
+
+/**
+ * The decisions of one review: either one action for the whole report (or the listed indicators), or one per
+ * row. A return always needs its reason (at least 5 characters), named by its row.
+ */
+function reviewDecisions(key: {
+  action?: "approve" | "return";
+  comment?: string | null;
+  indicators?: string[];
+  decisions?: { indicator: string; action: "approve" | "return"; comment?: string | null }[];
+}): { indicator: string | null; action: "approve" | "return"; comment: string | null }[] {
+  const reasonProblem = (comment: string | null) => !comment || comment.length < 5;
+  if (key.decisions?.length) {
+    const seen = new Set<string>();
+    return key.decisions.map((d, i) => {
+      if (seen.has(d.indicator))
+        throw new InvalidInputError(`Dòng ${i + 1} (${d.indicator}): chỉ số được quyết định hai lần`, "decisions");
+      seen.add(d.indicator);
+      const comment = d.comment?.trim() || null;
+      if (d.action === "return" && reasonProblem(comment))
+        throw new InvalidInputError(`Dòng ${i + 1} (${d.indicator}): trả lại cần ghi rõ lý do (ít nhất 5 ký tự)`, "comment");
+      return { indicator: d.indicator, action: d.action, comment };
+    });
+  }
+  if (!key.action) throw new InvalidInputError("Cần chọn duyệt hoặc trả lại", "action");
+  const comment = key.comment?.trim() || null;
+  if (key.action === "return" && reasonProblem(comment))
+    throw new InvalidInputError("Trả lại cần ghi rõ lý do (ít nhất 5 ký tự)", "comment");
+  return key.indicators?.length
+    ? key.indicators.map((indicator) => ({ indicator, action: key.action!, comment }))
+    : [{ indicator: null, action: key.action, comment }];
+}
 
 /**
  * Reports (báo cáo): one agency's figures for one area and period, as its obligations define them —
@@ -220,14 +253,18 @@ export function reportingService(
      */
     async review(
       ctx: RequestContext,
-      key: ReportKey & { action: "approve" | "return"; comment?: string | null; indicators?: string[] },
+      key: ReportKey & {
+        action?: "approve" | "return";
+        comment?: string | null;
+        indicators?: string[];
+        /** Row by row: each indicator approved or returned, each return with its own reason. */
+        decisions?: { indicator: string; action: "approve" | "return"; comment?: string | null }[];
+      },
     ) {
       const principal = ctx.principal;
       if (!principal) throw new UnauthorizedError();
       await requireReportScope(principal, key);
-      const comment = key.comment?.trim() || null;
-      if (key.action === "return" && (!comment || comment.length < 5))
-        throw new InvalidInputError("Trả lại cần ghi rõ lý do (ít nhất 5 ký tự)", "comment");
+      const decisions = reviewDecisions(key);
       const period = periodOf(key.period);
       const at = now();
       const result = await db.transaction().execute(async (trx) => {
@@ -239,21 +276,54 @@ export function reportingService(
           .where("period", "=", period.code)
           .where("status", "=", "submitted")
           .where("superseded_at", "is", null);
-        if (key.indicators?.length) q = q.where("indicator_code", "in", key.indicators);
+        const named = decisions.filter((d) => d.indicator !== null).map((d) => d.indicator!);
+        if (named.length) q = q.where("indicator_code", "in", named);
         const submitted = await q.execute();
         if (submitted.length === 0) throw new InvalidInputError("Không có số liệu đã gửi nào chờ duyệt trong báo cáo này");
-        const rows = submitted.map((v) => restated(v, period.type));
-        const summary = await writeRows(
+        const missing = named.filter((code) => !submitted.some((v) => v.indicator_code === code));
+        if (missing.length && key.decisions)
+          throw new InvalidInputError(
+            `Chỉ số ${missing.join(", ")}: không có số liệu đã gửi chờ duyệt trong báo cáo này`,
+            "decisions",
+          );
+        // One write per distinct decision (approve, or return with one reason): every figure of a row takes its row's decision.
+        const decisionOf = (code: string) => decisions.find((d) => d.indicator === code) ?? decisions.find((d) => d.indicator === null)!;
+        const groups = new Map<string, { decision: (typeof decisions)[number]; values: typeof submitted }>();
+        for (const v of submitted) {
+          const d = decisionOf(v.indicator_code);
+          const k = `${d.action}|${d.comment ?? ""}`;
+          if (!groups.has(k)) groups.set(k, { decision: d, values: [] });
+          groups.get(k)!.values.push(v);
+        }
+        let batchId: string | null = null;
+        for (const { decision, values } of groups.values()) {
+          const summary = await writeRows(
+            trx,
+            ctx,
+            values.map((v) => restated(v, period.type)),
+            { channel: "review", status: decision.action === "approve" ? "approved" : "returned", reviewComment: decision.comment },
+            { dryRun: false, now: at },
+          );
+          batchId ??= summary.batchId;
+        }
+        await reportReviewed(
           trx,
-          ctx,
-          rows,
-          { channel: "review", status: key.action === "approve" ? "approved" : "returned", reviewComment: comment },
-          { dryRun: false, now: at },
+          { ...key, period: period.code, batchId },
+          submitted.map((v) => ({ ...decisionOf(v.indicator_code), indicator: v.indicator_code, submittedBy: v.recorded_by_user })),
         );
-        return { action: key.action, values: rows.length, batchId: summary.batchId, rows };
+        const approved = submitted.filter((v) => decisionOf(v.indicator_code).action === "approve").length;
+        const rows = submitted.map((v) => restated(v, period.type));
+        const action = approved === submitted.length ? "approve" : approved === 0 ? "return" : "mixed";
+        return { action, values: rows.length, approved, returned: rows.length - approved, batchId, rows } as const;
       });
       options.onChange?.(result.rows);
-      return { action: result.action, values: result.values, batchId: result.batchId };
+      return {
+        action: result.action,
+        values: result.values,
+        approved: result.approved,
+        returned: result.returned,
+        batchId: result.batchId,
+      };
     },
 
     /**

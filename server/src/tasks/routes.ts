@@ -5,9 +5,8 @@ import { requestContext } from "../auth/access";
 import { AgencyLinkSchema } from "../agencies/schemas";
 import { vietnamDate } from "../clock";
 import type { RouteDeps } from "../http/deps";
-import { ErrorBody, errorResponses, isoDate, listOf, pagination } from "../http/schemas";
+import { ErrorBody, errorResponses, isoDate, listOf, pagination, bigserialId } from "../http/schemas";
 import { tableWorkbook, XLSX_TYPE } from "../http/xlsx";
-import { NotFoundError } from "../errors";
 import { runReminders } from "./reminders";
 import { scorecard } from "./scorecard";
 import { taskService, type TaskListQuery } from "./service";
@@ -390,7 +389,7 @@ export const taskRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { databa
       schema: {
         tags: ["tasks"],
         summary: "Văn phòng công nhận (hoàn thành, gia hạn) hoặc trả lại báo cáo (cần lý do)",
-        params: z.object({ code: z.string().max(60), id: z.string().regex(/^\d+$/) }),
+        params: z.object({ code: z.string().max(60), id: bigserialId }),
         body: z.object({ action: z.enum(["accept", "return"]), comment: z.string().max(2000).nullable().default(null) }),
         response: { 200: z.object({ status: Status }), ...errorResponses },
       },
@@ -424,7 +423,8 @@ export const taskRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { databa
       config: { access: { permission: "tasks.manage" } },
       schema: {
         tags: ["tasks"],
-        summary: "Chạy đôn đốc ngay (cũng chạy tự động mỗi giờ): thông báo sắp đến hạn, quá hạn cho người phải làm, thư tổng hợp hằng ngày",
+        summary:
+          "Chạy đôn đốc ngay (cũng chạy tự động mỗi giờ): thông báo sắp đến hạn, quá hạn cho người phải làm, thư tổng hợp hằng ngày",
         response: { 200: z.object({ notifications: z.number().int(), digests: z.number().int() }), ...errorResponses },
       },
     },

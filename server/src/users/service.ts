@@ -13,6 +13,7 @@ export interface NewUser {
   role: Role;
   scopeAgencies: string[] | null;
   scopeAreaId: string | null;
+  email?: string | null;
   password?: string;
 }
 
@@ -21,6 +22,7 @@ export interface UserChanges {
   role?: Role;
   scopeAgencies?: string[] | null;
   scopeAreaId?: string | null;
+  email?: string | null;
   disabled?: boolean;
   reason?: string;
 }
@@ -68,6 +70,7 @@ export function userService(db: Executor) {
         role: input.role,
         scope_agencies: input.scopeAgencies?.length ? input.scopeAgencies : null,
         scope_area_id: input.scopeAreaId,
+        email: input.email?.trim() || null,
         password_hash: await hashPassword(password),
         must_change_password: !input.password,
         external_issuer: null,
@@ -94,6 +97,7 @@ export function userService(db: Executor) {
           ? { scope_agencies: changes.scopeAgencies?.length ? changes.scopeAgencies : null }
           : {}),
         ...(changes.scopeAreaId !== undefined ? { scope_area_id: changes.scopeAreaId } : {}),
+        ...(changes.email !== undefined ? { email: changes.email?.trim() || null } : {}),
         ...(changes.disabled !== undefined ? { disabled_at: changes.disabled ? new Date() : null } : {}),
       });
       if (changes.disabled) await repo.revokeUserSessions(id);
