@@ -104,7 +104,8 @@ export function AppShell() {
     navigate("/");
   };
   return (
-    <Layout style={{ minHeight: "100%" }}>
+    // 100vh, not 100%: the page's background and the menu reach the bottom of the screen on short pages.
+    <Layout style={{ minHeight: "100vh" }}>
       <Layout.Sider
         className={phone ? "app-sider app-sider-overlay" : "app-sider"}
         breakpoint="lg"

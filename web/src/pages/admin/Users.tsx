@@ -6,6 +6,7 @@ import { apiGet, apiSend, type Page } from "../../api/client";
 import type { Agency, User } from "../../api/types";
 import { OneTimeSecret } from "../../components/OneTimeSecret";
 import { QueryState } from "../../components/QueryState";
+import { scopeText, useAgencyNames, useAreaNames } from "../../components/scope";
 
 interface NewUserForm {
   username: string;
@@ -27,6 +28,8 @@ export default function Users() {
     queryFn: () => apiGet<Page<Agency>>("/api/agencies", { includeDissolved: "false", limit: 5000 }),
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["users"] });
+  const agencyNames = useAgencyNames();
+  const areaNames = useAreaNames((users.data?.items ?? []).map((u) => u.scope.areaId));
 
   const create = useMutation({
     mutationFn: (v: NewUserForm) =>
@@ -84,8 +87,7 @@ export default function Users() {
             {
               title: "Phạm vi",
               key: "scope",
-              render: (_, u) =>
-                `${u.scope.agencies ? u.scope.agencies.join(", ") : "mọi cơ quan"}; ${u.scope.areaId ?? "cả nước"}`,
+              render: (_, u) => scopeText(u.scope, agencyNames, areaNames),
             },
             {
               title: "Trạng thái",
