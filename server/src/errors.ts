@@ -56,13 +56,20 @@ export interface RowError {
   column?: string;
 }
 
-/** A batch refused whole: every problem listed with its row and field; nothing was written. */
+/** At most this many problems are listed in one answer (a file with a million bad rows must not answer 200 MB). */
+export const LISTED_ERRORS = 1_000;
+
+/**
+ * A batch refused whole: its problems listed with their row and field (the first LISTED_ERRORS of them,
+ * with the total in `errorCount`); nothing was written.
+ */
 export class BatchError extends DomainError {
-  constructor(
-    message: string,
-    readonly errors: RowError[],
-    statusCode = 400,
-  ) {
-    super(message, statusCode);
+  readonly errors: RowError[];
+  readonly errorCount: number;
+  constructor(message: string, errors: RowError[], statusCode = 400, errorCount = errors.length) {
+    const listed = Math.min(errors.length, LISTED_ERRORS);
+    super(errorCount > listed ? `${message} (liệt kê ${listed.toLocaleString("vi-VN")} lỗi đầu tiên)` : message, statusCode);
+    this.errors = errors.slice(0, listed);
+    this.errorCount = errorCount;
   }
 }

@@ -4,6 +4,7 @@ import { pageWithTotal } from "../db/paging";
 import type { DataValuesTable } from "../db/schema";
 
 export type DataValueRow = Selectable<DataValuesTable>;
+export type DataValueKey = { indicator: string; area: string; period: string; disaggregation: string };
 
 export interface DataValueFilter {
   indicatorCode?: string;
@@ -81,6 +82,32 @@ export function dataValueRepository(db: Executor) {
           .limit(f.limit)
           .offset(f.offset),
       );
+    },
+
+    /**
+     * One page of an export in key order, after the key of the previous page's last row (keyset paging:
+     * every page costs the same however far the export has gone). `value_exact` is the stored number as
+     * plain decimal text (PostgreSQL never writes an exponent for numeric), exactly as stored.
+     */
+    async exportPage(f: DataValueFilter, after: DataValueKey | null) {
+      let q = filtered(f);
+      if (after)
+        q = q.where((eb) =>
+          eb(
+            eb.refTuple("indicator_code", "area_id", "period", "disaggregation"),
+            ">",
+            eb.tuple(after.indicator, after.area, after.period, after.disaggregation),
+          ),
+        );
+      return q
+        .selectAll()
+        .select(sql<string | null>`value::text`.as("value_exact"))
+        .orderBy("indicator_code")
+        .orderBy("area_id")
+        .orderBy("period")
+        .orderBy("disaggregation")
+        .limit(f.limit)
+        .execute();
     },
 
     /** Every version of one figure, oldest first. */

@@ -1,14 +1,17 @@
 import { createHash } from "node:crypto";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { Readable } from "node:stream";
 import { requestContext } from "../auth/access";
-import { InvalidInputError } from "../errors";
+import { BatchError, InvalidInputError, UnauthorizedError } from "../errors";
 import type { RouteDeps } from "../http/deps";
 import { ErrorBody, listOf, pagination } from "../http/schemas";
-import { readCsv, writeCsv } from "./formats/csv";
-import { Dhis2DataValueSet, readDhis2, writeDhis2 } from "./formats/dhis2";
-import { readSdmxCsv, writeSdmxCsv } from "./formats/sdmx";
-import { safeCell } from "./formats/text";
+import { exportPages, exportText, type ExportFormat } from "./export";
+import { readCsv } from "./formats/csv";
+import { Dhis2DataValueSet, readDhis2 } from "./formats/dhis2";
+import { withUploadSlot } from "./formats/limits";
+import { readSdmxCsv } from "./formats/sdmx";
+import type { ReadResult } from "./formats/text";
 import { dataValueService } from "./service";
 import type { IncomingRow } from "./validation";
 
@@ -55,20 +58,20 @@ const ImportQuery = z.object({
 });
 
 const sha256 = (body: string | Buffer) => createHash("sha256").update(body).digest("hex");
+const UPLOAD_BYTES = 50 * 1024 * 1024;
 
 export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock, events }) => {
   const service = dataValueService(database.db, { now: clock, onChange: (rows) => events.dataChanged(rows) });
-  app.addContentTypeParser(
-    ["text/csv", "application/csv"],
-    { parseAs: "string", bodyLimit: 50 * 1024 * 1024 },
-    (_req, body, done) => done(null, body),
+  // CSV stays bytes until it is read chunk by chunk (formats/csv.ts); 50 MB at most.
+  app.addContentTypeParser(["text/csv", "application/csv"], { parseAs: "buffer", bodyLimit: UPLOAD_BYTES }, (_req, body, done) =>
+    done(null, body),
   );
 
   app.post(
     "/api/data-values",
     {
       config: { access: { permission: "data.submit" } },
-      bodyLimit: 50 * 1024 * 1024,
+      bodyLimit: UPLOAD_BYTES,
       schema: {
         tags: ["data"],
         summary: "Gửi số liệu dạng JSON (cả lô hoặc không dòng nào); gửi lại cùng lô không thay đổi gì",
@@ -126,7 +129,7 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
     "/api/data-values/import",
     {
       config: { access: { permission: "data.submit" } },
-      bodyLimit: 50 * 1024 * 1024,
+      bodyLimit: UPLOAD_BYTES,
       schema: {
         tags: ["data"],
         summary: "Nhập số liệu từ tệp CSV, SDMX-CSV hoặc DHIS2 dataValueSets JSON (cả tệp hoặc không dòng nào)",
@@ -144,30 +147,42 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
     async (request) => {
       const q = request.query;
       const body = request.body;
-      let read;
-      let raw: string;
-      if (q.format === "dhis2") {
-        const parsed = Dhis2DataValueSet.safeParse(body);
-        if (!parsed.success)
-          throw new InvalidInputError(
-            `Không phải DHIS2 dataValueSets: ${parsed.error.issues[0]?.path.join(".")} ${parsed.error.issues[0]?.message}`,
-          );
-        read = readDhis2(parsed.data, q.importStrategy);
-        raw = JSON.stringify(body);
-      } else {
-        if (typeof body !== "string") throw new InvalidInputError("Gửi tệp CSV với Content-Type: text/csv");
-        read = q.format === "csv" ? readCsv(body) : readSdmxCsv(body);
+      let raw: string | Buffer;
+      const read: ReadResult = await withUploadSlot(async () => {
+        if (q.format === "dhis2") {
+          const parsed = Dhis2DataValueSet.safeParse(body);
+          if (!parsed.success) {
+            const issue = parsed.error.issues[0];
+            const keys = issue && "keys" in issue ? ` (${(issue.keys as string[]).join(", ")})` : "";
+            throw new InvalidInputError(`Không phải DHIS2 dataValueSets: ${issue?.path.join(".")} ${issue?.message}${keys}`);
+          }
+          raw = JSON.stringify(body);
+          return readDhis2(parsed.data, q.importStrategy);
+        }
+        if (!Buffer.isBuffer(body)) throw new InvalidInputError("Gửi tệp CSV với Content-Type: text/csv");
         raw = body;
+        return q.format === "csv" ? readCsv(body) : readSdmxCsv(body);
+      });
+      const skipped = read.warnings ?? [];
+      const errorCount = read.errorCount ?? read.errors.length;
+      // More problems than an answer lists: the file is refused on what was read, without validating further.
+      if (errorCount > read.errors.length)
+        throw new BatchError(`Có ${errorCount.toLocaleString("vi-VN")} lỗi, không ghi dòng nào`, read.errors, 400, errorCount);
+      if (read.rows.length === 0 && errorCount === 0 && skipped.length > 0) {
+        if (!request.principal) throw new UnauthorizedError();
+        // Only sample figures (e.g. an export re-imported): nothing to write, and the answer says why.
+        return { created: 0, updated: 0, deleted: 0, unchanged: 0, dryRun: q.dryRun, batchId: null, warnings: skipped };
       }
-      return service.ingest(requestContext(request), {
+      const result = await service.ingest(requestContext(request), {
         rows: read.rows,
         readErrors: read.errors,
         status: q.status,
         channel: q.format === "csv" ? "csv" : q.format === "sdmx-csv" ? "sdmx" : "dhis2",
         dryRun: q.dryRun,
         fileName: q.fileName ?? null,
-        fileSha256: sha256(raw),
+        fileSha256: sha256(raw!),
       });
+      return { ...result, warnings: [...skipped, ...result.warnings].sort((a, b) => a.row - b.row) };
     },
   );
 
@@ -221,30 +236,39 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
       config: { access: { permission: "reference.read" } },
       schema: {
         tags: ["data"],
-        summary: "Xuất số liệu: CSV, SDMX-CSV hoặc DHIS2 dataValueSets JSON (tối đa 200.000 dòng)",
+        summary: "Xuất số liệu: CSV, SDMX-CSV hoặc DHIS2 dataValueSets JSON — đầy đủ, không giới hạn số dòng (truyền dần)",
+        description: [
+          "Số viết dạng thập phân đầy đủ (0.0000001, không 1e-7), đọc lại được bằng chính chức năng nhập. ",
+          "Văn bản bắt đầu bằng =, +, -, @ được thêm dấu ' ở đầu (bảng tính không chạy như công thức; khi nhập lại, dấu ' được bỏ). ",
+          "Số liệu mẫu được đánh dấu: cột sample (CSV), thuộc tính SAMPLE (SDMX-CSV), attributeOptionCombo SAMPLE (DHIS2); ",
+          "khi nhập lại, các dòng này được bỏ qua kèm cảnh báo.",
+        ].join(""),
         querystring: ListQuery.extend({ format: z.enum(["csv", "sdmx-csv", "dhis2"]) }),
       },
     },
     async (request, reply) => {
-      const { format, ...filter } = request.query;
-      const { items } = await service.list(requestContext(request), { ...filter, limit: 200_000, offset: 0 });
-      if (format === "dhis2") return reply.type("application/json").send(writeDhis2(items));
-      const body =
-        format === "sdmx-csv"
-          ? writeSdmxCsv(items)
-          : writeCsv(
-              items.map((v) => [
-                v.indicator,
-                v.area,
-                v.period,
-                v.disaggregation,
-                v.value ?? safeCell(v.valueText),
-                safeCell(v.comment),
-                v.status,
-                v.version,
-              ]),
-              ["indicator", "area", "period", "disaggregation", "value", "comment", "status", "version"],
-            );
+      const q = request.query;
+      const principal = request.principal;
+      if (!principal) throw new UnauthorizedError();
+      const pages = exportPages(database.db, principal, {
+        indicatorCode: q.indicator,
+        areaIds: q.area ? [q.area] : undefined,
+        period: q.period,
+        disaggregation: q.disaggregation,
+        status: q.status,
+        agencyCode: q.agency,
+        flagged: q.flagged,
+        asOf: q.asOf ? new Date(q.asOf) : undefined,
+      });
+      // The first page is read before the answer starts, so that a failure is still a proper error response.
+      const first = await pages.next();
+      async function* all() {
+        if (!first.done) yield first.value;
+        yield* pages;
+      }
+      const format: ExportFormat = q.format;
+      const body = Readable.from(exportText(format, all()));
+      if (format === "dhis2") return reply.type("application/json; charset=utf-8").send(body);
       return reply
         .type(format === "sdmx-csv" ? "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8" : "text/csv; charset=utf-8")
         .header("content-disposition", `attachment; filename="so-lieu.${format === "sdmx-csv" ? "sdmx." : ""}csv"`)

@@ -94,7 +94,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
         error: statusNames[err.statusCode] ?? "Bad Request",
         message: err.message,
         ...(err.field ? { field: err.field } : {}),
-        ...(err instanceof BatchError ? { errors: err.errors } : {}),
+        ...(err instanceof BatchError ? { errors: err.errors, errorCount: err.errorCount } : {}),
       });
     }
     const status = (err as { statusCode?: number }).statusCode;
@@ -213,5 +213,6 @@ const statusNames: Record<number, string> = {
   403: "Forbidden",
   404: "Not Found",
   409: "Conflict",
+  413: "Payload Too Large",
   429: "Too Many Requests",
 };

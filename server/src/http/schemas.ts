@@ -33,7 +33,9 @@ export const ErrorBody = z.object({
         column: z.string().optional(),
       }),
     )
-    .optional(),
+    .optional()
+    .describe("Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên)"),
+  errorCount: z.number().int().optional().describe("Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê)"),
 });
 
 export const errorResponses = { 400: ErrorBody, 404: ErrorBody } as const;

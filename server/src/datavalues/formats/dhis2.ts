@@ -1,44 +1,76 @@
-import { fromDhis2Period, parseNumber, parsePeriod, toDhis2Period } from "@dieuhanh/core";
+import { fromDhis2Period, parsePeriod, toDhis2Period } from "@dieuhanh/core";
 import { z } from "zod";
 import type { RowError } from "../../errors";
-import type { PresentedDataValue } from "../repository";
 import { locate, type IncomingRow } from "../validation";
-import { checkText, type ReadResult } from "./text";
+import { readValueCell, sampleWarning } from "./csv";
+import { plainDecimal } from "./numbers";
+import { ErrorList, importLimits, readDeadline, tooManyRows, yieldToEventLoop } from "./limits";
+import type { ExportedValue } from "./sdmx";
+import { readText, safeCell, type ReadResult } from "./text";
 
 /**
  * DHIS2 dataValueSets JSON: dataElement = indicator code, orgUnit = area code, period in DHIS2 form
  * (202507 for July 2025), categoryOptionCombo = the product's disaggregation key (absent, or DHIS2's
- * default combo, for the total); value is a string with a dot decimal; `deleted: true` deletes.
- * Set-level dataSet/period/orgUnit fill in what the values leave out, as in DHIS2.
+ * default combo, for the total); value is a string with a dot decimal (or the text of a textual
+ * indicator); `deleted: true` deletes. Set-level dataSet/period/orgUnit fill in what the values leave out.
+ *
+ * attributeOptionCombo: the product keeps one figure per key, so only DHIS2's default combo is taken;
+ * any other is refused by row and field rather than stored as the total (which would silently merge
+ * figures of different attribute options, e.g. funding sources). The exception is the product's own
+ * `SAMPLE` combo, which marks its sample figures on export: those rows are left out, with a warning.
  */
 export const DHIS2_DEFAULT_COMBO = "HllvX50cXC0";
+export const DHIS2_SAMPLE_COMBO = "SAMPLE";
 
-export const Dhis2DataValueSet = z.object({
-  dataSet: z.string().optional(),
-  period: z.string().optional(),
-  orgUnit: z.string().optional(),
-  completeDate: z.string().optional(),
-  dataValues: z
-    .array(
-      z.object({
-        dataElement: z.string(),
-        period: z.string().optional(),
-        orgUnit: z.string().optional(),
-        categoryOptionCombo: z.string().optional(),
-        attributeOptionCombo: z.string().optional(),
-        value: z.union([z.string(), z.number()]).optional(),
-        comment: z.string().nullable().optional(),
-        deleted: z.boolean().optional(),
-      }),
-    )
-    .max(100_000),
-});
+const DataValue = z
+  .object({
+    dataElement: z.string(),
+    period: z.string().optional(),
+    orgUnit: z.string().optional(),
+    categoryOptionCombo: z.string().optional(),
+    attributeOptionCombo: z.string().optional(),
+    value: z.union([z.string(), z.number()]).optional(),
+    comment: z.string().nullable().optional(),
+    deleted: z.boolean().optional(),
+    // Written by DHIS2 (and by this product's export); informative only.
+    storedBy: z.string().optional(),
+    created: z.string().optional(),
+    lastUpdated: z.string().optional(),
+    followup: z.boolean().optional(),
+  })
+  // A field this reader does not know might change what the value means: refused, never ignored.
+  .strict();
+
+export const Dhis2DataValueSet = z
+  .object({
+    dataSet: z.string().optional(),
+    period: z.string().optional(),
+    orgUnit: z.string().optional(),
+    completeDate: z.string().optional(),
+    attributeOptionCombo: z.string().optional(),
+    dataValues: z.array(DataValue).max(importLimits.maxRows),
+  })
+  .strict();
 export type Dhis2DataValueSet = z.infer<typeof Dhis2DataValueSet>;
 
-export function readDhis2(set: Dhis2DataValueSet, strategy: "CREATE_AND_UPDATE" | "DELETE" = "CREATE_AND_UPDATE"): ReadResult {
+/** Rows between two yields to the event loop. */
+const ROWS_PER_SLICE = 2000;
+
+export async function readDhis2(
+  set: Dhis2DataValueSet,
+  strategy: "CREATE_AND_UPDATE" | "DELETE" = "CREATE_AND_UPDATE",
+): Promise<ReadResult> {
   const rows: IncomingRow[] = [];
-  const errors: RowError[] = [];
-  set.dataValues.forEach((dv, i) => {
+  const errors = new ErrorList();
+  const warnings: ReadResult["warnings"] = [];
+  if (set.dataValues.length > importLimits.maxRows) throw tooManyRows(set.dataValues.length);
+  const checkTime = readDeadline();
+  for (let i = 0; i < set.dataValues.length; i++) {
+    if (i % ROWS_PER_SLICE === ROWS_PER_SLICE - 1) {
+      await yieldToEventLoop();
+      checkTime();
+    }
+    const dv = set.dataValues[i]!;
     const at = {
       row: i + 1,
       columns: {
@@ -46,11 +78,26 @@ export function readDhis2(set: Dhis2DataValueSet, strategy: "CREATE_AND_UPDATE" 
         area: "orgUnit",
         period: "period",
         disaggregation: "categoryOptionCombo",
+        attributeOptionCombo: "attributeOptionCombo",
         value: "value",
         comment: "comment",
       },
     };
+    const combo = dv.attributeOptionCombo ?? set.attributeOptionCombo ?? DHIS2_DEFAULT_COMBO;
+    if (combo === DHIS2_SAMPLE_COMBO) {
+      warnings.push(sampleWarning(at.row, "attributeOptionCombo"));
+      continue;
+    }
     const rowErrors: RowError[] = [];
+    if (combo !== DHIS2_DEFAULT_COMBO)
+      rowErrors.push(
+        locate(
+          at,
+          "attributeOptionCombo",
+          `attributeOptionCombo '${combo}' không được hỗ trợ: hệ thống chỉ nhận tổ hợp mặc định (${DHIS2_DEFAULT_COMBO}); ` +
+            "không ghi số liệu này thành tổng số",
+        ),
+      );
     const periodText = dv.period ?? set.period ?? "";
     const period = fromDhis2Period(periodText);
     if (!period)
@@ -60,44 +107,48 @@ export function readDhis2(set: Dhis2DataValueSet, strategy: "CREATE_AND_UPDATE" 
     const orgUnit = dv.orgUnit ?? set.orgUnit;
     if (!orgUnit) rowErrors.push(locate(at, "area", "Thiếu orgUnit"));
     const action = dv.deleted || strategy === "DELETE" ? "delete" : "upsert";
-    const n = action === "delete" && dv.value === undefined ? null : parseNumber(String(dv.value ?? ""), "machine");
-    if (n && !n.ok) rowErrors.push(locate(at, "value", n.message));
-    const comment = dv.comment ?? "";
-    const problem = checkText(comment);
-    if (problem) rowErrors.push(locate(at, "comment", problem));
+    const value =
+      action === "delete" && dv.value === undefined
+        ? { value: null, valueText: null, valueProblem: undefined, textProblem: null }
+        : typeof dv.value === "number" // a JSON number, however written (1e-7): taken as it is
+          ? { value: dv.value, valueText: plainDecimal(dv.value), valueProblem: undefined, textProblem: null }
+          : readValueCell(dv.value ?? "", "machine");
+    if (value.textProblem) rowErrors.push(locate(at, "value", value.textProblem));
+    const comment = readText(dv.comment ?? "");
+    if (comment.problem) rowErrors.push(locate(at, "comment", comment.problem));
     if (rowErrors.length) {
-      errors.push(...rowErrors);
-      return;
+      errors.add(...rowErrors);
+      continue;
     }
-    const combo = dv.categoryOptionCombo ?? "";
+    const disaggregation = dv.categoryOptionCombo ?? "";
     rows.push({
       at,
       indicator: dv.dataElement,
       area: orgUnit!,
       period: period!.code,
-      disaggregation: combo === DHIS2_DEFAULT_COMBO ? "" : combo,
-      value: n && n.ok ? n.value : null,
-      valueText: null,
-      comment: comment || null,
+      disaggregation: disaggregation === DHIS2_DEFAULT_COMBO ? "" : disaggregation,
+      value: value.value,
+      valueText: value.valueText,
+      valueProblem: value.valueProblem,
+      comment: comment.text.trim() ? comment.text : null,
       action,
     });
-  });
-  return { rows, errors };
+  }
+  return { rows, errors: errors.items, errorCount: errors.count, warnings };
 }
 
-export function writeDhis2(values: PresentedDataValue[]) {
+/** One data value as DHIS2 writes it; sample figures carry the `SAMPLE` attribute option combo. */
+export function dhis2Value(v: ExportedValue) {
   return {
-    dataValues: values.map((v) => ({
-      dataElement: v.indicator,
-      period: toDhis2Period(parsePeriod(v.period)!),
-      orgUnit: v.area,
-      categoryOptionCombo: v.disaggregation || DHIS2_DEFAULT_COMBO,
-      attributeOptionCombo: DHIS2_DEFAULT_COMBO,
-      value: v.value === null ? (v.valueText ?? "") : String(v.value),
-      comment: v.comment ?? undefined,
-      storedBy: v.source,
-      lastUpdated: v.recordedAt,
-      followup: v.flags.includes("outlier"),
-    })),
+    dataElement: v.indicator,
+    period: toDhis2Period(parsePeriod(v.period)!),
+    orgUnit: v.area,
+    categoryOptionCombo: v.disaggregation || DHIS2_DEFAULT_COMBO,
+    attributeOptionCombo: v.sample ? DHIS2_SAMPLE_COMBO : DHIS2_DEFAULT_COMBO,
+    value: v.value ?? safeCell(v.valueText) ?? "",
+    ...(v.comment !== null ? { comment: safeCell(v.comment)! } : {}),
+    storedBy: v.source,
+    lastUpdated: v.recordedAt,
+    followup: v.flags.includes("outlier"),
   };
 }

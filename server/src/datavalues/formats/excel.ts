@@ -2,7 +2,9 @@ import { parseNumber } from "@dieuhanh/core";
 import ExcelJS from "exceljs";
 import type { RowError } from "../../errors";
 import { locate, type IncomingRow } from "../validation";
+import { ErrorList } from "./limits";
 import { checkText, safeCell, type ReadResult } from "./text";
+import { checkXlsxCost } from "./zip";
 
 /**
  * The spreadsheet template (mẫu biểu) of one agency's report for an area and period: key columns
@@ -137,6 +139,9 @@ export interface TemplateUpload extends ReadResult {
 
 export async function readTemplate(buffer: Buffer): Promise<TemplateUpload> {
   const fail = (message: string): TemplateUpload => ({ rows: [], errors: [{ row: 0, field: "file", message }], key: null });
+  // What the file would cost to open is measured first: a zip bomb never reaches the spreadsheet library.
+  const tooCostly = await checkXlsxCost(buffer);
+  if (tooCostly) return fail(tooCostly);
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(buffer as unknown as ArrayBuffer);
@@ -158,10 +163,15 @@ export async function readTemplate(buffer: Buffer): Promise<TemplateUpload> {
   if (!headerOk) return fail(`Dòng tiêu đề (dòng ${HEADER_ROW}) của sheet '${DATA_SHEET}' đã bị sửa: hãy dùng mẫu biểu mới`);
 
   const rows: IncomingRow[] = [];
-  const errors: RowError[] = [];
+  const errors = new ErrorList();
   const columnLetters = Object.fromEntries(columns.map((c) => [c.key, letter(c.key)]));
-  for (let r = HEADER_ROW + 1; r <= ws.rowCount; r++) {
-    const row = ws.getRow(r);
+  // Only the rows the sheet holds: one cell at row 1,000,000 must not make a million empty rows.
+  const sheetRows: ExcelJS.Row[] = [];
+  ws.eachRow((row, r) => {
+    if (r > HEADER_ROW) sheetRows.push(row);
+  });
+  for (const row of sheetRows) {
+    const r = row.number;
     const get = (key: ColumnKey) => row.getCell(columnNumber(key)).value;
     const at = { row: r, sheet: DATA_SHEET, columns: { ...columnLetters, value: letter("value"), comment: letter("comment") } };
     const indicator = readCell(get("indicator")).text?.trim() ?? "";
@@ -192,7 +202,7 @@ export async function readTemplate(buffer: Buffer): Promise<TemplateUpload> {
       if (p) rowErrors.push(locate(at, "value", p));
     }
     if (rowErrors.length) {
-      errors.push(...rowErrors);
+      errors.add(...rowErrors);
       continue;
     }
     rows.push({
@@ -211,7 +221,8 @@ export async function readTemplate(buffer: Buffer): Promise<TemplateUpload> {
   }
   return {
     rows,
-    errors,
+    errors: errors.items,
+    errorCount: errors.count,
     key: { agency: metaValue("agency") ?? "", area: metaValue("area") ?? "", period: metaValue("period") ?? "" },
   };
 }
