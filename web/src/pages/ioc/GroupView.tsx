@@ -4,7 +4,7 @@ import { formatNumber } from "@dieuhanh/core";
 import { Button, Card, Col, Row, Select, Space, Table, Typography } from "antd";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { apiGet, type Page } from "../../api/client";
-import type { Catalogue, IndicatorSummary } from "../../api/types";
+import type { AnalyticsResult, Catalogue, IndicatorSummary } from "../../api/types";
 import { EChart } from "../../components/EChart";
 import { useLiveData } from "../../components/live";
 import { QueryState } from "../../components/QueryState";
@@ -12,7 +12,7 @@ import { useHomeDefaults } from "../../components/useHome";
 import { lastMonthCode, periodsBefore } from "../reports/common";
 import { useAnalytics } from "./MapView";
 import { AreaPicker } from "./Overview";
-import { SourceTag } from "./common";
+import { formatChange, SourceTag } from "./common";
 
 /**
  * A sub-group of the national catalogue (prices, budget, banking, investment, industry, …): each indicator's
@@ -115,39 +115,7 @@ export default function GroupView() {
                 );
               })}
             </Row>
-            {(() => {
-              // Structure: the sector's amounts in the most common unit, stacked month by month this year.
-              const units = r.indicators.filter((i) => i.aggregation === "sum").map((i) => i.unit);
-              const unit = units.sort((a, b) => units.filter((u) => u === b).length - units.filter((u) => u === a).length)[0];
-              const stacked = r.indicators.filter((i) => i.aggregation === "sum" && i.unit === unit);
-              if (stacked.length < 2) return null;
-              const months = r.periods.filter((p) => p.code.startsWith(year));
-              return (
-                <Card size="small" title={`Cơ cấu theo tháng năm ${year} (${unit})`} style={{ marginTop: 12 }}>
-                  <EChart
-                    testId="group-stacked"
-                    style={{ height: 260 }}
-                    option={{
-                      tooltip: { trigger: "axis" },
-                      legend: { bottom: 0, type: "scroll" },
-                      grid: { left: 60, right: 10, top: 10, bottom: 50 },
-                      xAxis: { type: "category", data: months.map((p) => p.label) },
-                      yAxis: { type: "value" },
-                      series: stacked.map((ind) => ({
-                        type: "bar",
-                        stack: "total",
-                        name: ind.name,
-                        data: months.map(
-                          (m) =>
-                            r.series.find((x) => x.indicator === ind.code)?.points.find((p) => p.period === m.code)?.value ??
-                            null,
-                        ),
-                      })),
-                    }}
-                  />
-                </Card>
-              );
-            })()}
+            <StructureChart rows={rows.data?.items ?? []} result={r} year={year} />
             <Card size="small" title={`Số liệu ${r.periods.at(-1)?.label}`} style={{ marginTop: 12 }}>
               <Table
                 rowKey="code"
@@ -167,13 +135,13 @@ export default function GroupView() {
                     title: "So kỳ trước",
                     key: "p",
                     align: "right",
-                    render: (_, x) => formatNumber(x.point?.comparisons?.previousPeriod.change ?? null, 1),
+                    render: (_, x) => formatChange(x.point?.comparisons?.previousPeriod),
                   },
                   {
                     title: "So cùng kỳ",
                     key: "y",
                     align: "right",
-                    render: (_, x) => formatNumber(x.point?.comparisons?.samePeriodLastYear.change ?? null, 1),
+                    render: (_, x) => formatChange(x.point?.comparisons?.samePeriodLastYear),
                   },
                   { title: "Nguồn", key: "s", render: (_, x) => <SourceTag point={x.point} /> },
                 ]}
@@ -183,5 +151,55 @@ export default function GroupView() {
         )}
       </QueryState>
     </>
+  );
+}
+
+/**
+ * The structure of a whole month by month this year: the parts of one indicator (its sub-indicators and
+ * "of which" rows in the same additive unit, which never exceed it) stacked, and the whole as a line
+ * beside them — never stacked onto its own parts. The family with the most figures is shown; a sector
+ * without such a family has no structure chart.
+ */
+function StructureChart({ rows, result, year }: { rows: IndicatorSummary[]; result: AnalyticsResult; year: string }) {
+  const months = result.periods.filter((p) => p.code.startsWith(year));
+  const valuesOf = (code: string) =>
+    months.map((m) => result.series.find((x) => x.indicator === code)?.points.find((p) => p.period === m.code)?.value ?? null);
+  const count = (code: string) => valuesOf(code).filter((v) => v !== null).length;
+  const additive = new Map(result.indicators.filter((i) => i.aggregation === "sum").map((i) => [i.code, i]));
+  const families = rows
+    .filter((w) => additive.has(w.code))
+    .map((whole) => ({
+      whole,
+      parts: rows.filter(
+        (p) =>
+          p.parentCode === whole.code &&
+          (p.kind === "sub_indicator" || p.kind === "of_which") &&
+          p.unit === whole.unit &&
+          additive.has(p.code),
+      ),
+    }))
+    .filter((f) => f.parts.length >= 2 && f.parts.some((p) => count(p.code) > 0));
+  const best = families.sort(
+    (a, b) => b.parts.reduce((s, p) => s + count(p.code), 0) - a.parts.reduce((s, p) => s + count(p.code), 0),
+  )[0];
+  if (!best) return null;
+  return (
+    <Card size="small" title={`Cơ cấu ${best.whole.name} theo tháng năm ${year} (${best.whole.unit})`} style={{ marginTop: 12 }}>
+      <EChart
+        testId="group-stacked"
+        style={{ height: 280 }}
+        option={{
+          tooltip: { trigger: "axis" },
+          legend: { bottom: 0, type: "scroll" },
+          grid: { left: 60, right: 10, top: 10, bottom: 50 },
+          xAxis: { type: "category", data: months.map((p) => p.label) },
+          yAxis: { type: "value" },
+          series: [
+            ...best.parts.map((part) => ({ type: "bar", stack: "parts", name: part.name, data: valuesOf(part.code) })),
+            { type: "line", name: `${best.whole.name} (tổng)`, data: valuesOf(best.whole.code), symbolSize: 6 },
+          ],
+        }}
+      />
+    </Card>
   );
 }

@@ -5,11 +5,12 @@ import { useParams, useSearchParams } from "react-router-dom";
 import { EChart } from "../../components/EChart";
 import { useLiveData } from "../../components/live";
 import { QueryState } from "../../components/QueryState";
+import { ReadingHelp } from "../../components/ReadingHelp";
 import { useHomeDefaults } from "../../components/useHome";
 import { lastMonthCode, periodsBefore } from "../reports/common";
 import { useAnalytics } from "./MapView";
 import { AreaPicker } from "./Overview";
-import { Change, SourceTag } from "./common";
+import { Change, formatChange, SourceTag } from "./common";
 
 /** One indicator: its series, the comparisons of the latest period, the breakdown by area, export. */
 export default function IndicatorView() {
@@ -68,7 +69,12 @@ export default function IndicatorView() {
             <Col xs={24} lg={8}>
               <Card
                 size="small"
-                title={latest ? `So sánh — ${r!.periods.find((p) => p.code === latest.period)?.label}` : "So sánh"}
+                title={
+                  <>
+                    {latest ? `So sánh — ${r!.periods.find((p) => p.code === latest.period)?.label}` : "So sánh"}
+                    <ReadingHelp testId="indicator-help" />
+                  </>
+                }
               >
                 {latest ? (
                   <Descriptions column={1} size="small">
@@ -87,7 +93,7 @@ export default function IndicatorView() {
                     </Descriptions.Item>
                     {latest.comparisons?.ytdCumulative && (
                       <Descriptions.Item label="Lũy kế từ đầu năm">
-                        {formatNumber(latest.comparisons.ytdCumulative.value, 1)} (
+                        {formatNumber(latest.comparisons.ytdCumulative.value, 1)} {ind.unit} (
                         {latest.comparisons.ytdCumulative.change !== null
                           ? `${formatNumber(latest.comparisons.ytdCumulative.change, 1)}% so cùng kỳ`
                           : "—"}
@@ -96,7 +102,7 @@ export default function IndicatorView() {
                     )}
                     {latest.comparisons?.ytdAverage && (
                       <Descriptions.Item label="Bình quân từ đầu năm">
-                        {formatNumber(latest.comparisons.ytdAverage.value, 2)} (
+                        {formatNumber(latest.comparisons.ytdAverage.value, 2)} {ind.unit} (
                         {latest.comparisons.ytdAverage.change !== null
                           ? `${formatNumber(latest.comparisons.ytdAverage.change, 1)}% so cùng kỳ`
                           : "—"}
@@ -144,19 +150,24 @@ export default function IndicatorView() {
                   dataSource={[...points].reverse()}
                   columns={[
                     { title: "Kỳ", dataIndex: "period", render: (p: string) => r!.periods.find((x) => x.code === p)?.label },
-                    { title: "Giá trị", dataIndex: "value", align: "right", render: (v: number | null) => formatNumber(v, 2) },
+                    {
+                      title: ind.unit ? `Giá trị (${ind.unit})` : "Giá trị",
+                      dataIndex: "value",
+                      align: "right",
+                      render: (v: number | null) => formatNumber(v, 2),
+                    },
                     { title: "Nguồn", key: "s", render: (_, p) => <SourceTag point={p} /> },
                     {
                       title: "So kỳ trước",
                       key: "pp",
                       align: "right",
-                      render: (_, p) => formatNumber(p.comparisons?.previousPeriod.change ?? null, 1),
+                      render: (_, p) => formatChange(p.comparisons?.previousPeriod),
                     },
                     {
                       title: "So cùng kỳ",
                       key: "ly",
                       align: "right",
-                      render: (_, p) => formatNumber(p.comparisons?.samePeriodLastYear.change ?? null, 1),
+                      render: (_, p) => formatChange(p.comparisons?.samePeriodLastYear),
                     },
                   ]}
                 />
