@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDate, formatDay, formatNumber, formatTime } from "./vi";
+import { formatDate, formatDateTime, formatDay, formatNumber, formatTime } from "./vi";
 
 describe("Vietnamese formats", () => {
   it("formats numbers with . for thousands and , for decimals", () => {
@@ -16,5 +16,8 @@ describe("Vietnamese formats", () => {
     expect(formatDay(d)).toBe("01/12/2026");
     expect(formatTime(d)).toBe("00:05");
     expect(formatTime(d, true)).toBe("00:05:09");
+    expect(formatDateTime("2026-11-30T17:05:09Z")).toBe("01/12/2026 00:05");
+    expect(formatDateTime(d, true)).toBe("01/12/2026 00:05:09");
+    expect(formatDateTime(null)).toBe("");
   });
 });

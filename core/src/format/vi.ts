@@ -38,3 +38,11 @@ export function formatTime(d: Date, seconds = false): string {
   const p = parts(d, { hour: "2-digit", minute: "2-digit", ...(seconds ? { second: "2-digit" } : {}) });
   return seconds ? `${p.hour}:${p.minute}:${p.second}` : `${p.hour}:${p.minute}`;
 }
+
+/** A moment in Vietnam as dd/mm/yyyy HH:mm (HH:mm:ss with seconds), from a Date or an ISO timestamp. */
+export function formatDateTime(at: Date | string | null | undefined, seconds = false): string {
+  if (!at) return "";
+  const d = typeof at === "string" ? new Date(at) : at;
+  if (Number.isNaN(d.getTime())) return typeof at === "string" ? at : "";
+  return `${formatDay(d)} ${formatTime(d, seconds)}`;
+}

@@ -1,3 +1,4 @@
+import { formatDateTime } from "@dieuhanh/core";
 import { useQuery } from "@tanstack/react-query";
 import { Button, DatePicker, Input, Select, Space, Table, Tag, Typography } from "antd";
 import type { Dayjs } from "dayjs";
@@ -12,7 +13,6 @@ const outcomeTags: Record<AuditEntry["outcome"], { color: string; label: string 
   denied: { color: "red", label: "Bị từ chối" },
 };
 
-const timeFormat = new Intl.DateTimeFormat("vi-VN", { dateStyle: "short", timeStyle: "medium" });
 const PAGE_SIZE = 50;
 
 /** The audit trail: who did what, when, from where, before and after, and why. Exportable to CSV. */
@@ -79,7 +79,7 @@ export default function AuditLog() {
             ),
           }}
           columns={[
-            { title: "Thời điểm", dataIndex: "at", width: 170, render: (v: string) => timeFormat.format(new Date(v)) },
+            { title: "Thời điểm", dataIndex: "at", width: 170, render: (v: string) => formatDateTime(v, true) },
             {
               title: "Người thực hiện",
               key: "actor",

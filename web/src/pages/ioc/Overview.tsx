@@ -1,6 +1,6 @@
 import { FullscreenOutlined } from "@ant-design/icons";
 import { useQuery } from "@tanstack/react-query";
-import { formatNumber } from "@dieuhanh/core";
+import { formatNumber, formatTime } from "@dieuhanh/core";
 import { Button, Card, Col, Progress, Row, Select, Space, Typography } from "antd";
 import { Link, useSearchParams } from "react-router-dom";
 import { apiGet, type Page } from "../../api/client";
@@ -123,7 +123,7 @@ export default function Overview() {
       </Space>
       {last && (
         <Typography.Text type="secondary" data-testid="live-updated">
-          Cập nhật lúc {new Date(last).toLocaleTimeString("vi-VN")}
+          Cập nhật lúc {formatTime(new Date(last), true)}
         </Typography.Text>
       )}
       <QueryState isLoading={!home.ready || tiles.isLoading} error={tiles.error}>

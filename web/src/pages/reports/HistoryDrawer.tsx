@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { formatNumber } from "@dieuhanh/core";
+import { formatDateTime, formatNumber } from "@dieuhanh/core";
 import { Drawer, Table, Tag } from "antd";
 import { apiGet, type Page } from "../../api/client";
 import type { DataValue } from "../../api/types";
@@ -17,7 +17,7 @@ const channelLabels: Record<string, string> = {
   sample: "Số liệu mẫu",
 };
 
-const dateTime = (iso: string) => new Date(iso).toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" });
+const dateTime = (iso: string) => formatDateTime(iso, true);
 
 /** Every version of one figure: the value, who recorded it, how, and when it was replaced. */
 export function HistoryDrawer(props: { indicator: string; name: string; area: string; period: string; onClose: () => void }) {

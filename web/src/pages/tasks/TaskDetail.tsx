@@ -1,6 +1,6 @@
 import { PaperClipOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { formatDate } from "@dieuhanh/core";
+import { formatDate, formatDateTime } from "@dieuhanh/core";
 import {
   Alert,
   App,
@@ -33,7 +33,7 @@ import { deadlineText } from "../../components/labels";
 import { CreateTaskModal } from "./CreateTask";
 import { priorityLabels, TaskStatusTag } from "./common";
 
-const dateTime = (iso: string) => new Date(iso).toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" });
+const dateTime = (iso: string) => formatDateTime(iso);
 const reviewLabels: Record<TaskReport["review"], { text: string; color: string }> = {
   pending: { text: "Chờ Văn phòng xem xét", color: "gold" },
   accepted: { text: "Đã công nhận", color: "green" },
