@@ -294,7 +294,7 @@ describe(`reports: the same figures by every channel give identical rows on ${te
 
     const exported = await get(reporter, "/api/data-values/export", { format: "sdmx-csv", period, agency: "CT.STC" });
     expect(exported.body.split("\r\n")[0]).toBe(
-      "STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,TIME_PERIOD,DISAGGREGATION,OBS_VALUE,OBS_STATUS,COMMENT",
+      "STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,TIME_PERIOD,DISAGGREGATION,OBS_VALUE,OBS_STATUS,SAMPLE,COMMENT",
     );
     expect((await post("sdmx-csv", exported.body, "text/csv")).json()).toMatchObject({ unchanged: 3 });
     const asDhis2 = (await get(reporter, "/api/data-values/export", { format: "dhis2", period, agency: "CT.STC" })).json();
