@@ -223,6 +223,9 @@ export function profileService(db: Kysely<Schema>) {
 
     /** First start: stores the profile the environment names, unless one is stored already. */
     async ensure(input: ProfileInput): Promise<{ created: boolean; profile: InstallProfile }> {
+      // Read outside the transaction: inside it, `db` waits for the connection the transaction holds
+      // (PGlite has one), so a second start never came up.
+      if (await stored(db)) return { created: false, profile: await this.get() };
       return db.transaction().execute(async (trx) => {
         if (await stored(trx)) return { created: false, profile: await this.get() };
         const r = await resolve(trx, input);
