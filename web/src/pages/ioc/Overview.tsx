@@ -8,6 +8,7 @@ import type { Area, Completeness, LatestTile } from "../../api/types";
 import { useAuth } from "../../components/auth";
 import { useLiveData } from "../../components/live";
 import { QueryState } from "../../components/QueryState";
+import { ReadingHelp } from "../../components/ReadingHelp";
 import { useHomeDefaults } from "../../components/useHome";
 import { lastMonthCode } from "../reports/common";
 import { Change, DEFAULT_TILES, SampleMark, SourceTag, Sparkline } from "./common";
@@ -47,6 +48,7 @@ export function Tile({ tile, area, big }: { tile: LatestTile; area: string; big?
               {l.label}{" "}
             </Typography.Text>
             <SourceTag point={l} sample={false} />
+            {!big && <ReadingHelp testId={`help-${tile.indicator.code}`} />}
           </div>
           <Change label="so kỳ trước" c={l.comparisons?.previousPeriod} indicator={tile.indicator} />
           <Change label="so cùng kỳ" c={l.comparisons?.samePeriodLastYear} indicator={tile.indicator} />
