@@ -4,20 +4,9 @@ import { foldVietnamese, formatNumber } from "@dieuhanh/core";
 import { useMemo, useState } from "react";
 import { apiGet, type Page } from "../../api/client";
 import type { Area } from "../../api/types";
-import { EChart, echarts } from "../../components/EChart";
+import { EChart } from "../../components/EChart";
 import { QueryState } from "../../components/QueryState";
-
-interface Boundaries {
-  type: "FeatureCollection";
-  features: {
-    properties: {
-      code: string;
-      name: string;
-      fullName: string;
-      areaKm2?: number;
-    };
-  }[];
-}
+import { mapNameOf, useBoundaries } from "../ioc/Choropleth";
 
 /** Label points for the two archipelagos: their islands are too small to see at national scale. */
 const ARCHIPELAGOS = [
@@ -26,29 +15,19 @@ const ARCHIPELAGOS = [
   { name: "Quần đảo Trường Sa", value: [114.3, 10.0], province: "Khánh Hòa", label: { position: "left" } },
 ];
 
-const MAP_NAME = "vn-34-provinces";
-
-async function loadBoundaries(): Promise<Boundaries> {
-  const geo = await apiGet<Boundaries>("/api/boundaries/provinces");
-  echarts.registerMap(MAP_NAME, geo as unknown as Parameters<typeof echarts.registerMap>[1]);
-  return geo;
-}
-
 export default function ProvinceMap() {
-  const boundaries = useQuery({
-    queryKey: ["boundaries"],
-    queryFn: loadBoundaries,
-    staleTime: Infinity,
-  });
+  const boundaries = useBoundaries("VN");
   const [province, setProvince] = useState<{ code: string; name: string }>();
+  const communeBoundaries = useBoundaries(province?.code ?? null);
   const [filter, setFilter] = useState("");
   const communes = useQuery({
     queryKey: ["communes", province?.code],
     queryFn: () => apiGet<Page<Area>>("/api/areas", { parent: province!.code, limit: 5000 }),
     enabled: !!province,
   });
-  const byName = useMemo(
-    () => new Map((boundaries.data?.features ?? []).map((f) => [f.properties.name, f.properties])),
+  // Regions are keyed by code: names differ in spelling between sources ("Khánh Hoà", "Khánh Hòa").
+  const byCode = useMemo(
+    () => new Map((boundaries.data?.features ?? []).map((f) => [f.properties.code, f.properties])),
     [boundaries.data],
   );
 
@@ -57,10 +36,11 @@ export default function ProvinceMap() {
       boundaries.data && {
         tooltip: {
           trigger: "item",
-          formatter: (p: { name: string }) => byName.get(p.name)?.fullName ?? p.name,
+          formatter: (p: { name: string }) => byCode.get(p.name)?.fullName ?? p.name,
         },
         geo: {
-          map: MAP_NAME,
+          map: mapNameOf("VN"),
+          nameProperty: "code",
           roam: true,
           // Wide enough to show both archipelagos in the East Sea.
           boundingCoords: [
@@ -100,8 +80,24 @@ export default function ProvinceMap() {
           },
         ],
       },
-    [boundaries.data, byName],
+    [boundaries.data, byCode],
   );
+  const communeOption = useMemo(() => {
+    if (!communeBoundaries.data || !province) return null;
+    const names = new Map(communeBoundaries.data.features.map((f) => [f.properties.code, f.properties.fullName]));
+    return {
+      tooltip: { trigger: "item", formatter: (p: { name: string }) => names.get(p.name) ?? p.name },
+      geo: {
+        map: mapNameOf(province.code),
+        nameProperty: "code",
+        roam: true,
+        label: { show: false },
+        itemStyle: { areaColor: "#fde8e0", borderColor: "#b71c1c", borderWidth: 0.5 },
+        emphasis: { itemStyle: { areaColor: "#f4a582" }, label: { show: false } },
+      },
+      series: [{ type: "map", geoIndex: 0, data: [] }],
+    };
+  }, [communeBoundaries.data, province]);
 
   const rows = (communes.data?.items ?? []).filter((c) => !filter || foldVietnamese(c.fullName).includes(foldVietnamese(filter)));
 
@@ -118,7 +114,7 @@ export default function ProvinceMap() {
                   testId="province-map"
                   option={option}
                   onClick={(p) => {
-                    const props = byName.get(p.name);
+                    const props = byCode.get(p.name);
                     if (p.componentType === "geo" && props) setProvince({ code: props.code, name: props.fullName });
                   }}
                 />
@@ -160,6 +156,13 @@ export default function ProvinceMap() {
             {!province && <Alert type="info" message="Chọn một tỉnh, thành phố trên bản đồ hoặc trong danh sách." />}
             {province && (
               <>
+                {communeOption ? (
+                  <EChart testId="province-communes-map" style={{ height: 320 }} option={communeOption} />
+                ) : (
+                  <QueryState isLoading={communeBoundaries.isLoading} error={communeBoundaries.error}>
+                    {null}
+                  </QueryState>
+                )}
                 <Input.Search
                   allowClear
                   placeholder="Lọc theo tên"
