@@ -14,6 +14,7 @@ import {
 import { sql, type Kysely } from "kysely";
 import type { Principal } from "../auth/principal";
 import { scopeChecker } from "../auth/scope";
+import { publishedAt } from "../datavalues/repository";
 import { seriesReader } from "../catalogue/series";
 import type { Schema } from "../db/schema";
 import { ForbiddenError, InvalidInputError } from "../errors";
@@ -64,8 +65,9 @@ interface Contributor {
  * The analytics query (truy vấn phân tích): indicators × areas × a period range, each number reported, or
  * aggregated up the hierarchy by the indicator's rule (amounts and counts add up; rates are never summed),
  * or carried over the 2025 reform from the units merged into an area — in full (summed) or in part
- * (apportioned equally among the units an old one was split into, flagged estimated). Reads the figures
- * as they stand now, or as they stood at `asOf`. Nothing is precomputed, so a figure written a moment ago
+ * (apportioned equally among the units an old one was split into, flagged estimated). Reads the PUBLISHED
+ * figures (submitted or approved; never drafts or returned ones, docs/decisions/0008) as they stand now, or
+ * as they stood at `asOf`. Nothing is precomputed, so a figure written a moment ago
  * is in the next answer.
  */
 export function analyticsService(db: Kysely<Schema>) {
@@ -134,9 +136,7 @@ export function analyticsService(db: Kysely<Schema>) {
           SELECT indicator_code, area_id, period, value, source, recorded_at FROM data_values
           WHERE indicator_code = ANY(${oneSeries.storedCodes}) AND period = ANY(${needed}) AND area_id = ANY(${areaList})
             AND disaggregation = ${disaggregation} AND value IS NOT NULL
-            AND ${asOf ? sql`recorded_at <= ${asOf} AND (superseded_at IS NULL OR superseded_at > ${asOf})` : sql`superseded_at IS NULL`}`.execute(
-          db,
-        );
+            AND ${publishedAt(asOf)}`.execute(db);
         for (const r of oneSeries.unify(rows.rows)) {
           const key = `${r.indicator_code}|${r.area_id}|${r.period}`;
           reported.set(key, Number(r.value));

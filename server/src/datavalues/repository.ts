@@ -3,8 +3,24 @@ import type { Executor } from "../db/bulk";
 import { pageWithTotal } from "../db/paging";
 import type { DataValuesTable } from "../db/schema";
 
+/** Whether a stored version is its key's published figure now. */
+export const isPublished = (v: Pick<DataValueRow, "published_at" | "unpublished_at">) =>
+  v.published_at !== null && v.unpublished_at === null;
+
 export type DataValueRow = Selectable<DataValuesTable>;
 export type DataValueKey = { indicator: string; area: string; period: string; disaggregation: string };
+export type DataValueStatusFilter = DataValueRow["status"] | "published" | "all";
+
+/**
+ * The condition for the PUBLISHED figure of each key (docs/decisions/0008): the one standing now, or the one
+ * that stood at `asOf`. `alias` names data_values in the query ("" when unaliased).
+ */
+export function publishedAt(asOf: Date | undefined, alias = "") {
+  const c = (name: string) => sql.ref(alias ? `${alias}.${name}` : name);
+  return asOf
+    ? sql<boolean>`${c("published_at")} <= ${asOf} AND (${c("unpublished_at")} IS NULL OR ${c("unpublished_at")} > ${asOf})`
+    : sql<boolean>`${c("published_at")} IS NOT NULL AND ${c("unpublished_at")} IS NULL`;
+}
 
 export interface DataValueFilter {
   indicatorCode?: string;
@@ -13,7 +29,12 @@ export interface DataValueFilter {
   period?: string;
   periods?: string[];
   disaggregation?: string;
-  status?: DataValueRow["status"];
+  /**
+   * Which versions: the published figures (the default; what leaders, dashboards and exports read), the
+   * published ones of one status ("submitted", "approved"), the current versions in the reporters' hands
+   * ("draft", "returned"), or every current version whatever its status ("all").
+   */
+  status?: DataValueStatusFilter;
   agencyCode?: string;
   /** Only values accepted with a warning (outliers). */
   flagged?: boolean;
@@ -42,6 +63,8 @@ export function presentDataValue(v: DataValueRow) {
     reviewComment: v.review_comment,
     flags: v.flags ?? [],
     sample: v.source === "sample",
+    /** The version leaders, dashboards and exports read for this key now. */
+    published: isPublished(v),
     recordedAt: new Date(v.recorded_at).toISOString(),
     supersededAt: v.superseded_at ? new Date(v.superseded_at).toISOString() : null,
   };
@@ -58,10 +81,13 @@ export function dataValueRepository(db: Executor) {
     if (f.period) q = q.where("period", "=", f.period);
     if (f.periods) q = q.where("period", "in", f.periods.length ? f.periods : [""]);
     if (f.disaggregation !== undefined) q = q.where("disaggregation", "=", f.disaggregation);
-    if (f.status) q = q.where("status", "=", f.status);
+    const status = f.status ?? "published";
+    if (status !== "published" && status !== "all") q = q.where("status", "=", status);
     if (f.agencyCode) q = q.where("agency_code", "=", f.agencyCode);
     if (f.flagged) q = q.where(sql<boolean>`cardinality(flags) > 0`);
-    if (f.asOf) {
+    if (status === "published" || status === "submitted" || status === "approved") {
+      q = q.where(publishedAt(f.asOf));
+    } else if (f.asOf) {
       const t = f.asOf;
       q = q.where("recorded_at", "<=", t).where((eb) => eb.or([eb("superseded_at", "is", null), eb("superseded_at", ">", t)]));
     } else {

@@ -33,6 +33,7 @@ export const DataValue = z.object({
   reviewComment: z.string().nullable(),
   flags: z.array(z.string()),
   sample: z.boolean().describe("Số liệu mẫu do hệ thống sinh để minh họa, không phải số liệu thật"),
+  published: z.boolean().describe("Là bản được công bố (lãnh đạo, bảng điều khiển, tệp xuất đọc bản này)"),
   recordedAt: z.string(),
   supersededAt: z.string().nullable(),
 });
@@ -191,7 +192,12 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
     area: z.string().max(20).optional(),
     period: z.string().max(10).optional(),
     disaggregation: z.string().max(200).optional(),
-    status: z.enum(statuses).optional(),
+    status: z
+      .enum([...statuses, "published", "all"])
+      .optional()
+      .describe(
+        "Mặc định: số liệu đã công bố (đã gửi hoặc đã duyệt); submitted/approved: đã công bố theo trạng thái; draft/returned: bản hiện hành đang nháp/bị trả lại; all: mọi bản hiện hành",
+      ),
     agency: z.string().max(40).optional(),
     flagged: z.stringbool().optional().describe("Chỉ số liệu có cảnh báo (bất thường so với lịch sử)"),
     asOf: z.iso.datetime({ offset: true }).optional().describe("Thời điểm (ISO 8601): số liệu như đã có tại lúc đó"),

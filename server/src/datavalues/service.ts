@@ -1,12 +1,14 @@
+import { formatDate, formatPeriod, parsePeriod } from "@dieuhanh/core";
 import type { Kysely } from "kysely";
 import { recordAudit } from "../audit/service";
 import type { RequestContext } from "../auth/principal";
 import { scopeChecker } from "../auth/scope";
+import { vietnamDate } from "../clock";
 import type { DataChannel, Schema } from "../db/schema";
 import { BatchError, ConflictError, InvalidInputError, UnauthorizedError, type RowError } from "../errors";
 import { figuresAwaitingApproval } from "../notifications/service";
-import { dataValueRepository, presentDataValue } from "./repository";
-import { validateRows, type IncomingRow, type Warning } from "./validation";
+import { dataValueRepository, presentDataValue, type DataValueStatusFilter } from "./repository";
+import { locate, validateRows, type IncomingRow, type Warning } from "./validation";
 import { writeRows, type WriteSummary } from "./writer";
 
 export interface IngestRequest {
@@ -21,6 +23,31 @@ export interface IngestRequest {
 }
 
 export type IngestResult = WriteSummary & { warnings: Warning[] };
+
+const dayAfter = (iso: string) => new Date(Date.parse(`${iso}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * A figure is final only once its period is over (Vietnam time): until then it can be saved as a draft,
+ * which leaders never see, but not submitted. Periods not yet begun are refused by the validation.
+ */
+export function unfinishedPeriodErrors(rows: IncomingRow[], now: Date): RowError[] {
+  const today = vietnamDate(now);
+  const errors: RowError[] = [];
+  for (const r of rows) {
+    if (r.action !== "upsert") continue;
+    const period = parsePeriod(r.period);
+    if (!period || period.start > today || period.end < today) continue;
+    errors.push(
+      locate(
+        r.at,
+        "period",
+        `Kỳ ${formatPeriod(period)} (${r.period}) chưa kết thúc (hết ngày ${formatDate(period.end)}): ` +
+          `chỉ lưu nháp được, gửi chính thức từ ngày ${formatDate(dayAfter(period.end))}`,
+      ),
+    );
+  }
+  return errors;
+}
 
 const isUniqueViolation = (e: unknown) => typeof e === "object" && e !== null && (e as { code?: string }).code === "23505";
 
@@ -49,7 +76,15 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
       try {
         const result = await db.transaction().execute(async (trx) => {
           const outcome = await validateRows(trx, principal, req.rows, { status: req.status, now: at });
-          const errors = [...(req.readErrors ?? []), ...outcome.errors].sort((a, b) => a.row - b.row);
+          const errors = [...(req.readErrors ?? []), ...outcome.errors];
+          // A period the validation already refused needs no second error.
+          if (req.status === "submitted")
+            errors.push(
+              ...unfinishedPeriodErrors(req.rows, at).filter(
+                (e) => !errors.some((x) => x.row === e.row && x.field === "period" && x.sheet === e.sheet),
+              ),
+            );
+          errors.sort((a, b) => a.row - b.row);
           if (errors.length) throw new BatchError(`Có ${errors.length} lỗi, không ghi dòng nào`, errors);
           if (outcome.scopeErrors.length)
             throw new BatchError("Ngoài phạm vi được giao, không ghi dòng nào", outcome.scopeErrors, 403);
@@ -94,7 +129,8 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
         area?: string;
         period?: string;
         disaggregation?: string;
-        status?: "draft" | "submitted" | "approved" | "returned";
+        /** Published figures unless asked otherwise (docs/decisions/0008). */
+        status?: DataValueStatusFilter;
         agency?: string;
         flagged?: boolean;
         asOf?: string;

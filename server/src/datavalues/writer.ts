@@ -4,7 +4,7 @@ import { recordAudit } from "../audit/service";
 import type { RequestContext } from "../auth/principal";
 import { insertJsonRows, type Executor } from "../db/bulk";
 import type { DataChannel, DataValueStatus } from "../db/schema";
-import { presentDataValue, type DataValueRow } from "./repository";
+import { isPublished, presentDataValue, type DataValueRow } from "./repository";
 import { keyOf, latestVersions, type PreparedRow } from "./validation";
 
 export interface WriteSummary {
@@ -24,7 +24,15 @@ export interface BatchInfo {
   status: DataValueStatus;
   /** The reviewer's comment, for approvals and returns. */
   reviewComment?: string | null;
+  /**
+   * A return normally withdraws the published figure; a reopening of approved figures keeps the approved
+   * version published until a correction is submitted (docs/decisions/0008).
+   */
+  keepPublished?: boolean;
 }
+
+/** Submitted and approved versions are published: what leaders, dashboards and exports read. */
+const publishes = (status: DataValueStatus) => status === "submitted" || status === "approved";
 
 /** A stored figure as a row to write again (a review or a reopening changes only its status). */
 export function restated(v: DataValueRow, periodType: PreparedRow["periodType"]): PreparedRow {
@@ -48,9 +56,11 @@ const AUDITED_CHANGES = 200;
 
 /**
  * Writes validated rows set-wise: one query reads the current versions, one marks the changed ones
- * superseded, one inserts the new versions, all tagged with the batch. A row equal to its current
- * version changes nothing. The batch is one audit entry naming its counts and the first changes.
- * Must run inside a transaction.
+ * superseded, one withdraws the published figures the batch replaces or takes back, one inserts the new
+ * versions, all tagged with the batch. A submitted or approved version is published at once; a draft
+ * leaves the key's published figure as it stands; a return or a deletion withdraws it. A row equal to
+ * its current version changes nothing. The batch is one audit entry naming its counts and the first
+ * changes. Must run inside a transaction.
  */
 export async function writeRows(
   trx: Executor,
@@ -62,6 +72,16 @@ export async function writeRows(
   const latest = options.latest ?? (await latestVersions(trx, rows));
   const summary: WriteSummary = { created: 0, updated: 0, deleted: 0, unchanged: 0, dryRun: options.dryRun, batchId: null };
   const supersede: string[] = [];
+  // The published figure to withdraw: by id when it is the current version, else by key (a draft or a
+  // return stands over it). A key without a current version has nothing published: deletions withdraw.
+  const unpublishIds: string[] = [];
+  const unpublishKeys: { i: string; a: string; p: string; g: string }[] = [];
+  const withdraw = (row: PreparedRow, cur: DataValueRow | undefined) => {
+    if (!cur) return;
+    if (isPublished(cur)) unpublishIds.push(cur.id);
+    else unpublishKeys.push({ i: row.indicator, a: row.area, p: row.period, g: row.disaggregation });
+  };
+  const withdraws = publishes(info.status) || (info.status === "returned" && !info.keepPublished);
   const inserts: { row: PreparedRow; previous: DataValueRow | undefined; version: number }[] = [];
   for (const row of rows) {
     const last = latest.get(keyOf(row));
@@ -72,6 +92,7 @@ export async function writeRows(
       else {
         summary.deleted++;
         supersede.push(cur.id);
+        withdraw(row, cur);
         inserts.push({ row, previous: cur, version });
       }
       continue;
@@ -90,6 +111,7 @@ export async function writeRows(
     if (cur) {
       summary.updated++;
       supersede.push(cur.id);
+      if (withdraws) withdraw(row, cur);
     } else summary.created++;
     inserts.push({ row, previous: cur, version });
   }
@@ -118,6 +140,18 @@ export async function writeRows(
     await sql`UPDATE data_values SET superseded_at = ${options.now}
       WHERE id = ANY(${supersede.slice(i, i + 10_000)}::bigint[]) AND superseded_at IS NULL`.execute(trx);
   }
+  // Withdrawn before the new versions are published: one published version per key (a unique index).
+  for (let i = 0; i < unpublishIds.length; i += 10_000) {
+    await sql`UPDATE data_values SET unpublished_at = ${options.now}
+      WHERE id = ANY(${unpublishIds.slice(i, i + 10_000)}::bigint[]) AND unpublished_at IS NULL`.execute(trx);
+  }
+  for (let i = 0; i < unpublishKeys.length; i += 10_000) {
+    await sql`UPDATE data_values d SET unpublished_at = ${options.now}
+      FROM jsonb_to_recordset(${JSON.stringify(unpublishKeys.slice(i, i + 10_000))}::jsonb) AS k(i text, a text, p text, g text)
+      WHERE d.indicator_code = k.i AND d.area_id = k.a AND d.period = k.p AND d.disaggregation = k.g
+        AND d.published_at IS NOT NULL AND d.unpublished_at IS NULL`.execute(trx);
+  }
+  const publishedAt = publishes(info.status) ? options.now.toISOString() : null;
   const newRows = inserts
     .filter((x) => x.row.action === "upsert")
     .map(({ row, version }) => ({
@@ -137,6 +171,8 @@ export async function writeRows(
       recorded_by_token: principal?.tokenId ?? null,
       recorded_at: options.now.toISOString(),
       superseded_at: null,
+      published_at: publishedAt,
+      unpublished_at: null,
       batch_id: batchId,
       review_comment: info.reviewComment ?? null,
       flags: row.flags,

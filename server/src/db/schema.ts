@@ -326,6 +326,10 @@ export interface DataValuesTable {
   recorded_by_token: string | null;
   recorded_at: DefaultTimestamp;
   superseded_at: Date | null;
+  /** The version dashboards and exports read from this moment (submitted or approved); docs/decisions/0008. */
+  published_at: Date | null;
+  /** No longer the published version from this moment (a newer submission, a return, a deletion). */
+  unpublished_at: Date | null;
   batch_id: string | null;
   review_comment: string | null;
   flags: Generated<string[]>;

@@ -10,6 +10,7 @@ import {
 } from "@dieuhanh/core";
 import { sql, type Kysely } from "kysely";
 import type { Principal } from "../auth/principal";
+import { vietnamDate } from "../clock";
 import type { Schema } from "../db/schema";
 import { dataPath, readJson } from "../paths";
 import type { PreparedRow } from "../datavalues/validation";
@@ -25,6 +26,7 @@ import { seriesLinks } from "../catalogue/series";
  */
 export const DEMO_MONTHS = 36;
 const DEMO_PROVINCE = "92";
+type SampleStatus = "approved" | "submitted" | "draft";
 
 interface WeightsFile {
   provinces: { code: string; population: number }[];
@@ -168,7 +170,15 @@ export async function loadSampleData(db: Kysely<Schema>, today = new Date()): Pr
 
   // The last month is still coming in: some agencies have not reported yet, so completeness shows who is late.
   const lateAgencies = new Set([...new Set(values.map((v) => v.agency))].filter((_, i) => i % 4 === 1));
-  const rows: (PreparedRow & { status: "approved" | "submitted" })[] = values
+  // A started quarter, half-year or year is not over: its sample figures are drafts, which no dashboard
+  // shows (docs/decisions/0008); every period that has ended is published (approved, the last month submitted).
+  const todayVn = vietnamDate(today);
+  const ended = new Map<string, boolean>();
+  const hasEnded = (code: string) => {
+    if (!ended.has(code)) ended.set(code, parsePeriod(code)!.end < todayVn);
+    return ended.get(code)!;
+  };
+  const rows: (PreparedRow & { status: SampleStatus })[] = values
     .filter((v) => !(v.period === range.last && lateAgencies.has(v.agency)))
     .map((v) => ({
       indicator: v.indicator,
@@ -182,16 +192,16 @@ export async function loadSampleData(db: Kysely<Schema>, today = new Date()): Pr
       action: "upsert",
       agency: v.agency,
       flags: [],
-      status: v.period === range.last ? "submitted" : "approved",
+      status: !hasEnded(v.period) ? "draft" : v.period === range.last ? "submitted" : "approved",
     }));
   const ctx = { principal: system, ip: null, userAgent: "demo" };
-  for (const status of ["approved", "submitted"] as const) {
+  for (const status of ["approved", "submitted", "draft"] as const) {
     const part = rows.filter((r) => r.status === status);
     for (let i = 0; i < part.length; i += 20_000) {
       await db
         .transaction()
         .execute((trx) =>
-          writeRows(trx, ctx, part.slice(i, i + 20_000), { channel: "sample", status }, { dryRun: false, now: new Date() }),
+          writeRows(trx, ctx, part.slice(i, i + 20_000), { channel: "sample", status }, { dryRun: false, now: today }),
         );
     }
   }

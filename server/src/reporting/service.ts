@@ -1,5 +1,6 @@
 import {
   entryLockDate,
+  formatDate,
   formatPeriod,
   parsePeriod,
   previousPeriod,
@@ -11,6 +12,7 @@ import type { Kysely } from "kysely";
 import { recordAudit } from "../audit/service";
 import type { Principal, RequestContext } from "../auth/principal";
 import { scopeChecker } from "../auth/scope";
+import { vietnamDate } from "../clock";
 import type { Schema } from "../db/schema";
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from "../errors";
 import { presentDataValue } from "../datavalues/repository";
@@ -248,7 +250,8 @@ export function reportingService(
     },
 
     /**
-     * Approve or return a report's submitted figures. Approval locks them; a return needs a comment.
+     * Approve or return a report's submitted figures. Approval locks them; a return needs a comment and
+     * takes the figures off the dashboards (no longer published).
      * Each figure gets a new version with the decision, so the history shows who decided what, when.
      */
     async review(
@@ -267,6 +270,12 @@ export function reportingService(
       const decisions = reviewDecisions(key);
       const period = periodOf(key.period);
       const at = now();
+      // Figures submitted before a period was over (possible before docs/decisions/0008) are never approved as final.
+      if (decisions.some((d) => d.action === "approve") && vietnamDate(at) <= period.end)
+        throw new InvalidInputError(
+          `Kỳ ${formatPeriod(period)} chưa kết thúc (hết ngày ${formatDate(period.end)}): chưa duyệt được số liệu chính thức; có thể trả lại`,
+          "period",
+        );
       const result = await db.transaction().execute(async (trx) => {
         let q = trx
           .selectFrom("data_values")
@@ -366,7 +375,8 @@ export function reportingService(
           trx,
           ctx,
           approved.map((v) => restated(v, period.type)),
-          { channel: "review", status: "returned", reviewComment: `Mở lại: ${reason}` },
+          // The approved figures stay published until their correction is submitted (docs/decisions/0008).
+          { channel: "review", status: "returned", reviewComment: `Mở lại: ${reason}`, keepPublished: true },
           { dryRun: false, now: at },
         );
         await recordAudit(trx, ctx, {

@@ -11,6 +11,7 @@ import { recordAudit } from "../audit/service";
 import { servedArea } from "../catalogue/repository";
 import type { RequestContext } from "../auth/principal";
 import type { Executor } from "../db/bulk";
+import { publishedAt } from "../datavalues/repository";
 import type { Schema } from "../db/schema";
 import { InvalidInputError, NotFoundError } from "../errors";
 
@@ -102,7 +103,7 @@ export function targetService(db: Kysely<Schema>, options: { today: () => string
     const rows = await sql<{ indicator_code: string; area_id: string; period: string; value: string }>`
       SELECT d.indicator_code, d.area_id, d.period, d.value
       FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(i text, a text, y text)
-      JOIN data_values d ON d.indicator_code = k.i AND d.area_id = k.a AND d.disaggregation = '' AND d.superseded_at IS NULL
+      JOIN data_values d ON d.indicator_code = k.i AND d.area_id = k.a AND d.disaggregation = '' AND ${publishedAt(undefined, "d")}
         AND d.value IS NOT NULL AND (d.period = k.y OR (d.period_type = 'month' AND d.period LIKE k.y || 'M%'))`.execute(db);
     return rows.rows;
   }
@@ -321,7 +322,7 @@ export function targetService(db: Kysely<Schema>, options: { today: () => string
       const disbursed = await sql<{ indicator_code: string; area_id: string; total: string; months: number }>`
         SELECT indicator_code, area_id, sum(value) AS total, count(*)::int AS months FROM data_values
         WHERE indicator_code IN (SELECT indicator_code FROM programmes WHERE indicator_code IS NOT NULL)
-          AND disaggregation = '' AND superseded_at IS NULL AND period_type = 'month' AND period LIKE ${`${year}M%`}
+          AND disaggregation = '' AND ${publishedAt(undefined)} AND period_type = 'month' AND period LIKE ${`${year}M%`}
         GROUP BY indicator_code, area_id`.execute(db);
       return {
         year,

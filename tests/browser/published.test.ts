@@ -1,0 +1,75 @@
+/// <reference lib="dom" />
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { formatNumber, parsePeriod, previousPeriod } from "@dieuhanh/core";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createUser } from "../../server/src/testing/auth";
+import { SCREENSHOTS, signedIn, startHarness, type Harness } from "./harness";
+
+/**
+ * A leader sees only figures that were submitted (docs/decisions/0008): a reporter of the Ministry of
+ * Finance for Cần Thơ saves last month's budget revenue as a draft in the form; a leader, signed in on
+ * another browser with the overview of Cần Thơ open, does not see it — not live, not after a reload. The
+ * reporter submits; the leader's tile shows the figure.
+ */
+let h: Harness;
+
+const now = new Date();
+const lastMonth = previousPeriod(parsePeriod(`${now.getFullYear()}M${String(now.getMonth() + 1).padStart(2, "0")}`)!).code;
+const formUrl = () => `${h.base}/nhap-so-lieu?agency=BTC&area=92&period=${lastMonth}`;
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: false });
+
+beforeAll(async () => {
+  h = await startHarness();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await createUser(h.database, "reporter", { username: "canbo-btc-ct", scopeAgencies: ["BTC"], scopeAreaId: "92" });
+  await createUser(h.database, "leader", { username: "lanhdao-pub" });
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe("published figures in Chromium", () => {
+  it("keeps a reporter's draft off the leader's overview until it is submitted", async () => {
+    const leader = await signedIn(h, "lanhdao-pub");
+    await leader.goto(`${h.base}/dieu-hanh?area=92`);
+    const card = leader.getByTestId("tile-QG.A.II.1");
+    const tile = leader.getByTestId("tile-value-QG.A.II.1");
+    await card.waitFor();
+    // Nothing reported for Cần Thơ yet.
+    expect(await card.innerText()).toContain("Chưa có số liệu");
+
+    const reporter = await signedIn(h, "canbo-btc-ct");
+    await reporter.goto(formUrl());
+    const cell = reporter.getByLabel("Giá trị QG.A.II.1");
+    await cell.waitFor();
+    await cell.fill("4.321,5");
+    // The leader's open overview is told of the change and fetches its tiles again.
+    const refetched = leader.waitForResponse((r) => r.url().includes("/api/analytics/latest"), { timeout: 10_000 });
+    await reporter.getByRole("button", { name: "Lưu nháp" }).click();
+    await reporter.getByText("Đã lưu nháp").waitFor();
+    // The reporter sees her draft in the form.
+    await reporter.locator("tr", { has: cell }).getByText("Nháp").waitFor();
+    expect(await cell.inputValue()).toBe("4.321,5");
+
+    // Fetched again, still not there; nor after a reload.
+    await refetched;
+    await leader.getByTestId("live-updated").waitFor();
+    expect(await card.innerText()).toContain("Chưa có số liệu");
+    await leader.reload();
+    await card.getByText("Chưa có số liệu").waitFor();
+    expect(await card.innerText()).not.toContain("4.321,5");
+    await shot(leader, "published-leader-after-draft");
+
+    await reporter.getByRole("button", { name: "Gửi báo cáo" }).click();
+    await reporter.getByText("Đã gửi báo cáo").waitFor();
+    await expect.poll(() => tile.innerText(), { timeout: 5_000, interval: 100 }).toBe(formatNumber(4321.5, 2));
+    await leader.reload();
+    await expect.poll(() => tile.innerText(), { timeout: 5_000, interval: 100 }).toBe(formatNumber(4321.5, 2));
+    await shot(leader, "published-leader-after-submit");
+    await reporter.context().close();
+    await leader.context().close();
+  });
+});
