@@ -228,6 +228,7 @@ function samples(): Record<string, () => Sample | Promise<Sample>> {
     "GET /api/profile": () => ({ url: "/api/profile" }),
     "PUT /api/profile": () => ({ url: "/api/profile", payload: { kind: "government_office", version: 0 } }),
     "GET /api/programmes": () => ({ url: "/api/programmes?year=2025" }),
+    "GET /api/targets/years": () => ({ url: "/api/targets/years" }),
     "POST /api/projects": () => ({
       url: "/api/projects",
       payload: { code: `DA-${++counter}`, programme: "CT-MTQG-1", name: "Dự án thử", area: "92", capitalPlan: 100 },

@@ -6,7 +6,8 @@ import { recordAudit } from "../audit/service";
 import type { RequestContext } from "../auth/principal";
 import { pageWithTotal } from "../db/paging";
 import type { DocumentKind, Schema } from "../db/schema";
-import { InvalidInputError, NotFoundError } from "../errors";
+import { ForbiddenError, InvalidInputError, NotFoundError } from "../errors";
+import { scopeChecker } from "../auth/scope";
 
 export const documentKindLabels: Record<DocumentKind, string> = {
   decision: "Quyết định",
@@ -119,6 +120,13 @@ export function documentService(db: Kysely<Schema>) {
       }
       if (input.areaId && !(await db.selectFrom("areas").select("id").where("id", "=", input.areaId).executeTakeFirst()))
         throw new InvalidInputError(`Không có địa bàn mã '${input.areaId}'`, "areaId");
+      // A province's office records its own province's documents: the area defaults to its scope and stays within it.
+      const scopeArea = ctx.principal?.scope.areaId ?? null;
+      if (scopeArea) {
+        input = { ...input, areaId: input.areaId ?? scopeArea };
+        if (!(await scopeChecker(db).coversArea(ctx.principal!, input.areaId!)))
+          throw new ForbiddenError(`Địa bàn '${input.areaId}' của văn bản ngoài phạm vi được giao của bạn`);
+      }
       if (
         input.attachmentId &&
         !(await db.selectFrom("attachments").select("id").where("id", "=", input.attachmentId).executeTakeFirst())

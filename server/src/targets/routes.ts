@@ -158,6 +158,19 @@ export const targetRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { data
   );
 
   app.get(
+    "/api/targets/years",
+    {
+      config: { access: { permission: "reference.read" } },
+      schema: {
+        tags: ["targets"],
+        summary: "Các năm có chỉ tiêu, và năm hiện tại theo đồng hồ của hệ thống (mặc định của trang chỉ tiêu)",
+        response: { 200: z.object({ years: z.array(z.number().int()), current: z.number().int() }), ...errorResponses },
+      },
+    },
+    async () => ({ years: await service.years(), current: Number(vietnamDate(clock()).slice(0, 4)) }),
+  );
+
+  app.get(
     "/api/programmes",
     {
       config: { access: { permission: "reference.read" } },
@@ -192,6 +205,7 @@ export const targetRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { data
                 byArea: z.array(
                   z.object({
                     area: z.string(),
+                    areaName: z.string(),
                     plan: z.number().nullable(),
                     disbursed: z.number().nullable(),
                     disbursementRate: z.number().nullable(),

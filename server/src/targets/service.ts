@@ -13,7 +13,8 @@ import type { RequestContext } from "../auth/principal";
 import type { Executor } from "../db/bulk";
 import { publishedAt } from "../datavalues/repository";
 import type { Schema } from "../db/schema";
-import { InvalidInputError, NotFoundError } from "../errors";
+import { ForbiddenError, InvalidInputError, NotFoundError } from "../errors";
+import { scopeChecker } from "../auth/scope";
 
 /** The plan year the seeded targets are for: the last year of the 2024–2025 plans. */
 export const SEED_TARGET_YEAR = 2025;
@@ -287,6 +288,12 @@ export function targetService(db: Kysely<Schema>, options: { today: () => string
       });
     },
 
+    /** The years that have targets, newest first (the targets page offers them). */
+    async years(): Promise<number[]> {
+      const rows = await db.selectFrom("targets").select("target_year").distinct().orderBy("target_year", "desc").execute();
+      return rows.map((r) => r.target_year);
+    },
+
     /** Programmes with their projects by province: capital plan against disbursement reported this year. */
     async programmes(year: number) {
       const programmes = await db
@@ -324,6 +331,12 @@ export function targetService(db: Kysely<Schema>, options: { today: () => string
         WHERE indicator_code IN (SELECT indicator_code FROM programmes WHERE indicator_code IS NOT NULL)
           AND disaggregation = '' AND ${publishedAt(undefined)} AND period_type = 'month' AND period LIKE ${`${year}M%`}
         GROUP BY indicator_code, area_id`.execute(db);
+      const areaIds = [...new Set([...projects.map((j) => j.area_id), ...disbursed.rows.map((d) => d.area_id)])].filter(
+        (a): a is string => a !== null,
+      );
+      const names = areaIds.length
+        ? await db.selectFrom("areas").select(["id", "name"]).where("id", "in", areaIds).execute()
+        : [];
       return {
         year,
         items: programmes.map((p) => {
@@ -336,6 +349,7 @@ export function targetService(db: Kysely<Schema>, options: { today: () => string
               ].filter((a): a is string => a !== null),
             ),
           ];
+          const areaName = (id: string) => names.find((a) => a.id === id)?.name ?? id;
           return {
             code: p.code,
             name: p.name,
@@ -360,6 +374,7 @@ export function targetService(db: Kysely<Schema>, options: { today: () => string
               const spent = d ? Number(d.total) : null;
               return {
                 area,
+                areaName: areaName(area),
                 plan: plan || null,
                 disbursed: spent,
                 disbursementRate: plan && spent !== null ? Math.round((spent / plan) * 1000) / 10 : null,
@@ -387,6 +402,14 @@ export function targetService(db: Kysely<Schema>, options: { today: () => string
         if (input.area && !(await trx.selectFrom("areas").select("id").where("id", "=", input.area).executeTakeFirst()))
           throw new InvalidInputError(`Không có địa bàn mã '${input.area}'`, "area");
         const before = await trx.selectFrom("projects").selectAll().where("code", "=", input.code).executeTakeFirst();
+        // A province's office adds and edits the projects of its own province only.
+        const principal = ctx.principal;
+        if (principal?.scope.areaId) {
+          const scope = scopeChecker(trx);
+          for (const area of [input.area, ...(before ? [before.area_id] : [])])
+            if (!area || !(await scope.coversArea(principal, area)))
+              throw new ForbiddenError(`Dự án ${input.code}: địa bàn ngoài phạm vi được giao của bạn`);
+        }
         const row = {
           code: input.code,
           programme_code: input.programme,

@@ -273,15 +273,17 @@ export interface Programme {
     unit: string;
     physicalProgress: number | null;
   }[];
-  byArea: { area: string; plan: number | null; disbursed: number | null; disbursementRate: number | null }[];
+  byArea: { area: string; areaName: string; plan: number | null; disbursed: number | null; disbursementRate: number | null }[];
 }
 
 export interface AppNotification {
   id: string;
-  agency: string;
+  agency: string | null;
   kind: string;
   taskCode: string | null;
   message: string;
+  /** Where in the app to act on it. */
+  link: string | null;
   createdAt: string;
   read: boolean;
 }
@@ -319,6 +321,7 @@ export interface User {
   displayName: string;
   role: Role;
   scope: Scope;
+  email: string | null;
   mustChangePassword: boolean;
   disabled: boolean;
   createdAt: string;

@@ -6,6 +6,7 @@ import {
   AuditOutlined,
   BankOutlined,
   CheckSquareOutlined,
+  FileTextOutlined,
   FormOutlined,
   FundOutlined,
   DashboardOutlined,
@@ -34,6 +35,7 @@ const CataloguePage = lazy(() => import("../pages/catalogue/CatalogueBrowser"));
 const MapPage = lazy(() => import("../pages/map/ProvinceMap"));
 const TaskPage = lazy(() => import("../pages/tasks/TaskList"));
 const TaskDetailPage = lazy(() => import("../pages/tasks/TaskDetail"));
+const DocumentsPage = lazy(() => import("../pages/tasks/Documents"));
 const ScorecardPage = lazy(() => import("../pages/tasks/Scorecard"));
 const TargetsPage = lazy(() => import("../pages/targets/Targets"));
 const OverviewPage = lazy(() => import("../pages/ioc/Overview"));
@@ -69,6 +71,7 @@ const nav: NavItem[] = [
   { key: "/chi-so", icon: <ProfileOutlined />, label: "Bộ chỉ số", permission: "reference.read" },
   { key: "/ban-do", icon: <EnvironmentOutlined />, label: "Bản đồ", permission: "reference.read" },
   { key: "/nhiem-vu", icon: <ScheduleOutlined />, label: "Nhiệm vụ", permission: "reference.read" },
+  { key: "/van-ban", icon: <FileTextOutlined />, label: "Văn bản chỉ đạo", permission: "reference.read" },
   { key: "/ket-qua-nhiem-vu", icon: <BarChartOutlined />, label: "Kết quả nhiệm vụ", permission: "reference.read" },
   { key: "/chi-tieu", icon: <AimOutlined />, label: "Chỉ tiêu", permission: "reference.read" },
   { key: "/don-vi-hanh-chinh", icon: <ApartmentOutlined />, label: "Đơn vị hành chính", permission: "reference.read" },
@@ -78,7 +81,6 @@ const nav: NavItem[] = [
   { key: "/nhat-ky", icon: <AuditOutlined />, label: "Nhật ký", permission: "audit.read" },
   { key: "/ho-so-trien-khai", icon: <SettingOutlined />, label: "Hồ sơ triển khai", permission: "users.manage" },
 ];
-
 
 export function AppShell() {
   const location = useLocation();
@@ -180,6 +182,7 @@ export function AppShell() {
               <Route path="/ban-do" element={<MapPage />} />
               <Route path="/nhiem-vu" element={<TaskPage />} />
               <Route path="/nhiem-vu/:code" element={<TaskDetailPage />} />
+              <Route path="/van-ban" element={<DocumentsPage />} />
               <Route path="/ket-qua-nhiem-vu" element={<ScorecardPage />} />
               <Route path="/chi-tieu" element={<TargetsPage />} />
               <Route path="/don-vi-hanh-chinh" element={<AreaPage />} />

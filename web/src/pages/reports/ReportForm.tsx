@@ -43,6 +43,10 @@ export default function ReportFormPage() {
   const [history, setHistory] = useState<FormRow | null>(null);
   const [asking, setAsking] = useState<null | "return" | "reopen">(null);
   const [reason, setReason] = useState("");
+  /** Rows the approver picked; a decision applies to them only (none picked: every row awaiting approval). */
+  const [selected, setSelected] = useState<string[]>([]);
+  /** Each returned row's own reason. */
+  const [reasons, setReasons] = useState<Record<string, string>>({});
 
   const form = useQuery({
     queryKey: ["report-form", key],
@@ -125,12 +129,17 @@ export default function ReportFormPage() {
   });
 
   const review = useMutation({
-    mutationFn: (body: { action: "approve" | "return"; comment?: string }) =>
-      apiSend<{ values: number }>("POST", "/api/reports/review", { ...key, ...body }),
-    onSuccess: (r, body) => {
-      message.success(`${body.action === "approve" ? "Đã duyệt" : "Đã trả lại"} ${r.values} số liệu`);
+    mutationFn: (decisions: { indicator: string; action: "approve" | "return"; comment?: string }[]) =>
+      apiSend<{ approved: number; returned: number }>("POST", "/api/reports/review", { ...key, decisions }),
+    onSuccess: (r) => {
+      message.success(
+        [r.approved ? `Đã duyệt ${r.approved} số liệu` : "", r.returned ? `đã trả lại ${r.returned} số liệu` : ""]
+          .filter(Boolean)
+          .join(", "),
+      );
       setAsking(null);
-      setReason("");
+      setSelected([]);
+      setReasons({});
       void refresh();
     },
     onError: (e) => message.error(e.message),
@@ -173,7 +182,12 @@ export default function ReportFormPage() {
     return false;
   };
 
-  const submitted = rows.filter((r) => r.current?.status === "submitted").length;
+  const awaiting = rows.filter((r) => r.current?.status === "submitted");
+  const submitted = awaiting.length;
+  const picked = selected.filter((c) => awaiting.some((r) => r.indicator === c));
+  /** The rows a decision applies to: those picked, or every row awaiting approval. */
+  const deciding = picked.length ? awaiting.filter((r) => picked.includes(r.indicator)) : awaiting;
+  const reviewer = can("data.approve");
   const approved = rows.filter((r) => r.current?.status === "approved").length;
   const f = form.data;
   const set = (indicator: string, patch: Partial<Entry>) =>
@@ -212,6 +226,20 @@ export default function ReportFormPage() {
               size="small"
               pagination={false}
               dataSource={rows}
+              rowClassName={(r) => (r.current?.status === "returned" ? "row-returned" : "")}
+              rowSelection={
+                reviewer && submitted > 0
+                  ? {
+                      selectedRowKeys: picked,
+                      onChange: (keys) => setSelected(keys as string[]),
+                      getCheckboxProps: (r) => ({
+                        disabled: r.current?.status !== "submitted",
+                        "aria-label": `Chọn dòng ${r.indicator}`,
+                      }),
+                      columnTitle: "Chọn",
+                    }
+                  : undefined
+              }
               scroll={{ x: 1300 }}
               columns={[
                 { title: "Mã", dataIndex: "indicator", width: 120 },
@@ -298,7 +326,12 @@ export default function ReportFormPage() {
                     <Space direction="vertical" size={0}>
                       <StatusTag value={r.current} />
                       {r.current?.reviewComment && (
-                        <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                        <Typography.Text
+                          type={r.current.status === "returned" ? "danger" : "secondary"}
+                          style={{ fontSize: 12 }}
+                          data-testid={`review-comment-${r.indicator}`}
+                        >
+                          {r.current.status === "returned" ? "Lý do trả lại: " : ""}
                           {r.current.reviewComment}
                         </Typography.Text>
                       )}
@@ -352,20 +385,25 @@ export default function ReportFormPage() {
                   </Button>
                 </Upload>
               )}
-              {can("data.approve") && (
+              {reviewer && (
                 <>
                   <Button
                     type="primary"
                     ghost
                     disabled={submitted === 0}
-                    onClick={() => review.mutate({ action: "approve" })}
-                    loading={review.isPending}
+                    onClick={() => review.mutate(deciding.map((r) => ({ indicator: r.indicator, action: "approve" as const })))}
+                    loading={review.isPending && asking === null}
                   >
-                    Duyệt ({submitted})
+                    {picked.length ? `Duyệt ${picked.length} dòng đã chọn` : `Duyệt tất cả (${submitted})`}
                   </Button>
                   <Button danger disabled={submitted === 0} onClick={() => setAsking("return")}>
-                    Trả lại
+                    {picked.length ? `Trả lại ${picked.length} dòng đã chọn` : `Trả lại tất cả (${submitted})`}
                   </Button>
+                  {submitted > 0 && !picked.length && (
+                    <Typography.Text type="secondary">
+                      Chọn từng dòng để duyệt hoặc trả lại riêng, mỗi dòng một lý do.
+                    </Typography.Text>
+                  )}
                 </>
               )}
               {can("data.reopen") && (f.locked || approved > 0) && <Button onClick={() => setAsking("reopen")}>Mở lại</Button>}
@@ -374,13 +412,44 @@ export default function ReportFormPage() {
         )}
       </QueryState>
       <Modal
-        open={asking !== null}
-        title={asking === "return" ? "Trả lại báo cáo" : "Mở lại báo cáo"}
-        okText={asking === "return" ? "Trả lại" : "Mở lại"}
+        open={asking === "return"}
+        title={`Trả lại ${deciding.length} dòng cho người báo cáo`}
+        okText="Trả lại"
         cancelText="Hủy"
-        okButtonProps={{ disabled: reason.trim().length < 5, loading: review.isPending || reopen.isPending }}
+        width={720}
+        okButtonProps={{
+          disabled: deciding.some((r) => (reasons[r.indicator] ?? "").trim().length < 5),
+          loading: review.isPending,
+        }}
         onCancel={() => setAsking(null)}
-        onOk={() => (asking === "return" ? review.mutate({ action: "return", comment: reason }) : reopen.mutate(reason))}
+        onOk={() =>
+          review.mutate(
+            deciding.map((r) => ({ indicator: r.indicator, action: "return" as const, comment: reasons[r.indicator]!.trim() })),
+          )
+        }
+      >
+        <Typography.Paragraph>
+          Mỗi dòng một lý do (bắt buộc, ít nhất 5 ký tự; người báo cáo nhận thông báo và thư điện tử):
+        </Typography.Paragraph>
+        {deciding.map((r) => (
+          <div key={r.indicator} style={{ marginBottom: 8 }}>
+            <Typography.Text strong>{r.name}</Typography.Text> <Typography.Text type="secondary">({r.indicator})</Typography.Text>
+            <Input
+              aria-label={`Lý do trả lại ${r.indicator}`}
+              value={reasons[r.indicator] ?? ""}
+              onChange={(e) => setReasons((prev) => ({ ...prev, [r.indicator]: e.target.value }))}
+            />
+          </div>
+        ))}
+      </Modal>
+      <Modal
+        open={asking === "reopen"}
+        title="Mở lại báo cáo"
+        okText="Mở lại"
+        cancelText="Hủy"
+        okButtonProps={{ disabled: reason.trim().length < 5, loading: reopen.isPending }}
+        onCancel={() => setAsking(null)}
+        onOk={() => reopen.mutate(reason)}
       >
         <Typography.Paragraph>Lý do (bắt buộc, được ghi vào nhật ký):</Typography.Paragraph>
         <Input.TextArea aria-label="Lý do" rows={3} value={reason} onChange={(e) => setReason(e.target.value)} />

@@ -1,4 +1,4 @@
-import { DownloadOutlined } from "@ant-design/icons";
+import { DownloadOutlined, PlusOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { formatNumber } from "@dieuhanh/core";
 import {
@@ -21,8 +21,8 @@ import {
   Typography,
 } from "antd";
 import { useState } from "react";
-import { apiGet, apiSend } from "../../api/client";
-import type { Programme, Target, TargetStatus } from "../../api/types";
+import { apiGet, apiSend, type Page } from "../../api/client";
+import type { Area, Programme, Target, TargetStatus } from "../../api/types";
 import { useAuth } from "../../components/auth";
 import { QueryState } from "../../components/QueryState";
 
@@ -43,6 +43,91 @@ interface TargetsResponse {
   asOf: string;
 }
 
+/** Adding a project with its capital plan to a programme; a province's office adds its own province's projects. */
+function ProjectModal({ programme, onClose }: { programme: Programme; onClose: () => void }) {
+  const { message } = App.useApp();
+  const { me } = useAuth();
+  const queryClient = useQueryClient();
+  const [form] = Form.useForm<{
+    code: string;
+    name: string;
+    area: string | null;
+    capitalPlan: number | null;
+    physicalProgress: number | null;
+  }>();
+  const provinces = useQuery({
+    queryKey: ["areas", "provinces"],
+    queryFn: () => apiGet<Page<Area>>("/api/areas", { level: "province", limit: 100 }),
+  });
+  const scopeArea = me.scope.areaId;
+  const save = useMutation({
+    mutationFn: (v: {
+      code: string;
+      name: string;
+      area: string | null;
+      capitalPlan: number | null;
+      physicalProgress: number | null;
+    }) =>
+      apiSend<{ code: string }>("POST", "/api/projects", {
+        code: v.code.trim(),
+        programme: programme.code,
+        name: v.name.trim(),
+        area: v.area ?? null,
+        capitalPlan: v.capitalPlan ?? null,
+        physicalProgress: v.physicalProgress ?? null,
+      }),
+    onSuccess: (r) => {
+      message.success(`Đã lưu dự án ${r.code}`);
+      void queryClient.invalidateQueries({ queryKey: ["programmes"] });
+      onClose();
+    },
+    onError: (e) => message.error(e.message),
+  });
+  return (
+    <Modal
+      open
+      title={`Thêm dự án: ${programme.name}`}
+      okText="Lưu dự án"
+      cancelText="Hủy"
+      onCancel={onClose}
+      onOk={() => form.submit()}
+      confirmLoading={save.isPending}
+    >
+      <Form form={form} layout="vertical" initialValues={{ area: scopeArea ?? null }} onFinish={(v) => save.mutate(v)}>
+        <Form.Item
+          name="code"
+          label="Mã dự án"
+          rules={[
+            { required: true, pattern: /^[A-Za-z0-9._-]{2,40}$/, message: "2–40 ký tự: chữ không dấu, số, dấu chấm, gạch" },
+          ]}
+        >
+          <Input aria-label="Mã dự án" placeholder="DA-2026-01" />
+        </Form.Item>
+        <Form.Item name="name" label="Tên dự án" rules={[{ required: true, min: 3, message: "Nhập tên dự án" }]}>
+          <Input aria-label="Tên dự án" />
+        </Form.Item>
+        <Form.Item name="area" label="Địa bàn" rules={[{ required: !!scopeArea, message: "Chọn địa bàn" }]}>
+          <Select
+            allowClear={!scopeArea}
+            showSearch
+            optionFilterProp="label"
+            aria-label="Địa bàn dự án"
+            options={(provinces.data?.items ?? [])
+              .filter((a) => !scopeArea || a.id === scopeArea)
+              .map((a) => ({ value: a.id, label: a.fullName || a.name }))}
+          />
+        </Form.Item>
+        <Form.Item name="capitalPlan" label="Kế hoạch vốn (tỷ đồng)">
+          <InputNumber style={{ width: 200 }} min={0} decimalSeparator="," aria-label="Kế hoạch vốn" />
+        </Form.Item>
+        <Form.Item name="physicalProgress" label="Tiến độ thực hiện (%)">
+          <InputNumber style={{ width: 120 }} min={0} max={100} precision={0} aria-label="Tiến độ thực hiện" />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
 /** Plan targets (chỉ tiêu) with progress from reported figures, and the national target programmes. */
 export default function Targets() {
   const { can } = useAuth();
@@ -56,15 +141,37 @@ export default function Targets() {
     targetMax: number | null;
     reason: string;
   }>();
-  const year = 2025;
+  // The year: the app clock's current year by default; the picker lists the years that have targets.
+  const years = useQuery({
+    queryKey: ["targets", "years"],
+    queryFn: () => apiGet<{ years: number[]; current: number }>("/api/targets/years"),
+  });
+  const [picked, setPicked] = useState<number | null>(null);
+  const year = picked ?? years.data?.current ?? null;
+  const yearOptions = [...new Set([...(years.data?.years ?? []), ...(years.data ? [years.data.current] : [])])]
+    .sort((a, b) => b - a)
+    .map((y) => ({ value: y, label: `Năm ${y}` }));
+  const [addingTo, setAddingTo] = useState<Programme | null>(null);
   const targets = useQuery({
-    queryKey: ["targets", catalogue],
+    queryKey: ["targets", catalogue, year],
+    enabled: year !== null,
     queryFn: () => apiGet<TargetsResponse>("/api/targets", { catalogue, year }),
   });
   const programmes = useQuery({
-    queryKey: ["programmes"],
-    queryFn: () => apiGet<{ year: number; items: Programme[] }>("/api/programmes"),
+    queryKey: ["programmes", year],
+    enabled: year !== null,
+    queryFn: () => apiGet<{ year: number; items: Programme[] }>("/api/programmes", { year }),
   });
+  const yearPicker = (
+    <Select
+      style={{ width: 130 }}
+      value={year ?? undefined}
+      onChange={(y: number) => setPicked(y)}
+      options={yearOptions}
+      aria-label="Năm"
+      data-testid="year-picker"
+    />
+  );
   const save = useMutation({
     mutationFn: (v: { operator: Target["operator"]; targetValue: number | null; targetMax: number | null; reason: string }) =>
       apiSend("PATCH", `/api/targets/${editing!.id}`, v),
@@ -96,8 +203,8 @@ export default function Targets() {
                       { value: "cantho-256", label: "Nhóm D — Nghị quyết HĐND thành phố Cần Thơ" },
                     ]}
                   />
-                  <Typography.Text type="secondary">Năm {year}</Typography.Text>
-                  <Button icon={<DownloadOutlined />} href={`/api/targets/export?catalogue=${catalogue}&year=${year}`}>
+                  {yearPicker}
+                  <Button icon={<DownloadOutlined />} href={`/api/targets/export?catalogue=${catalogue}&year=${year ?? ""}`}>
                     Xuất Excel
                   </Button>
                 </Space>
@@ -122,7 +229,12 @@ export default function Targets() {
                     ))}
                   </Row>
                 )}
-                <QueryState isLoading={targets.isLoading} error={targets.error}>
+                {targets.data && targets.data.items.length === 0 && (
+                  <Typography.Paragraph type="secondary">
+                    Chưa có chỉ tiêu nào của năm {year} trong bộ chỉ số này. Chọn năm khác ở ô «Năm».
+                  </Typography.Paragraph>
+                )}
+                <QueryState isLoading={targets.isLoading || years.isLoading} error={targets.error ?? years.error}>
                   <Table<Target>
                     rowKey="id"
                     size="small"
@@ -198,12 +310,26 @@ export default function Targets() {
             label: "Chương trình mục tiêu quốc gia",
             children: (
               <QueryState isLoading={programmes.isLoading} error={programmes.error}>
+                <Space style={{ marginBottom: 12 }}>
+                  {yearPicker}
+                  <Typography.Text type="secondary">Kế hoạch vốn và giải ngân theo năm đã chọn</Typography.Text>
+                </Space>
                 {programmes.data?.items.map((p) => (
                   <Card
                     key={p.code}
                     size="small"
                     title={p.name}
-                    extra={`${p.periodFrom}–${p.periodTo} · ${p.leadAgencyName ?? ""}`}
+                    data-testid={`programme-${p.code}`}
+                    extra={
+                      <Space>
+                        <span>{`${p.periodFrom}–${p.periodTo} · ${p.leadAgencyName ?? ""}`}</span>
+                        {can("tasks.manage") && (
+                          <Button size="small" icon={<PlusOutlined />} onClick={() => setAddingTo(p)}>
+                            Thêm dự án, kế hoạch vốn
+                          </Button>
+                        )}
+                      </Space>
+                    }
                     style={{ marginBottom: 12 }}
                   >
                     {p.byArea.length === 0 ? (
@@ -217,7 +343,7 @@ export default function Targets() {
                         pagination={false}
                         dataSource={p.byArea}
                         columns={[
-                          { title: "Địa bàn", dataIndex: "area" },
+                          { title: "Địa bàn", dataIndex: "areaName" },
                           {
                             title: "Kế hoạch vốn (tỷ đồng)",
                             dataIndex: "plan",
@@ -240,9 +366,32 @@ export default function Targets() {
                       />
                     )}
                     {p.projects.length > 0 && (
-                      <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>
-                        {p.projects.length} dự án: {p.projects.map((j) => `${j.name} (${j.physicalProgress ?? 0}%)`).join("; ")}
-                      </Typography.Paragraph>
+                      <Table
+                        rowKey="code"
+                        size="small"
+                        pagination={false}
+                        style={{ marginTop: 8 }}
+                        dataSource={p.projects}
+                        data-testid={`projects-${p.code}`}
+                        columns={[
+                          { title: "Mã dự án", dataIndex: "code", width: 120 },
+                          { title: "Dự án", dataIndex: "name" },
+                          { title: "Địa bàn", dataIndex: "areaName", width: 160 },
+                          {
+                            title: "Kế hoạch vốn",
+                            dataIndex: "capitalPlan",
+                            align: "right",
+                            width: 150,
+                            render: (v: number | null, j) => (v === null ? "—" : `${formatNumber(v)} ${j.unit}`),
+                          },
+                          {
+                            title: "Tiến độ thực hiện",
+                            dataIndex: "physicalProgress",
+                            width: 160,
+                            render: (v: number | null) => (v === null ? "—" : <Progress percent={v} size="small" />),
+                          },
+                        ]}
+                      />
                     )}
                   </Card>
                 ))}
@@ -251,6 +400,7 @@ export default function Targets() {
           },
         ]}
       />
+      {addingTo && <ProjectModal programme={addingTo} onClose={() => setAddingTo(null)} />}
       <Modal
         open={editing !== null}
         title={editing ? `Chỉ tiêu ${editing.indicator}: ${editing.indicatorName}` : ""}

@@ -19,7 +19,16 @@ interface Values {
 }
 
 /** Assigning a task (giao nhiệm vụ) by hand or from a directive document; the server checks everything again. */
-export function CreateTaskModal({ onClose, parentCode }: { onClose: () => void; parentCode?: string }) {
+export function CreateTaskModal({
+  onClose,
+  parentCode,
+  documentId,
+}: {
+  onClose: () => void;
+  parentCode?: string;
+  /** Assigning from this document (chosen already). */
+  documentId?: string;
+}) {
   const { message } = App.useApp();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
@@ -30,7 +39,7 @@ export function CreateTaskModal({ onClose, parentCode }: { onClose: () => void; 
     queryFn: () => apiGet<Page<Agency>>("/api/agencies", { limit: 5000 }),
   });
   const documents = useQuery({
-    queryKey: ["documents"],
+    queryKey: ["documents", "all"],
     queryFn: () => apiGet<Page<DirectiveDocument>>("/api/documents", { limit: 500 }),
   });
   const agencyOptions = agencies.data?.items.filter((a) => !a.dissolvedOn).map((a) => ({ value: a.code, label: a.name }));
@@ -78,11 +87,12 @@ export function CreateTaskModal({ onClose, parentCode }: { onClose: () => void; 
       <Form<Values>
         form={form}
         layout="vertical"
-        initialValues={{ deadlineKind: "date", priority: "normal" }}
+        initialValues={{ deadlineKind: "date", priority: "normal", documentId }}
         onFinish={(v) => create.mutate(v)}
       >
         <Form.Item name="documentId" label="Văn bản giao">
           <Select
+            aria-label="Văn bản giao"
             allowClear
             showSearch
             optionFilterProp="label"

@@ -21,7 +21,7 @@ const deadlineColors: Record<string, string> = {
   on_request: "default",
   unknown: "red",
 };
-const filterKeys = ["source", "agency", "role", "status", "authority", "dueFrom", "dueTo", "q", "section"] as const;
+const filterKeys = ["source", "agency", "role", "status", "authority", "dueFrom", "dueTo", "q", "section", "document"] as const;
 const VIEWS_KEY = "dieuhanh:task-views";
 
 interface SavedView {
