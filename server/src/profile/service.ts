@@ -206,28 +206,36 @@ export function profileService(db: Kysely<Schema>) {
     defaultTiles: (typeof r.default_tiles === "string" ? JSON.parse(r.default_tiles) : r.default_tiles) as string[],
   });
 
-  return {
-    /** The stored profile, or the Government Office's until one is stored. */
-    async get(): Promise<InstallProfile> {
-      const row = await stored(db);
-      if (row) {
+  /** Reads with `exec`: inside a transaction, its own connection (PGlite has only one). */
+  async function read(exec: Executor): Promise<InstallProfile> {
+    const row = await stored(exec);
+    if (row) {
+      try {
+        return (await resolve(exec, inputOf(row))).present(row.version, row.updated_at, true);
+      } catch {
+        // The reference data changed under it (a catalogue reloaded without its row): defaults for its kind
+        // and area, else the Government Office's, until an administrator fixes it.
         try {
-          return (await resolve(db, inputOf(row))).present(row.version, row.updated_at, true);
+          return (await resolve(exec, { kind: row.kind, areaId: row.area_id })).present(row.version, row.updated_at, true);
         } catch {
-          // The reference data changed under it (a catalogue reloaded without a row): its defaults, until an admin fixes it.
-          return (await resolve(db, { kind: row.kind, areaId: row.area_id })).present(row.version, row.updated_at, true);
+          return (await resolve(exec, { kind: "government_office" })).present(row.version, row.updated_at, true);
         }
       }
-      return (await resolve(db, { kind: "government_office" })).present(0, null, false);
-    },
+    }
+    return (await resolve(exec, { kind: "government_office" })).present(0, null, false);
+  }
+
+  return {
+    /** The stored profile, or the Government Office's until one is stored. */
+    get: () => read(db),
 
     /** First start: stores the profile the environment names, unless one is stored already. */
     async ensure(input: ProfileInput): Promise<{ created: boolean; profile: InstallProfile }> {
       // Read outside the transaction: inside it, `db` waits for the connection the transaction holds
       // (PGlite has one), so a second start never came up.
-      if (await stored(db)) return { created: false, profile: await this.get() };
+      if (await stored(db)) return { created: false, profile: await read(db) };
       return db.transaction().execute(async (trx) => {
-        if (await stored(trx)) return { created: false, profile: await this.get() };
+        if (await stored(trx)) return { created: false, profile: await read(trx) };
         const r = await resolve(trx, input);
         await trx
           .insertInto("install_profile")
@@ -271,7 +279,7 @@ export function profileService(db: Kysely<Schema>) {
           after: r.row,
         });
       });
-      return this.get();
+      return read(db);
     },
   };
 }
