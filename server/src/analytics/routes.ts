@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requestContext } from "../auth/access";
+import { streamListener } from "../auth/stream";
 import { vietnamDate } from "../clock";
 import { recordAudit } from "../audit/service";
 import { InvalidInputError, UnauthorizedError } from "../errors";
@@ -78,7 +79,7 @@ const Result = z.object({
   asOf: z.string(),
 });
 
-export const analyticsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock, events }) => {
+export const analyticsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, authSettings, clock, events }) => {
   const service = analyticsService(database.db);
   const principalOf = (request: Parameters<typeof requestContext>[0]) => {
     const p = requestContext(request).principal;
@@ -273,12 +274,32 @@ export const analyticsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
         res.end();
         return;
       }
-      const off = events.onData((e) => res.write(`event: data\ndata: ${JSON.stringify(e)}\n\n`));
-      const ping = setInterval(() => res.write(`: ping\n\n`), 25_000);
-      request.raw.on("close", () => {
+      // Each message goes only to listeners whose scope reaches its areas, and only while their session lives.
+      const listener = streamListener(database.db, authSettings, request);
+      let open = true;
+      const close = () => {
+        if (!open) return;
+        open = false;
         clearInterval(ping);
         off();
+        res.end();
+      };
+      const off = events.onData((e) => {
+        void listener.visibleAreas(e.areas).then(
+          (areas) => {
+            if (areas === null) return close();
+            if (open && areas.length) res.write(`event: data\ndata: ${JSON.stringify({ ...e, areas })}\n\n`);
+          },
+          () => close(),
+        );
       });
+      const ping = setInterval(() => {
+        void listener.current().then(
+          (principal) => (principal ? open && res.write(`: ping\n\n`) : close()),
+          () => close(),
+        );
+      }, 25_000);
+      request.raw.on("close", close);
     },
   );
 };

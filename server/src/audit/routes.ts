@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { requestContext } from "../auth/access";
+import { UnauthorizedError } from "../errors";
 import type { RouteDeps } from "../http/deps";
 import { ErrorBody, listOf, MAX_PAGE_SIZE, pagination } from "../http/schemas";
 import { auditService } from "./service";
@@ -37,6 +39,13 @@ const csvCell = (v: unknown) => {
   return `"${safe.replace(/"/g, '""')}"`;
 };
 
+/** Who reads the trail: it is scoped to them. */
+function reader(request: Parameters<typeof requestContext>[0]) {
+  const principal = requestContext(request).principal;
+  if (!principal) throw new UnauthorizedError();
+  return principal;
+}
+
 export const auditRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database }) => {
   const service = auditService(database.db);
   const access = { access: { permission: "audit.read" as const } };
@@ -53,7 +62,7 @@ export const auditRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { datab
         response: { 200: listOf(Entry), ...errors },
       },
     },
-    async (request) => service.query(request.query),
+    async (request) => service.query(reader(request), request.query),
   );
 
   app.get(
@@ -63,7 +72,7 @@ export const auditRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { datab
       schema: { tags: ["audit"], summary: "Xuất nhật ký ra CSV (UTF-8)", querystring: z.object(filters) },
     },
     async (request, reply) => {
-      const { items } = await service.query({ ...request.query, limit: MAX_PAGE_SIZE * 20, offset: 0 });
+      const { items } = await service.query(reader(request), { ...request.query, limit: MAX_PAGE_SIZE * 20, offset: 0 });
       const header = [
         "id",
         "at",

@@ -24,6 +24,8 @@ declare module "fastify" {
 }
 
 const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** What a user signed in with a one-time password may call before choosing their own. */
+const ONE_TIME_PASSWORD_ROUTES = new Set(["GET /api/me", "POST /api/me/password", "POST /api/auth/logout"]);
 
 /** Rules of every registered route, for the role × endpoint test matrix. */
 export interface RouteRule {
@@ -81,6 +83,8 @@ export function installAccessControl(app: FastifyInstance, database: Database, s
       }
       throw new ForbiddenError();
     }
+    if (request.principal.mustChangePassword && !ONE_TIME_PASSWORD_ROUTES.has(`${request.method} ${request.routeOptions.url}`))
+      throw new ForbiddenError("Cần đổi mật khẩu dùng một lần trước khi tiếp tục: vào trang Đổi mật khẩu.");
     // Cookie sessions must echo their CSRF token on every unsafe request; API tokens are not cookies.
     if (UNSAFE_METHODS.has(request.method) && request.principal.via === "session") {
       if (request.headers["x-csrf-token"] !== request.principal.csrfToken) {

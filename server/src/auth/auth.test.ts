@@ -6,6 +6,8 @@ import { loadReferenceData } from "../reference/load";
 import { createUser, login, TEST_PASSWORD } from "../testing/auth";
 import { createTestDatabase, testEngine } from "../testing/database";
 import { authRepository } from "./repository";
+import { trustedProxies } from "./proxy";
+import { verifyPassword } from "./secrets";
 import { authService, defaultAuthSettings } from "./service";
 
 let database: Database;
@@ -319,5 +321,435 @@ describe("hardening", () => {
     } finally {
       await strict.close();
     }
+  });
+});
+
+/** Issue 11 item 13: each defect found by a trial of the real roles and an attack from outside. */
+describe(`access hardening on ${testEngine}`, () => {
+  let clocked: App;
+  const start = Date.now();
+  const now = () => new Date(Date.parse("2025-11-05T03:00:00Z") + Date.now() - start);
+  const post = (a: App, session: { headers(w?: boolean): Record<string, string> }, url: string, payload: object) =>
+    a.inject({ method: "POST", url, headers: session.headers(true), payload });
+
+  beforeAll(async () => {
+    clocked = await buildApp({ database, clock: now, authSettings: { ...defaultAuthSettings, loginRatePerMinute: 1000 } });
+  });
+  afterAll(async () => {
+    await clocked?.close();
+  });
+
+  it("applies the write rate limit: the 601st write in a minute gets 429", async () => {
+    const limited = await buildApp({ database, authSettings: { ...defaultAuthSettings, loginRatePerMinute: 1000 } });
+    try {
+      const session = await login(limited, (await createUser(database, "viewer")).username);
+      const codes = new Map<number, number>();
+      for (let i = 0; i < 601; i++) {
+        const res = await limited.inject({
+          method: "POST",
+          url: "/api/notifications/999999/read",
+          headers: session.headers(true),
+          remoteAddress: "192.0.2.61",
+        });
+        if (i === 600) {
+          expect(res.statusCode).toBe(429);
+          expect(res.json().message).toContain("Quá nhiều yêu cầu");
+        } else codes.set(res.statusCode, (codes.get(res.statusCode) ?? 0) + 1);
+      }
+      expect(codes.get(429)).toBeUndefined();
+      // Another address is not affected.
+      const other = await limited.inject({
+        method: "POST",
+        url: "/api/notifications/999999/read",
+        headers: session.headers(true),
+        remoteAddress: "192.0.2.62",
+      });
+      expect(other.statusCode).not.toBe(429);
+    } finally {
+      await limited.close();
+    }
+  }, 60_000);
+
+  it("refuses an approver approving their own submission (four eyes), and lets another approve", async () => {
+    const scope = { scopeAgencies: ["CT.STC"], scopeAreaId: "92" };
+    const self = await login(clocked, (await createUser(database, "approver", scope)).username);
+    const other = await login(clocked, (await createUser(database, "approver", scope)).username);
+    const key = { agency: "CT.STC", area: "92", period: "2025M09" };
+    const saved = await post(clocked, self, "/api/reports/form", {
+      ...key,
+      status: "submitted",
+      values: [{ indicator: "CT.A.I.3", value: 4321 }],
+    });
+    expect(saved.statusCode).toBe(200);
+    const own = await post(clocked, self, "/api/reports/review", { ...key, action: "approve" });
+    expect(own.statusCode).toBe(403);
+    expect(own.json().message).toContain("không thể tự phê duyệt");
+    const statuses = await database.db
+      .selectFrom("data_values")
+      .select("status")
+      .where("indicator_code", "=", "CT.A.I.3")
+      .where("period", "=", "2025M09")
+      .where("superseded_at", "is", null)
+      .execute();
+    expect(statuses.map((s) => s.status)).toEqual(["submitted"]);
+    expect((await post(clocked, other, "/api/reports/review", { ...key, action: "approve" })).statusCode).toBe(200);
+  });
+
+  it("refuses an office specialist accepting their own completion report, and lets a colleague accept it", async () => {
+    const officer = await login(clocked, (await createUser(database, "office_specialist", { scopeAreaId: "92" })).username);
+    const colleague = await login(clocked, (await createUser(database, "office_specialist", { scopeAreaId: "92" })).username);
+    const created = await post(clocked, officer, "/api/tasks", {
+      name: "Nhiệm vụ kiểm tra bốn mắt",
+      deadline: { kind: "date", dueDate: "2026-06-30" },
+      leadAgencies: ["CT.STC"],
+    });
+    expect(created.statusCode).toBe(200);
+    const code = created.json().code as string;
+    const report = await post(clocked, officer, `/api/tasks/${code}/reports`, {
+      agency: "CT.STC",
+      body: "Đã hoàn thành toàn bộ nội dung",
+      claimsCompletion: true,
+    });
+    expect(report.statusCode).toBe(200);
+    const url = `/api/tasks/${code}/reports/${report.json().id}/review`;
+    const own = await post(clocked, officer, url, { action: "accept" });
+    expect(own.statusCode).toBe(403);
+    expect(own.json().message).toContain("không thể tự");
+    expect((await post(clocked, colleague, url, { action: "accept" })).statusCode).toBe(200);
+  });
+
+  it("ends every other session of a user who changes their password", async () => {
+    const user = await createUser(database, "viewer");
+    const laptop = await login(app, user.username);
+    const phone = await login(app, user.username);
+    const changed = await post(app, laptop, "/api/me/password", {
+      currentPassword: TEST_PASSWORD,
+      newPassword: "mật-khẩu-khác-789",
+    });
+    expect(changed.statusCode).toBe(200);
+    expect((await app.inject({ url: "/api/me", headers: phone.headers() })).statusCode).toBe(401);
+    expect((await app.inject({ url: "/api/me", headers: laptop.headers() })).statusCode).toBe(200);
+  });
+
+  it("ends the sessions of a user whose password the administrator resets", async () => {
+    const admin = await login(app, (await createUser(database, "admin")).username);
+    const user = await createUser(database, "viewer");
+    const session = await login(app, user.username);
+    expect((await post(app, admin, `/api/users/${user.id}/reset-password`, {})).statusCode).toBe(200);
+    expect((await app.inject({ url: "/api/me", headers: session.headers() })).statusCode).toBe(401);
+  });
+
+  it("scopes the audit trail: a provincial leader sees their province's accounts and sign-ins only; admins see all", async () => {
+    const admin = await login(app, (await createUser(database, "admin")).username);
+    const leader = await login(app, (await createUser(database, "leader", { scopeAreaId: "92" })).username);
+    const far = await createUser(database, "reporter", { scopeAgencies: ["LD.SCT"], scopeAreaId: "68" });
+    const near = await createUser(database, "reporter", { scopeAgencies: ["CT.STC"], scopeAreaId: "92" });
+    await login(app, far.username);
+    await login(app, near.username);
+    await app.inject({ method: "POST", url: "/api/auth/login", payload: { username: "khong-ai-ca", password: "x" } });
+    const read = async (session: typeof admin, query: string) => {
+      const res = await app.inject({ url: `/api/audit?limit=500&${query}`, headers: session.headers() });
+      expect(res.statusCode).toBe(200);
+      return res.json() as { items: { entityId: string | null; actorUserId: string | null; action: string }[]; total: number };
+    };
+    const mentions = (r: Awaited<ReturnType<typeof read>>, id: string) =>
+      r.items.filter((e) => e.entityId === id || e.actorUserId === id).map((e) => e.action);
+    const byLeader = await read(leader, "");
+    expect(mentions(byLeader, far.id)).toEqual([]);
+    expect(mentions(byLeader, near.id)).toEqual(expect.arrayContaining(["auth.login", "user.create"]));
+    // Nor sign-ins by unknown names, which belong to nobody's province.
+    expect(byLeader.items.filter((e) => e.entityId === "khong-ai-ca")).toEqual([]);
+    expect(byLeader.total).toBe(byLeader.items.length);
+    const filtered = await read(leader, `userId=${far.id}`);
+    expect(filtered.total).toBe(0);
+    const csv = await app.inject({ url: `/api/audit/export?entityId=${far.id}`, headers: leader.headers() });
+    expect(csv.body).not.toContain(far.username);
+    const byAdmin = await read(admin, "");
+    expect(mentions(byAdmin, far.id)).toEqual(expect.arrayContaining(["auth.login", "user.create"]));
+  });
+
+  it("lets only callers whose scope reaches the task download a task report's attachment", async () => {
+    const officer = await login(clocked, (await createUser(database, "office_specialist")).username);
+    const reporter = await login(
+      clocked,
+      (await createUser(database, "reporter", { scopeAgencies: ["CT.STC"], scopeAreaId: "92" })).username,
+    );
+    const created = await post(clocked, officer, "/api/tasks", {
+      name: "Nhiệm vụ có tệp đính kèm",
+      deadline: { kind: "date", dueDate: "2026-06-30" },
+      leadAgencies: ["CT.STC"],
+    });
+    const code = created.json().code as string;
+    const upload = await clocked.inject({
+      method: "POST",
+      url: "/api/attachments?fileName=tien-do.pdf",
+      headers: { ...reporter.headers(true), "content-type": "application/octet-stream" },
+      payload: Buffer.from("%PDF-1.4\n%tiến độ\n"),
+    });
+    expect(upload.statusCode).toBe(200);
+    const fileId = upload.json().id as string;
+    const reported = await post(clocked, reporter, `/api/tasks/${code}/reports`, {
+      agency: "CT.STC",
+      body: "Báo cáo tiến độ kèm tệp",
+      percent: 30,
+      attachmentIds: [fileId],
+    });
+    expect(reported.statusCode).toBe(200);
+    const download = async (
+      role: Parameters<typeof createUser>[1],
+      scope: { scopeAgencies?: string[]; scopeAreaId?: string },
+    ) => {
+      const session = await login(clocked, (await createUser(database, role, scope)).username);
+      return (await clocked.inject({ url: `/api/attachments/${fileId}`, headers: session.headers() })).statusCode;
+    };
+    expect((await clocked.inject({ url: `/api/attachments/${fileId}`, headers: reporter.headers() })).statusCode).toBe(200);
+    expect(await download("leader", { scopeAreaId: "92" })).toBe(200);
+    expect(await download("leader", {})).toBe(200);
+    expect(await download("leader", { scopeAreaId: "68" })).toBe(403);
+    expect(await download("reporter", { scopeAgencies: ["CT.SYT"], scopeAreaId: "92" })).toBe(403);
+    expect(await download("viewer", { scopeAgencies: ["LD.SCT"], scopeAreaId: "68" })).toBe(403);
+  });
+
+  it("refuses an office specialist of another province editing a province's reporting obligations", async () => {
+    const obligation = await database.db
+      .selectFrom("reporting_obligations")
+      .selectAll()
+      .where("indicator_code", "=", "CT.A.I.3")
+      .executeTakeFirstOrThrow();
+    const patch = { deadlineDays: 12, reason: "Kiểm thử phạm vi" };
+    const far = await login(clocked, (await createUser(database, "office_specialist", { scopeAreaId: "68" })).username);
+    const res = await clocked.inject({
+      method: "PATCH",
+      url: `/api/reporting-obligations/${obligation.id}`,
+      headers: far.headers(true),
+      payload: patch,
+    });
+    expect(res.statusCode).toBe(403);
+    const after = await database.db
+      .selectFrom("reporting_obligations")
+      .select("deadline_days")
+      .where("id", "=", obligation.id)
+      .executeTakeFirstOrThrow();
+    expect(after.deadline_days).toBe(obligation.deadline_days);
+    const near = await login(clocked, (await createUser(database, "office_specialist", { scopeAreaId: "92" })).username);
+    const ok = await clocked.inject({
+      method: "PATCH",
+      url: `/api/reporting-obligations/${obligation.id}`,
+      headers: near.headers(true),
+      payload: patch,
+    });
+    expect(ok.statusCode).toBe(200);
+  });
+});
+
+describe(`sign-in throttling and client addresses on ${testEngine}`, () => {
+  const attempt = (a: App, username: string, password: string, remoteAddress: string, headers: Record<string, string> = {}) =>
+    a.inject({ method: "POST", url: "/api/auth/login", payload: { username, password }, remoteAddress, headers });
+
+  it("throttles wrong passwords per source address: the owner signing in from elsewhere is not locked out", async () => {
+    const user = await createUser(database, "viewer");
+    for (let i = 0; i < defaultAuthSettings.maxFailures; i++)
+      expect((await attempt(app, user.username, "sai-mat-khau-1", "198.51.100.7")).statusCode).toBe(401);
+    expect((await attempt(app, user.username, TEST_PASSWORD, "198.51.100.7")).statusCode).toBe(429);
+    expect((await attempt(app, user.username, TEST_PASSWORD, "198.51.100.8")).statusCode).toBe(200);
+    // Still refused from the guessing address: a success elsewhere does not clear it.
+    expect((await attempt(app, user.username, TEST_PASSWORD, "198.51.100.7")).statusCode).toBe(429);
+  });
+
+  it("backs off exponentially: each further failure after the limit doubles the wait", async () => {
+    const user = await createUser(database, "viewer");
+    const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+    const failures = (n: number, minutesAgo: number) =>
+      database.db
+        .insertInto("login_failures")
+        .values(Array.from({ length: n }, () => ({ username: user.username, ip: "198.51.100.9", failed_at: ago(minutesAgo) })))
+        .execute();
+    // Five failures 20 minutes ago: the 15-minute wait is over.
+    await failures(defaultAuthSettings.maxFailures, 20);
+    expect((await attempt(app, user.username, "sai-mat-khau-2", "198.51.100.9")).statusCode).toBe(401);
+    // A sixth failure: the next wait is 30 minutes.
+    await database.db.deleteFrom("login_failures").where("username", "=", user.username).execute();
+    await failures(defaultAuthSettings.maxFailures + 1, 20);
+    const locked = await attempt(app, user.username, TEST_PASSWORD, "198.51.100.9");
+    expect(locked.statusCode).toBe(429);
+    expect(locked.json().message).toMatch(/thử lại sau \d+ phút/);
+  });
+
+  it("verifies a password hash for unknown user names too, so sign-in time does not tell which names exist", async () => {
+    const seen: (string | null)[] = [];
+    const service = authService(database.db, defaultAuthSettings, {
+      verify: async (hash, password) => {
+        seen.push(hash);
+        return verifyPassword(hash, password);
+      },
+    });
+    const ctx = { principal: null, ip: "192.0.2.99", userAgent: "test" };
+    await expect(service.login("khong-ton-tai-ai", "mot-mat-khau-1", ctx)).rejects.toThrow("không đúng");
+    const user = await createUser(database, "viewer");
+    await expect(service.login(user.username, "mot-mat-khau-1", ctx)).rejects.toThrow("không đúng");
+    expect(seen).toHaveLength(2);
+    expect(seen.every((h) => typeof h === "string" && h.startsWith("$argon2id$"))).toBe(true);
+  });
+
+  it("enforces a one-time password: until it is changed, only /api/me, the password change and sign-out answer", async () => {
+    const admin = await login(app, (await createUser(database, "admin")).username);
+    const created = await app.inject({
+      method: "POST",
+      url: "/api/users",
+      headers: admin.headers(true),
+      payload: { username: `mot-lan-${Date.now()}`, displayName: "Mật khẩu một lần", role: "viewer" },
+    });
+    const { user, oneTimePassword } = created.json() as { user: { username: string }; oneTimePassword: string };
+    const session = await login(app, user.username, oneTimePassword);
+    const blocked = await app.inject({ url: "/api/catalogues", headers: session.headers() });
+    expect(blocked.statusCode).toBe(403);
+    expect(blocked.json().message).toContain("đổi mật khẩu");
+    expect((await app.inject({ url: "/api/audit", headers: session.headers() })).statusCode).toBe(403);
+    expect((await app.inject({ url: "/api/me", headers: session.headers() })).statusCode).toBe(200);
+    const changed = await app.inject({
+      method: "POST",
+      url: "/api/me/password",
+      headers: session.headers(true),
+      payload: { currentPassword: oneTimePassword, newPassword: "mật-khẩu-riêng-321" },
+    });
+    expect(changed.statusCode).toBe(200);
+    expect((await app.inject({ url: "/api/catalogues", headers: session.headers() })).statusCode).toBe(200);
+  });
+
+  it("trusts X-Forwarded-For only from the configured proxies", async () => {
+    expect(trustedProxies(undefined)).toBe(false);
+    expect(trustedProxies("false")).toBe(false);
+    expect(trustedProxies("true")).toEqual(["127.0.0.1", "::1"]);
+    expect(trustedProxies("127.0.0.1, 10.0.0.0/8")).toEqual(["127.0.0.1", "10.0.0.0/8"]);
+    expect(() => trustedProxies("*")).toThrow(/TRUST_PROXY/);
+    expect(() => trustedProxies("10.0.0.0/99")).toThrow(/TRUST_PROXY/);
+
+    const proxied = await buildApp({
+      database,
+      trustProxy: trustedProxies("true, 10.0.0.0/8"),
+      authSettings: { ...defaultAuthSettings, loginRatePerMinute: 1000 },
+    });
+    try {
+      const user = await createUser(database, "viewer");
+      // An attacker outside forges a new X-Forwarded-For on each try: still one source, throttled, audited as itself.
+      for (let i = 0; i < defaultAuthSettings.maxFailures; i++)
+        expect(
+          (await attempt(proxied, user.username, "sai-mat-khau-3", "203.0.113.9", { "x-forwarded-for": `10.1.1.${i}` }))
+            .statusCode,
+        ).toBe(401);
+      const forged = await attempt(proxied, user.username, TEST_PASSWORD, "203.0.113.9", { "x-forwarded-for": "10.2.2.2" });
+      expect(forged.statusCode).toBe(429);
+      const entries = await auditOf("auth.login", user.id);
+      expect(new Set(entries.map((e) => e.ip))).toEqual(new Set(["203.0.113.9"]));
+      // Through the real proxy, the client's address is the forwarded one.
+      const real = await attempt(proxied, user.username, TEST_PASSWORD, "10.0.0.2", { "x-forwarded-for": "198.51.100.30" });
+      expect(real.statusCode).toBe(200);
+      const [last] = (await auditOf("auth.login", user.id)).slice(-1);
+      expect(last).toMatchObject({ outcome: "success", ip: "198.51.100.30" });
+    } finally {
+      await proxied.close();
+    }
+  });
+});
+
+describe(`pages over plain HTTP on ${testEngine}`, () => {
+  it("never asks the browser to upgrade to HTTPS over plain HTTP, on any host name (HOST=0.0.0.0)", async () => {
+    for (const host of ["192.168.1.20:3000", "dieuhanh.local:3000", "localhost:3000"]) {
+      const res = await app.inject({ url: "/api/health", headers: { host } });
+      expect(String(res.headers["content-security-policy"])).not.toContain("upgrade-insecure-requests");
+      expect(res.headers["strict-transport-security"]).toBeUndefined();
+    }
+    const session = await login(app, (await createUser(database, "viewer")).username);
+    const docs = await app.inject({
+      url: "/api/docs/static/index.html",
+      headers: { ...session.headers(), host: "10.0.0.5:3000" },
+    });
+    expect(docs.statusCode).toBeLessThan(400);
+    expect(String(docs.headers["content-security-policy"])).not.toContain("upgrade-insecure-requests");
+  });
+
+  it("sends HSTS over TLS (behind a trusted proxy)", async () => {
+    const proxied = await buildApp({ database, trustProxy: trustedProxies("true") });
+    try {
+      const res = await proxied.inject({ url: "/api/health", headers: { "x-forwarded-proto": "https" } });
+      expect(res.headers["strict-transport-security"]).toContain("max-age=");
+    } finally {
+      await proxied.close();
+    }
+  });
+});
+
+describe(`the push channel on ${testEngine}`, () => {
+  let live: App;
+  let base = "";
+  beforeAll(async () => {
+    live = await buildApp({ database, authSettings: { ...defaultAuthSettings, loginRatePerMinute: 1000 } });
+    await live.listen({ port: 0, host: "127.0.0.1" });
+    const address = live.server.address();
+    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  });
+  afterAll(async () => {
+    await live?.close();
+  });
+
+  /** Opens /api/events and reads it; `until` decides when enough has arrived. */
+  async function stream(cookie: string, until: (text: string) => boolean) {
+    const controller = new AbortController();
+    const res = await fetch(`${base}/api/events`, { headers: { cookie }, signal: controller.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const ready = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return { text, ended: true };
+        text += decoder.decode(value);
+        if (until(text)) {
+          controller.abort();
+          return { text, ended: false };
+        }
+      }
+    })();
+    const opened = async () => {
+      while (!text.includes("event: ready")) await new Promise((r) => setTimeout(r, 10));
+    };
+    return { result: ready, opened };
+  }
+
+  it("tells a subscriber only about figures within their scope", async () => {
+    const leader = await login(live, (await createUser(database, "leader", { scopeAreaId: "92" })).username);
+    const s = await stream(leader.cookie, (t) => t.includes("event: data"));
+    await s.opened();
+    live.events.dataChanged([{ indicator: "QG.A.II.1", area: "68", period: "2025M10" }]);
+    live.events.dataChanged([
+      { indicator: "QG.A.II.1", area: "51", period: "2025M10" },
+      { indicator: "QG.A.II.1", area: "92", period: "2025M10" },
+    ]);
+    const { text } = await s.result;
+    const data = JSON.parse(text.split("event: data\ndata: ")[1]!.split("\n")[0]!) as { areas: string[] };
+    expect(data.areas).toEqual(["92"]);
+  });
+
+  it("closes the stream of an account disabled while it listens, telling it nothing more", async () => {
+    const admin = await login(live, (await createUser(database, "admin")).username);
+    const user = await createUser(database, "viewer");
+    const session = await login(live, user.username);
+    const s = await stream(session.cookie, (t) => t.includes("event: data"));
+    await s.opened();
+    const res = await live.inject({
+      method: "PATCH",
+      url: `/api/users/${user.id}`,
+      headers: admin.headers(true),
+      payload: { disabled: true, reason: "kiểm thử kênh đẩy" },
+    });
+    expect(res.statusCode).toBe(200);
+    live.events.dataChanged([{ indicator: "QG.A.II.1", area: "92", period: "2025M10" }]);
+    const outcome = await Promise.race([
+      s.result,
+      new Promise<{ text: string; ended: boolean }>((r) => setTimeout(() => r({ text: "timeout", ended: false }), 5_000)),
+    ]);
+    expect(outcome.ended).toBe(true);
+    expect(outcome.text).not.toContain("event: data");
   });
 });

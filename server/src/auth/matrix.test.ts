@@ -112,11 +112,27 @@ function samples(): Record<string, () => Sample | Promise<Sample>> {
     // Not a spreadsheet: permitted callers get 400, the others 401/403 before the body is read.
     "POST /api/reports/upload": () => ({ url: "/api/reports/upload", payload: { not: "a file" } }),
     "GET /api/reports/completeness": () => ({ url: "/api/reports/completeness?period=2025M10" }),
-    "POST /api/reports/review": () => ({
-      url: "/api/reports/review",
-      payload: { agency: "CT.STC", area: "92", period: "2025M10", action: "approve" },
-      touches: { agency: "CT.STC", area: "92" },
-    }),
+    "POST /api/reports/review": async () => {
+      // Figures submitted by someone else: nobody approves their own (four eyes), and the callers also submit.
+      const reporter = await login(app, "matrix-reporter");
+      await app.inject({
+        method: "POST",
+        url: "/api/reports/form",
+        headers: reporter.headers(true),
+        payload: {
+          agency: "CT.STC",
+          area: "92",
+          period: "2025M10",
+          status: "submitted",
+          values: [{ indicator: "CT.A.I.6", value: ++counter }],
+        },
+      });
+      return {
+        url: "/api/reports/review",
+        payload: { agency: "CT.STC", area: "92", period: "2025M10", action: "approve", indicators: ["CT.A.I.6"] },
+        touches: { agency: "CT.STC", area: "92" },
+      };
+    },
     "POST /api/reports/reopen": () => ({
       url: "/api/reports/reopen",
       payload: { agency: "CT.STC", area: "92", period: "2025M10", reason: "Kiểm thử ma trận quyền" },
@@ -130,10 +146,12 @@ function samples(): Record<string, () => Sample | Promise<Sample>> {
     "POST /api/tasks": () => ({
       url: "/api/tasks",
       payload: { name: `Nhiệm vụ thử ${++counter}`, deadline: { kind: "date", dueDate: "2026-12-31" }, leadAgencies: ["CT.STC"] },
+      touches: { agency: "CT.STC", area: "92" },
     }),
     "PATCH /api/tasks/:code": () => ({
       url: `/api/tasks/${taskCode}`,
       payload: { name: `Nhiệm vụ đã sửa ${++counter}`, version: 1 },
+      touches: { agency: "CT.STC", area: "92" },
     }),
     "POST /api/tasks/:code/reports": () => ({
       url: `/api/tasks/${taskCode}/reports`,
@@ -143,10 +161,12 @@ function samples(): Record<string, () => Sample | Promise<Sample>> {
     "POST /api/tasks/:code/reports/:id/review": () => ({
       url: `/api/tasks/${taskCode}/reports/${reportId}/review`,
       payload: { action: "accept" },
+      touches: { agency: "CT.STC", area: "92" },
     }),
     "POST /api/tasks/:code/close": () => ({
       url: `/api/tasks/${taskCode}/close`,
       payload: { as: "cancelled", reason: "Kiểm thử ma trận quyền" },
+      touches: { agency: "CT.STC", area: "92" },
     }),
     "POST /api/tasks/reminders": () => ({ url: "/api/tasks/reminders" }),
     "GET /api/notifications": () => ({ url: "/api/notifications" }),
@@ -169,7 +189,8 @@ function samples(): Record<string, () => Sample | Promise<Sample>> {
       payload: Buffer.from("%PDF-1.4\n%kiểm thử\n"),
       contentType: "application/octet-stream",
     }),
-    "GET /api/attachments/:id": () => ({ url: `/api/attachments/${attachmentId}` }),
+    // A file on a report of Sở Tài chính Cần Thơ's task: only callers whose scope reaches that task.
+    "GET /api/attachments/:id": () => ({ url: `/api/attachments/${attachmentId}`, touches: { agency: "CT.STC", area: "92" } }),
     "GET /api/targets": () => ({ url: "/api/targets?catalogue=qd1012" }),
     "GET /api/targets/export": () => ({ url: "/api/targets/export?catalogue=cantho-256" }),
     "POST /api/targets": () => ({
@@ -237,6 +258,7 @@ function samples(): Record<string, () => Sample | Promise<Sample>> {
     "PATCH /api/reporting-obligations/:id": () => ({
       url: `/api/reporting-obligations/${obligationId}`,
       payload: { deadlineDays: 10 + (++counter % 5), reason: "Kiểm thử ma trận quyền" },
+      touches: { agency: "CT.STC", area: "92" },
     }),
     "GET /api/openapi.json": () => ({ url: "/api/openapi.json" }),
     "GET /api/docs": () => ({ url: "/api/docs" }),
@@ -270,7 +292,7 @@ beforeAll(async () => {
   const start = Date.now();
   app = await buildApp({
     database,
-    authSettings: { ...defaultAuthSettings, loginRatePerMinute: 100_000 },
+    authSettings: { ...defaultAuthSettings, loginRatePerMinute: 100_000, writeRatePerMinute: 100_000 },
     clock: () => new Date(Date.parse("2025-11-05T03:00:00Z") + Date.now() - start),
   });
   targetUserId = (await createUser(database, "viewer", { username: "matrix-target" })).id;
@@ -282,6 +304,7 @@ beforeAll(async () => {
       .executeTakeFirstOrThrow()
   ).id;
   await createUser(database, "viewer", { username: "matrix-login" });
+  await createUser(database, "reporter", { username: "matrix-reporter", scopeAgencies: ["CT.STC"], scopeAreaId: "92" });
   // A task led by Sở Tài chính Cần Thơ with a report asking for an extension, a file, a target.
   const officer = await createUser(database, "office_specialist", { username: "matrix-office" });
   const officeCtx = {
@@ -313,6 +336,7 @@ beforeAll(async () => {
     indicators: [],
   };
   taskCode = (await tracking.create(officeCtx, task)).code;
+  attachmentId = (await attachmentRepository(database.db).save("mau.pdf", Buffer.from("%PDF-1.4\n"), null)).id;
   reportId = (
     await tracking.report(officeCtx, taskCode, {
       agency: "CT.STC",
@@ -320,10 +344,9 @@ beforeAll(async () => {
       percent: 50,
       claimsCompletion: false,
       proposedDeadline: "2026-09-30",
-      attachmentIds: [],
+      attachmentIds: [attachmentId],
     })
   ).id;
-  attachmentId = (await attachmentRepository(database.db).save("mau.pdf", Buffer.from("%PDF-1.4\n"), null)).id;
   officeId = officer.id;
   dashboardId = randomUUID();
   await database.db

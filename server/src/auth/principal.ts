@@ -14,6 +14,8 @@ export interface Principal {
   csrfToken: string | null;
   /** Token principals: may this token write? */
   canWrite: boolean;
+  /** Signed in with a one-time password: may do nothing but change it (or sign out). */
+  mustChangePassword?: boolean;
 }
 
 /** Where a request came from, recorded with every audit entry. */

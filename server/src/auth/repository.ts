@@ -46,28 +46,41 @@ export function authRepository(db: Executor) {
       db.updateTable("sessions").set({ last_seen_at: now, expires_at: expiresAt }).where("token_hash", "=", tokenHash).execute(),
     revokeSession: (tokenHash: string) =>
       db.updateTable("sessions").set({ revoked_at: new Date() }).where("token_hash", "=", tokenHash).execute(),
-    revokeUserSessions: (userId: string) =>
+    /** Ends every live session of a user, except (when given) the one making the change. */
+    revokeUserSessions: (userId: string, exceptTokenHash?: string) =>
       db
         .updateTable("sessions")
         .set({ revoked_at: new Date() })
         .where("user_id", "=", userId)
         .where("revoked_at", "is", null)
+        .$if(exceptTokenHash !== undefined, (q) => q.where("token_hash", "!=", exceptTokenHash!))
         .execute(),
 
-    recordLoginFailure: (username: string, ip: string | null) =>
-      db.insertInto("login_failures").values({ username, ip }).execute(),
-    countRecentFailures: async (username: string, since: Date) =>
-      Number(
-        (
-          await db
-            .selectFrom("login_failures")
-            .select((eb) => eb.fn.countAll<number>().as("n"))
-            .where("username", "=", username)
-            .where("failed_at", ">", since)
-            .executeTakeFirstOrThrow()
-        ).n,
-      ),
-    clearLoginFailures: (username: string) => db.deleteFrom("login_failures").where("username", "=", username).execute(),
+    /** A failed sign-in; failures older than a day are forgotten. */
+    recordLoginFailure: async (username: string, ip: string | null, now: Date) => {
+      await db
+        .deleteFrom("login_failures")
+        .where("failed_at", "<", new Date(now.getTime() - 86_400_000))
+        .execute();
+      await db.insertInto("login_failures").values({ username, ip, failed_at: now }).execute();
+    },
+    /** Failures for one user name from one source address since a time: how many, and the latest. */
+    sourceFailures: async (username: string, ip: string | null, since: Date) => {
+      const row = await db
+        .selectFrom("login_failures")
+        .select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.max("failed_at").as("last")])
+        .where("username", "=", username)
+        .where((eb) => (ip === null ? eb("ip", "is", null) : eb("ip", "=", ip)))
+        .where("failed_at", ">", since)
+        .executeTakeFirstOrThrow();
+      return { count: Number(row.n), last: row.last ? new Date(row.last) : null };
+    },
+    clearLoginFailures: (username: string, ip: string | null) =>
+      db
+        .deleteFrom("login_failures")
+        .where("username", "=", username)
+        .where((eb) => (ip === null ? eb("ip", "is", null) : eb("ip", "=", ip)))
+        .execute(),
 
     insertToken: (token: Insertable<ApiTokensTable>) =>
       db.insertInto("api_tokens").values(token).returningAll().executeTakeFirstOrThrow(),

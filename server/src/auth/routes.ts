@@ -96,7 +96,12 @@ export const authRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { databa
       },
     },
     async (request) => {
-      await auth.changePassword(requestContext(request), request.body.currentPassword, request.body.newPassword);
+      await auth.changePassword(
+        requestContext(request),
+        request.body.currentPassword,
+        request.body.newPassword,
+        request.cookies[SESSION_COOKIE],
+      );
       return { ok: true as const };
     },
   );

@@ -53,6 +53,20 @@ export function scopeChecker(db: Executor) {
       return (await subtree(principal.scope.areaId)).has(areaId);
     },
 
+    /**
+     * Is one of these agencies within the scope in both senses: one of its agencies (or merged into one),
+     * and seated within its area (a national agency only for callers without an area)? For data that
+     * belongs to agencies, such as tasks, their reports and files.
+     */
+    async coversAgencyInArea(principal: Principal, agencyCodes: readonly string[]): Promise<boolean> {
+      const codes = await reachable(principal);
+      const inAgencies = agencyCodes.filter((code) => codes === null || codes.has(code));
+      if (principal.scope.areaId === null || inAgencies.length === 0) return inAgencies.length > 0;
+      const areas = await subtree(principal.scope.areaId);
+      const seats = await db.selectFrom("agencies").select("province_code").where("code", "in", inAgencies).execute();
+      return seats.some((a) => a.province_code !== null && areas.has(a.province_code));
+    },
+
     /** Does the scope include one of these agencies (or an agency that merged into a scoped one)? */
     async coversAnyAgency(principal: Principal, agencyCodes: readonly string[]): Promise<boolean> {
       const codes = await reachable(principal);

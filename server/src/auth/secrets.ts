@@ -15,6 +15,22 @@ export async function verifyPassword(passwordHash: string | null, password: stri
   }
 }
 
+/** Checks a password against a stored hash; injectable so tests can see that it runs. */
+export interface PasswordVerifier {
+  verify(passwordHash: string | null, password: string): Promise<boolean>;
+}
+export const argon2Verifier: PasswordVerifier = { verify: verifyPassword };
+
+let dummy: Promise<string> | null = null;
+/**
+ * A real argon2id hash of a random password, made once: sign-in verifies against it when the user name
+ * does not exist, so that answering takes as long as for a real account and does not reveal which exist.
+ */
+export function dummyPasswordHash(): Promise<string> {
+  dummy ??= hash(randomBytes(32).toString("base64url"));
+  return dummy;
+}
+
 /** A random secret for cookies, CSRF and API tokens (URL-safe). */
 export function randomSecret(bytes = 32): string {
   return randomBytes(bytes).toString("base64url");

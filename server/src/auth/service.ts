@@ -4,7 +4,17 @@ import { recordAudit } from "../audit/service";
 import { InvalidInputError, TooManyAttemptsError, UnauthorizedError } from "../errors";
 import type { Principal, RequestContext } from "./principal";
 import { authRepository, type TokenRow, type UserRow } from "./repository";
-import { hashPassword, oneTimePassword, passwordProblem, randomSecret, sha256, verifyPassword } from "./secrets";
+import {
+  argon2Verifier,
+  dummyPasswordHash,
+  hashPassword,
+  oneTimePassword,
+  passwordProblem,
+  randomSecret,
+  sha256,
+  verifyPassword,
+  type PasswordVerifier,
+} from "./secrets";
 
 export const SESSION_COOKIE = "dh_session";
 
@@ -13,11 +23,16 @@ export interface AuthSettings {
   idleMinutes: number;
   /** …and after this long in any case. */
   maxHours: number;
-  /** Failed sign-ins for one user name within `lockoutMinutes` before further attempts are refused. */
+  /**
+   * Failed sign-ins for one user name from one address before that address must wait `lockoutMinutes`,
+   * doubled for each further failure (the owner signing in from elsewhere is not locked out).
+   */
   maxFailures: number;
   lockoutMinutes: number;
   /** Sign-in requests per minute from one address (all user names). */
   loginRatePerMinute: number;
+  /** Writes (POST, PUT, PATCH, DELETE) per minute from one address. */
+  writeRatePerMinute?: number;
 }
 
 export const defaultAuthSettings: AuthSettings = {
@@ -26,6 +41,7 @@ export const defaultAuthSettings: AuthSettings = {
   maxFailures: 5,
   lockoutMinutes: 15,
   loginRatePerMinute: 20,
+  writeRatePerMinute: 600,
 };
 
 export function scopeOf(user: Pick<UserRow, "scope_agencies" | "scope_area_id">): Scope {
@@ -43,6 +59,7 @@ function userPrincipal(user: UserRow, csrfToken: string): Principal {
     scope: scopeOf(user),
     csrfToken,
     canWrite: true,
+    mustChangePassword: user.must_change_password,
   };
 }
 
@@ -74,14 +91,24 @@ export function presentUser(u: UserRow) {
   };
 }
 
-export function authService(db: Executor, settings: AuthSettings = defaultAuthSettings) {
+/** How long an address must wait after `failures` wrong passwords for one user name (0: not throttled). */
+export function backOffMinutes(failures: number, settings: AuthSettings): number {
+  if (failures < settings.maxFailures) return 0;
+  return Math.min(settings.lockoutMinutes * 2 ** (failures - settings.maxFailures), 24 * 60);
+}
+
+export function authService(
+  db: Executor,
+  settings: AuthSettings = defaultAuthSettings,
+  hasher: PasswordVerifier = argon2Verifier,
+) {
   const repo = authRepository(db);
 
   return {
     /** Signs a user in; returns the cookie value (to set) and the CSRF token (for the client). */
     async login(usernameInput: string, password: string, ctx: RequestContext) {
       const username = usernameInput.trim().toLowerCase();
-      const since = new Date(Date.now() - settings.lockoutMinutes * 60_000);
+      const now = new Date();
       const audit = (outcome: "success" | "failure" | "denied", reason: string | null, userId: string | null) =>
         recordAudit(
           db,
@@ -89,16 +116,21 @@ export function authService(db: Executor, settings: AuthSettings = defaultAuthSe
           { action: "auth.login", outcome, entityType: "user", entityId: userId ?? username, reason },
         );
 
-      if ((await repo.countRecentFailures(username, since)) >= settings.maxFailures) {
+      // Throttled per user name and source address, so that guessing from one place cannot lock the
+      // owner out everywhere; each failure beyond the limit doubles the wait.
+      const failures = await repo.sourceFailures(username, ctx.ip, new Date(now.getTime() - 86_400_000));
+      const wait = backOffMinutes(failures.count, settings);
+      const waitUntil = failures.last ? failures.last.getTime() + wait * 60_000 : 0;
+      if (wait > 0 && waitUntil > now.getTime()) {
         await audit("denied", "quá số lần đăng nhập sai", null);
-        throw new TooManyAttemptsError(
-          `Đăng nhập sai quá ${settings.maxFailures} lần. Vui lòng thử lại sau ${settings.lockoutMinutes} phút.`,
-        );
+        const minutes = Math.ceil((waitUntil - now.getTime()) / 60_000);
+        throw new TooManyAttemptsError(`Đăng nhập sai quá ${settings.maxFailures} lần. Vui lòng thử lại sau ${minutes} phút.`);
       }
       const user = await repo.findUserByUsername(username);
-      const valid = await verifyPassword(user?.password_hash ?? null, password);
-      if (!user || !valid) {
-        await repo.recordLoginFailure(username, ctx.ip);
+      // An unknown name is checked against a dummy hash: the answer takes as long as for a real account.
+      const valid = await hasher.verify(user?.password_hash ?? (await dummyPasswordHash()), password);
+      if (!user || !user.password_hash || !valid) {
+        await repo.recordLoginFailure(username, ctx.ip, now);
         await audit("failure", user ? "sai mật khẩu" : "không có tài khoản", user?.id ?? null);
         throw new UnauthorizedError("Tên đăng nhập hoặc mật khẩu không đúng");
       }
@@ -106,7 +138,7 @@ export function authService(db: Executor, settings: AuthSettings = defaultAuthSe
         await audit("denied", "tài khoản bị khóa", user.id);
         throw new UnauthorizedError("Tài khoản đã bị khóa. Liên hệ quản trị hệ thống.");
       }
-      await repo.clearLoginFailures(username);
+      await repo.clearLoginFailures(username, ctx.ip);
       const cookieValue = randomSecret();
       const csrfToken = randomSecret(24);
       await repo.insertSession({
@@ -135,8 +167,11 @@ export function authService(db: Executor, settings: AuthSettings = defaultAuthSe
       await recordAudit(db, ctx, { action: "auth.logout", entityType: "user", entityId: ctx.principal?.userId ?? null });
     },
 
-    /** The principal behind a session cookie; extends the session's idle deadline. */
-    async principalFromSession(cookieValue: string): Promise<Principal | null> {
+    /**
+     * The principal behind a session cookie; extends the session's idle deadline unless `touch` is false
+     * (an open push channel re-checks its session without keeping it alive).
+     */
+    async principalFromSession(cookieValue: string, touch = true): Promise<Principal | null> {
       const now = new Date();
       const tokenHash = sha256(cookieValue);
       const row = await repo.findLiveSession(tokenHash, now);
@@ -144,7 +179,7 @@ export function authService(db: Executor, settings: AuthSettings = defaultAuthSe
       const absoluteEnd = new Date(new Date(row.session_created_at).getTime() + settings.maxHours * 3_600_000);
       if (absoluteEnd <= now) return null;
       // Extend at most once a minute: a page load makes many requests.
-      if (now.getTime() - new Date(row.last_seen_at).getTime() > 60_000) {
+      if (touch && now.getTime() - new Date(row.last_seen_at).getTime() > 60_000) {
         const next = new Date(Math.min(now.getTime() + settings.idleMinutes * 60_000, absoluteEnd.getTime()));
         await repo.touchSession(tokenHash, now, next);
       }
@@ -160,7 +195,8 @@ export function authService(db: Executor, settings: AuthSettings = defaultAuthSe
       return tokenPrincipal(token);
     },
 
-    async changePassword(ctx: RequestContext, currentPassword: string, newPassword: string) {
+    /** Changes one's own password and ends one's other sessions (`keepCookie`: the session making the change). */
+    async changePassword(ctx: RequestContext, currentPassword: string, newPassword: string, keepCookie?: string) {
       const user = ctx.principal?.userId ? await repo.findUserById(ctx.principal.userId) : undefined;
       if (!user) throw new UnauthorizedError();
       if (!(await verifyPassword(user.password_hash, currentPassword))) {
@@ -177,6 +213,8 @@ export function authService(db: Executor, settings: AuthSettings = defaultAuthSe
       if (problem) throw new InvalidInputError(problem, "newPassword");
       if (newPassword === currentPassword) throw new InvalidInputError("Mật khẩu mới phải khác mật khẩu hiện tại", "newPassword");
       await repo.updateUser(user.id, { password_hash: await hashPassword(newPassword), must_change_password: false });
+      // Whoever else held a session (a stolen cookie, a forgotten computer) is signed out.
+      await repo.revokeUserSessions(user.id, keepCookie ? sha256(keepCookie) : undefined);
       await recordAudit(db, ctx, { action: "user.password.change", entityType: "user", entityId: user.id });
     },
 

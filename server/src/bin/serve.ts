@@ -1,6 +1,7 @@
 import { readConfig } from "../config";
 import { authService } from "../auth/service";
 import { buildApp } from "../http/app";
+import { trustedProxies } from "../auth/proxy";
 import { vietnamDate } from "../clock";
 import { loadSampleData } from "../demo/load";
 import { startMailer } from "../notifications/mailer";
@@ -10,6 +11,13 @@ import { describeDatabase, openConfiguredDatabase } from "./open";
 
 /** `npm start`: migrate, load the reference data on first start, serve the API and the web UI. */
 const config = readConfig();
+let trustProxy: false | string[] = false;
+try {
+  trustProxy = trustedProxies(process.env.TRUST_PROXY);
+} catch (e) {
+  console.error(`Không khởi động được: ${(e as Error).message}`);
+  process.exit(1);
+}
 const database = await openConfiguredDatabase(config);
 console.log(`Cơ sở dữ liệu: ${describeDatabase(config)}`);
 if (!(await isReferenceDataLoaded(database.db))) {
@@ -38,7 +46,7 @@ const app = await buildApp({
   database,
   serveWeb: true,
   logger: process.env.LOG_LEVEL !== "silent",
-  trustProxy: process.env.TRUST_PROXY === "true",
+  trustProxy,
 });
 // Reminders and the task indicator: at start, then every hour (each is idempotent for a day).
 const taskJobs = async () => {

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { sql } from "kysely";
 import type { Executor } from "../db/bulk";
 import { InvalidInputError } from "../errors";
 
@@ -66,6 +67,24 @@ export function attachmentRepository(db: Executor) {
 
     async get(id: string) {
       return db.selectFrom("attachments").selectAll().where("id", "=", id).executeTakeFirst();
+    },
+
+    /** Where a file is used: the documents it is attached to and the agencies of the tasks whose reports carry it. */
+    async usage(id: string) {
+      const documents = await db.selectFrom("documents").select("area_id").where("attachment_id", "=", id).execute();
+      const reports = await db
+        .selectFrom("task_reports as r")
+        .select(["r.task_code", "r.agency_code"])
+        .where(sql<boolean>`${id}::uuid = ANY(r.attachment_ids)`)
+        .execute();
+      const taskCodes = [...new Set(reports.map((r) => r.task_code))];
+      const inCharge = taskCodes.length
+        ? await db.selectFrom("task_agencies").select("agency_code").where("task_code", "in", taskCodes).execute()
+        : [];
+      return {
+        documentAreas: documents.map((d) => d.area_id),
+        taskAgencies: [...new Set([...reports.map((r) => r.agency_code), ...inCharge.map((l) => l.agency_code)])],
+      };
     },
 
     async exist(ids: string[]): Promise<boolean> {

@@ -4,7 +4,10 @@ import { requestContext } from "../auth/access";
 import { recordAudit } from "../audit/service";
 import type { RouteDeps } from "../http/deps";
 import { ErrorBody, errorResponses, isoDate, listOf, pagination } from "../http/schemas";
-import { InvalidInputError, NotFoundError } from "../errors";
+import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from "../errors";
+import type { Principal } from "../auth/principal";
+import { scopeChecker } from "../auth/scope";
+import type { Executor } from "../db/bulk";
 import { attachmentRepository, MAX_ATTACHMENT_BYTES } from "./attachments";
 import { documentService } from "./service";
 
@@ -22,6 +25,20 @@ const Document = z.object({
   origin: z.enum(["seed", "manual"]),
   taskCount: z.number().int(),
 });
+
+/**
+ * May this caller download the file? Its uploader and national readers may; otherwise the file must be
+ * attached to a document of an area in the caller's scope (or of no area), or to a report on a task whose
+ * agencies are in the caller's scope. A file attached to nothing stays with its uploader.
+ */
+async function mayDownload(db: Executor, principal: Principal, file: { id: string; uploaded_by: string | null }) {
+  if (principal.scope.agencies === null && principal.scope.areaId === null) return true;
+  if (principal.userId !== null && file.uploaded_by === principal.userId) return true;
+  const usage = await attachmentRepository(db).usage(file.id);
+  const scope = scopeChecker(db);
+  for (const area of usage.documentAreas) if (area === null || (await scope.coversArea(principal, area))) return true;
+  return usage.taskAgencies.length > 0 && (await scope.coversAgencyInArea(principal, usage.taskAgencies));
+}
 
 export const documentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database }) => {
   const service = documentService(database.db);
@@ -131,6 +148,10 @@ export const documentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { da
     async (request, reply) => {
       const file = await files.get(request.params.id);
       if (!file) throw new NotFoundError("Không có tệp này");
+      const principal = requestContext(request).principal;
+      if (!principal) throw new UnauthorizedError();
+      if (!(await mayDownload(database.db, principal, file)))
+        throw new ForbiddenError("Tệp này thuộc nhiệm vụ hoặc văn bản ngoài phạm vi của bạn");
       return reply
         .type(file.content_type)
         .header("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(file.file_name)}`)

@@ -36,6 +36,7 @@ import { dashboardRoutes } from "../dashboards/routes";
 import { profileRoutes } from "../profile/routes";
 import { EventBus } from "../events/bus";
 import type { RouteDeps } from "./deps";
+import { isClientRoute } from "./spa";
 import { reportingRoutes } from "../reporting/routes";
 import { healthRoutes } from "../health/routes";
 import { taskRoutes } from "../tasks/routes";
@@ -50,14 +51,19 @@ declare module "fastify" {
   interface FastifyInstance {
     /** Every API route with its access rule (for the role × endpoint test matrix). */
     routeRules: RouteRule[];
+    /** The bus writes announce their changes on (tests publish on it). */
+    events: EventBus;
   }
 }
 
 export interface AppOptions {
   database: Database;
   authSettings?: AuthSettings;
-  /** Trust X-Forwarded-* from a reverse proxy (TLS termination): secure cookies, client addresses. */
-  trustProxy?: boolean;
+  /**
+   * The reverse proxies (addresses, CIDR ranges) whose X-Forwarded-* are believed: client addresses,
+   * HTTPS for secure cookies and HSTS. See auth/proxy.ts (TRUST_PROXY); never every sender.
+   */
+  trustProxy?: false | string[];
   /** Serve the built web UI from web/dist when it exists (production). */
   serveWeb?: boolean;
   logger?: boolean;
@@ -117,6 +123,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
 
   await app.register(fastifyCookie);
+  // Writes are rate-limited per client address on top of the login limit. This hook must come before the
+  // rate-limit plugin's own onRoute hook, which reads each route's limit when the route is added.
+  const writeRate = authSettings.writeRatePerMinute ?? 600;
+  app.addHook("onRoute", (route) => {
+    const methods = [route.method].flat();
+    if (methods.some((m) => ["POST", "PUT", "PATCH", "DELETE"].includes(m)) && !route.config?.rateLimit) {
+      route.config = { ...route.config, rateLimit: { max: writeRate, timeWindow: "1 minute" } };
+    }
+  });
   await app.register(fastifyRateLimit, { global: false });
   // Security headers; the CSP is what the built web UI needs (Ant Design injects <style> elements).
   await app.register(fastifyHelmet, {
@@ -132,19 +147,19 @@ export async function buildApp(options: AppOptions): Promise<App> {
         baseUri: ["'self'"],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
+        // Served over plain HTTP on a LAN (HOST=0.0.0.0), upgrading would make every asset fail: never.
+        upgradeInsecureRequests: null,
       },
     },
     crossOriginEmbedderPolicy: false,
+    // HSTS only over TLS (below): over plain HTTP it means nothing, and a proxy may serve both.
+    strictTransportSecurity: false,
+  });
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.protocol === "https") reply.header("strict-transport-security", "max-age=15552000; includeSubDomains");
   });
   app.decorate("routeRules", [] as RouteRule[]);
   installAccessControl(app, options.database, authSettings, app.routeRules);
-  // Writes are rate-limited per client address on top of the login limit.
-  app.addHook("onRoute", (route) => {
-    const methods = [route.method].flat();
-    if (methods.some((m) => ["POST", "PUT", "PATCH", "DELETE"].includes(m)) && !route.config?.rateLimit) {
-      route.config = { ...route.config, rateLimit: { max: 600, timeWindow: "1 minute" } };
-    }
-  });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -157,7 +172,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     transform: jsonSchemaTransform,
   });
   // staticCSP: the documentation page sets its own CSP covering its inline scripts.
-  await app.register(fastifySwaggerUi, { routePrefix: "/api/docs", staticCSP: true });
+  // Its CSP would upgrade to HTTPS too (a blank page over plain HTTP): that directive is dropped.
+  await app.register(fastifySwaggerUi, {
+    routePrefix: "/api/docs",
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/g, ""),
+  });
   app.get("/api/openapi.json", { config: { access: { permission: "reference.read" } }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
@@ -168,6 +188,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     clock: options.clock ?? (() => new Date()),
     events: new EventBus(),
   };
+  app.decorate("events", deps.events);
   await app.register(healthRoutes, deps);
   await app.register(authRoutes, deps);
   await app.register(userRoutes, deps);
@@ -191,10 +212,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   if (options.serveWeb && existsSync(webDist)) {
     // wildcard: files are looked up per request, so a rebuilt UI is served without a restart.
     await app.register(fastifyStatic, { root: webDist, prefix: "/" });
-    // Client-side routes (no file extension, not the API) get the app shell; a missing asset stays a 404.
+    // Client-side routes (deep links included) get the app shell; a missing asset stays a 404.
     app.setNotFoundHandler((request, reply) => {
       const pathname = request.url.split("?")[0]!;
-      if (request.method === "GET" && !pathname.startsWith("/api/") && !/\.[a-z0-9]+$/i.test(pathname)) {
+      if (isClientRoute(request.method, pathname)) {
         return reply.header("cache-control", "no-cache").sendFile("index.html");
       }
       return reply.code(404).send({ statusCode: 404, error: "Not Found", message: "Không tìm thấy đường dẫn" });

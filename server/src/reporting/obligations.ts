@@ -3,7 +3,8 @@ import { sql, type Kysely } from "kysely";
 import { recordAudit } from "../audit/service";
 import type { RequestContext } from "../auth/principal";
 import type { Schema } from "../db/schema";
-import { ConflictError, NotFoundError } from "../errors";
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from "../errors";
+import { scopeChecker } from "../auth/scope";
 import { agencyRepository } from "../agencies/repository";
 import { servedArea } from "../catalogue/repository";
 import { currentAgency } from "../agencies/succession";
@@ -138,6 +139,14 @@ export function obligationService(db: Kysely<Schema>) {
       return db.transaction().execute(async (trx) => {
         const before = await query(trx).where("o.id", "=", id).executeTakeFirst();
         if (!before) throw new NotFoundError(`Không có chế độ báo cáo số ${id}`);
+        // A province's office sets its own agencies' schedules, not another province's or the nation's.
+        if (!ctx.principal) throw new UnauthorizedError();
+        const scope = scopeChecker(trx);
+        if (
+          !(await scope.coversAnyAgency(ctx.principal, [before.agency_code])) ||
+          !(await scope.coversArea(ctx.principal, before.root_area_id))
+        )
+          throw new ForbiddenError(`Chế độ báo cáo số ${id} (${before.agency_name}) ngoài phạm vi của bạn`);
         const clash = patch.periodType
           ? await trx
               .selectFrom("reporting_obligations")

@@ -11,6 +11,7 @@ import {
 import type { Kysely } from "kysely";
 import { recordAudit } from "../audit/service";
 import type { Principal, RequestContext } from "../auth/principal";
+import { requireSecondPerson } from "../auth/four-eyes";
 import { scopeChecker } from "../auth/scope";
 import { vietnamDate } from "../clock";
 import type { Schema } from "../db/schema";
@@ -297,6 +298,8 @@ export function reportingService(
           );
         // One write per distinct decision (approve, or return with one reason): every figure of a row takes its row's decision.
         const decisionOf = (code: string) => decisions.find((d) => d.indicator === code) ?? decisions.find((d) => d.indicator === null)!;
+        const approving = submitted.filter((v) => decisionOf(v.indicator_code).action === "approve");
+        requireSecondPerson(principal, approving.map((v) => v.recorded_by_user), "phê duyệt số liệu");
         const groups = new Map<string, { decision: (typeof decisions)[number]; values: typeof submitted }>();
         for (const v of submitted) {
           const d = decisionOf(v.indicator_code);

@@ -5,6 +5,7 @@ import { agencyRepository } from "../agencies/repository";
 import { withPredecessors } from "../agencies/succession";
 import { recordAudit } from "../audit/service";
 import type { Principal, RequestContext } from "../auth/principal";
+import { requireSecondPerson } from "../auth/four-eyes";
 import { scopeChecker } from "../auth/scope";
 import type { Executor } from "../db/bulk";
 import type { Schema } from "../db/schema";
@@ -122,6 +123,19 @@ export function taskTracking(db: Kysely<Schema>, options: { today: () => string 
     }
   }
 
+  /** The office acts only on tasks its scope reaches: a province's office on its own agencies' tasks. */
+  async function requireTaskScope(trx: Executor, principal: Principal, code: string) {
+    const agencies = await trx.selectFrom("task_agencies").select("agency_code").where("task_code", "=", code).execute();
+    if (principal.scope.agencies === null && principal.scope.areaId === null) return;
+    if (
+      !(await scopeChecker(trx).coversAgencyInArea(
+        principal,
+        agencies.map((a) => a.agency_code),
+      ))
+    )
+      throw new ForbiddenError(`Nhiệm vụ ${code} do cơ quan ngoài phạm vi của bạn chủ trì hoặc phối hợp`);
+  }
+
   async function requireTask(trx: Executor, code: string) {
     const [task] = await loadTaskRows(trx, [code]);
     if (!task) throw new NotFoundError(`Không có nhiệm vụ mã '${code}'`);
@@ -150,6 +164,9 @@ export function taskTracking(db: Kysely<Schema>, options: { today: () => string 
       return db.transaction().execute(async (trx) => {
         await checkAgencies(trx, input.leadAgencies, "leadAgencies");
         await checkAgencies(trx, input.coordinatingAgencies, "coordinatingAgencies");
+        for (const agency of input.leadAgencies)
+          if (!(await scopeChecker(trx).coversAgencyInArea(ctx.principal!, [agency])))
+            throw new ForbiddenError(`Cơ quan ${agency} ngoài phạm vi của bạn: không giao nhiệm vụ được`);
         let document = null;
         if (input.documentId) {
           document = await trx
@@ -267,6 +284,7 @@ export function taskTracking(db: Kysely<Schema>, options: { today: () => string 
       const today = options.today();
       return db.transaction().execute(async (trx) => {
         const before = await requireTask(trx, code);
+        await requireTaskScope(trx, ctx.principal!, code);
         if (before.version !== patch.version)
           throw new ConflictError(
             `Nhiệm vụ ${code} vừa được người khác sửa (phiên bản ${before.version}); tải lại rồi sửa`,
@@ -356,7 +374,13 @@ export function taskTracking(db: Kysely<Schema>, options: { today: () => string 
             : `Báo cáo tiến độ${input.percent !== null ? ` ${input.percent}%` : ""}`;
         await addEvent(trx, code, "report", ctx, `${what} (${input.agency})`);
         if (input.claimsCompletion || input.proposedDeadline)
-          await progressReported(trx, { id: String(inserted.id), taskCode: code, agency: input.agency, what, by: principal.userId });
+          await progressReported(trx, {
+            id: String(inserted.id),
+            taskCode: code,
+            agency: input.agency,
+            what,
+            by: principal.userId,
+          });
         await recordAudit(trx, ctx, {
           action: "task.report",
           entityType: "task",
@@ -382,7 +406,9 @@ export function taskTracking(db: Kysely<Schema>, options: { today: () => string 
           .where("task_code", "=", code)
           .executeTakeFirst();
         if (!report) throw new NotFoundError(`Không có báo cáo ${reportId} của nhiệm vụ ${code}`);
+        await requireTaskScope(trx, ctx.principal!, code);
         if (report.review !== "pending") throw new InvalidInputError("Báo cáo này đã được xem xét");
+        if (action === "accept") requireSecondPerson(ctx.principal!, [report.reported_by], "công nhận báo cáo");
         await trx
           .updateTable("task_reports")
           .set({
@@ -436,6 +462,7 @@ export function taskTracking(db: Kysely<Schema>, options: { today: () => string 
         throw new InvalidInputError("Điều chỉnh nhiệm vụ cần văn bản điều chỉnh", "documentId");
       return db.transaction().execute(async (trx) => {
         const task = await requireTask(trx, code);
+        await requireTaskScope(trx, ctx.principal!, code);
         if (task.closed_as) throw new InvalidInputError(`Nhiệm vụ ${code} đã kết thúc`);
         if (
           input.documentId &&
