@@ -2,15 +2,20 @@ import type { Config } from "../config";
 import { openDatabase, type Database } from "../db/database";
 import { migrate } from "../db/migrate";
 
-/** Opens the configured database without touching its schema. */
-export function openUnmigratedDatabase(config: Config): Promise<Database> {
-  return openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: config.dataDir });
+/** Opens the configured database without touching its schema; `role` names the process in a PGlite lock. */
+export function openUnmigratedDatabase(config: Config, role = "tiến trình"): Promise<Database> {
+  return openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: config.dataDir, role });
 }
 
 /** Opens the configured database and applies pending migrations. */
-export async function openConfiguredDatabase(config: Config): Promise<Database> {
-  const database = await openUnmigratedDatabase(config);
-  await migrate(database.db);
+export async function openConfiguredDatabase(config: Config, role?: string): Promise<Database> {
+  const database = await openUnmigratedDatabase(config, role);
+  try {
+    await migrate(database.db);
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
   return database;
 }
 

@@ -1,13 +1,16 @@
 import { readConfig } from "../config";
-import { authService } from "../auth/service";
 import { buildApp } from "../http/app";
 import { trustedProxies } from "../auth/proxy";
 import { vietnamDate } from "../clock";
-import { loadSampleData } from "../demo/load";
+import { DataDirLockedError } from "../db/data-dir-lock";
+import { setConnectionErrorLog, type Database } from "../db/database";
+import { withSchemaLock } from "../db/migrate";
+import { profileFromEnv, profileService } from "../profile/service";
 import { startMailer } from "../notifications/mailer";
 import { publishTaskIndicator, runReminders } from "../tasks/reminders";
-import { isReferenceDataLoaded, loadReferenceData } from "../reference/load";
-import { describeDatabase, openConfiguredDatabase } from "./open";
+import { startAdminChannel } from "./admin-channel";
+import { describeDatabase, openUnmigratedDatabase } from "./open";
+import { prepareDatabase } from "./startup";
 
 /** `npm start`: migrate, load the reference data on first start, serve the API and the web UI. */
 const config = readConfig();
@@ -18,22 +21,37 @@ try {
   console.error(`Không khởi động được: ${(e as Error).message}`);
   process.exit(1);
 }
-const database = await openConfiguredDatabase(config);
-console.log(`Cơ sở dữ liệu: ${describeDatabase(config)}`);
-if (!(await isReferenceDataLoaded(database.db))) {
-  console.log("Lần chạy đầu: đang nạp dữ liệu tham chiếu (đơn vị hành chính, cơ quan, bộ chỉ số, nhiệm vụ)…");
-  const summary = await loadReferenceData(database.db);
-  console.log(
-    `Đã nạp ${summary.areas.provinces} tỉnh, ${summary.areas.communes} xã; ` +
-      `${summary.catalogues.map((c) => `${c.id}: ${c.rows}`).join(", ")} dòng chỉ số.`,
+let database: Database;
+try {
+  database = await openUnmigratedDatabase(config, "máy chủ");
+} catch (e) {
+  if (!(e instanceof DataDirLockedError)) throw e;
+  console.error(
+    `Không khởi động được: ${e.message}
+` +
+      (e.owner.adminSocket
+        ? "Một máy chủ khác đang chạy trên thư mục dữ liệu này; dùng máy chủ đó, hoặc dừng nó trước, hoặc đặt DATA_DIR khác."
+        : "Chờ lệnh đó kết thúc rồi khởi động lại."),
   );
-  if (process.env.DEMO_DATA !== "false") {
-    console.log("Đang sinh SỐ LIỆU MẪU để minh họa (tắt: DEMO_DATA=false; xóa: npm run cli -- demo remove)…");
-    const demo = await loadSampleData(database.db);
-    console.log(`Đã sinh ${demo.values} số liệu mẫu trong ${demo.seconds.toFixed(1)} giây.`);
-  }
+  process.exit(1);
 }
-const admin = await authService(database.db).ensureInitialAdmin(process.env.INITIAL_ADMIN_PASSWORD || undefined);
+console.log(`Cơ sở dữ liệu: ${describeDatabase(config)}`);
+const admin = await prepareDatabase(database.db, {
+  demoData: process.env.DEMO_DATA !== "false",
+  initialAdminPassword: process.env.INITIAL_ADMIN_PASSWORD || undefined,
+  log: (line) => console.log(line),
+});
+// Whom this install serves: stored once from INSTALL_PROFILE (or INSTALL_KIND, INSTALL_AREA, …), then edited by an administrator.
+try {
+  const installed = await withSchemaLock(database.db, (conn) => profileService(conn).ensure(profileFromEnv(process.env)));
+  if (installed.created)
+    console.log(
+      `Hồ sơ triển khai: ${installed.profile.name} — bộ chỉ số ${installed.profile.catalogue.id}, địa bàn ${installed.profile.area.name}.`,
+    );
+} catch (e) {
+  console.error(`Không thiết lập được hồ sơ triển khai: ${(e as Error).message}`);
+  process.exit(1);
+}
 if (admin.oneTimePassword) {
   console.log(
     `\n=== Tài khoản quản trị ban đầu ===\n  Tên đăng nhập: admin\n  Mật khẩu dùng một lần: ${admin.oneTimePassword}\n` +
@@ -70,8 +88,15 @@ const mailer = process.env.SMTP_URL
     })
   : null;
 if (!mailer) console.log("Chưa đặt SMTP_URL: thư điện tử thông báo được giữ trong hàng đợi, chưa gửi.");
+// A dropped database connection is logged and replaced (db/database.ts); the process keeps serving.
+setConnectionErrorLog((line) => app.log.warn(line));
+// The command line reaches the embedded database through this server while it runs (admin-channel.ts).
+const adminChannel = database.lock
+  ? await startAdminChannel(database, database.lock, config.dataDir, (line) => app.log.info(line))
+  : null;
 const shutdown = async () => {
   mailer?.stop();
+  await adminChannel?.close();
   await app.close();
   await database.close();
   process.exit(0);

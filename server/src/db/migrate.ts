@@ -24,8 +24,32 @@ export function readMigrations(dir = migrationsDir): Migration[] {
     });
 }
 
-/** Applies every migration not yet applied, each in its own transaction. Returns the names applied. */
-export async function migrate(db: Kysely<Schema>): Promise<string[]> {
+/**
+ * Runs `work` holding this schema's session-level advisory lock, on one connection (the Kysely handed to
+ * `work`): two instances starting together on an empty database otherwise both create the same tables
+ * ("relation already exists") and both load the reference data. Re-entrant: nested calls on the handed
+ * connection take the same session's lock again. On PGlite (one session) it costs nothing.
+ */
+export async function withSchemaLock<T>(db: Kysely<Schema>, work: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`SELECT pg_advisory_lock(${SCHEMA_LOCK_CLASS}, hashtext(current_schema()))`.execute(conn);
+    try {
+      return await work(conn);
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${SCHEMA_LOCK_CLASS}, hashtext(current_schema()))`.execute(conn);
+    }
+  });
+}
+
+/** The first key of the advisory lock (any constant of our own; the second key is the schema). */
+const SCHEMA_LOCK_CLASS = 1012;
+
+/** Applies every migration not yet applied, each in its own transaction, under the schema lock. Returns the names applied. */
+export function migrate(db: Kysely<Schema>): Promise<string[]> {
+  return withSchemaLock(db, applyPending);
+}
+
+async function applyPending(db: Kysely<Schema>): Promise<string[]> {
   await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
     name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`.execute(db);
   const applied = new Set((await sql<{ name: string }>`SELECT name FROM schema_migrations`.execute(db)).rows.map((r) => r.name));
@@ -41,8 +65,12 @@ export async function migrate(db: Kysely<Schema>): Promise<string[]> {
   return done;
 }
 
-/** Rolls every applied migration back, newest first (used by `cli reset`). */
-export async function rollbackAll(db: Kysely<Schema>): Promise<string[]> {
+/** Rolls every applied migration back, newest first (used by `cli reset`), under the schema lock. */
+export function rollbackAll(db: Kysely<Schema>): Promise<string[]> {
+  return withSchemaLock(db, rollBack);
+}
+
+async function rollBack(db: Kysely<Schema>): Promise<string[]> {
   const exists = await sql<{ t: string | null }>`SELECT to_regclass('schema_migrations')::text AS t`.execute(db);
   if (!exists.rows[0]?.t) return [];
   const applied = new Set((await sql<{ name: string }>`SELECT name FROM schema_migrations`.execute(db)).rows.map((r) => r.name));

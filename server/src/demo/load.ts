@@ -9,7 +9,8 @@ import {
   type SampleValue,
 } from "@dieuhanh/core";
 import { sql, type Kysely } from "kysely";
-import type { Principal } from "../auth/principal";
+import type { Principal, RequestContext } from "../auth/principal";
+import { recordAudit } from "../audit/service";
 import { vietnamDate } from "../clock";
 import type { Schema } from "../db/schema";
 import { dataPath, readJson } from "../paths";
@@ -59,7 +60,14 @@ function monthRange(today: Date) {
   return { from: from.code, to: to.code, last: to.code };
 }
 
-export async function loadSampleData(db: Kysely<Schema>, today = new Date()): Promise<{ values: number; seconds: number }> {
+/** The first-start step "load the sample figures" (see bin/startup.ts), done in loadSampleData's transaction. */
+export const SAMPLE_STARTUP_STEP = "sample-data";
+
+export async function loadSampleData(
+  db: Kysely<Schema>,
+  today = new Date(),
+  options: { progress?: (written: number, total: number) => void } = {},
+): Promise<{ values: number; seconds: number }> {
   const started = Date.now();
   const range = monthRange(today);
   const allObligations = await db
@@ -195,24 +203,35 @@ export async function loadSampleData(db: Kysely<Schema>, today = new Date()): Pr
       status: !hasEnded(v.period) ? "draft" : v.period === range.last ? "submitted" : "approved",
     }));
   const ctx = { principal: system, ip: null, userAgent: "demo" };
-  for (const status of ["approved", "submitted", "draft"] as const) {
-    const part = rows.filter((r) => r.status === status);
-    for (let i = 0; i < part.length; i += 20_000) {
-      await db
-        .transaction()
-        .execute((trx) =>
-          writeRows(trx, ctx, part.slice(i, i + 20_000), { channel: "sample", status }, { dryRun: false, now: today }),
-        );
+  // One transaction for the whole sample: a load killed half-way leaves nothing (and the pending first-start
+  // step, deleted here, makes the next start redo it), never half a sample that looks complete.
+  await db.transaction().execute(async (trx) => {
+    let written = 0;
+    for (const status of ["approved", "submitted", "draft"] as const) {
+      const part = rows.filter((r) => r.status === status);
+      for (let i = 0; i < part.length; i += 20_000) {
+        await writeRows(trx, ctx, part.slice(i, i + 20_000), { channel: "sample", status }, { dryRun: false, now: today });
+        written += Math.min(20_000, part.length - i);
+        options.progress?.(written, rows.length);
+      }
     }
-  }
+    await sql`DELETE FROM pending_startup_steps WHERE step = ${SAMPLE_STARTUP_STEP}`.execute(trx);
+  });
   return { values: rows.length, seconds: (Date.now() - started) / 1000 };
 }
 
-/** Deletes every sample figure and its batches (history included: they were never real). */
-export async function removeSampleData(db: Kysely<Schema>): Promise<number> {
+/** Deletes every sample figure and its batches (history included: they were never real), audited. */
+export async function removeSampleData(
+  db: Kysely<Schema>,
+  ctx: RequestContext = { principal: null, ip: null, userAgent: "demo" },
+): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const deleted = await sql`DELETE FROM data_values WHERE source = 'sample'`.execute(trx);
     await sql`DELETE FROM data_batches WHERE channel = 'sample'`.execute(trx);
-    return Number(deleted.numAffectedRows ?? 0);
+    // Removed on purpose: a first start that had not finished loading them must not bring them back.
+    await sql`DELETE FROM pending_startup_steps WHERE step = ${SAMPLE_STARTUP_STEP}`.execute(trx);
+    const count = Number(deleted.numAffectedRows ?? 0);
+    await recordAudit(trx, ctx, { action: "data.sample.remove", entityType: "data_value", after: { deleted: count } });
+    return count;
   });
 }

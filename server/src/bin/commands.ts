@@ -1,0 +1,213 @@
+import { roles, type Role } from "@dieuhanh/core";
+import { Command, CommanderError } from "commander";
+import type { RequestContext } from "../auth/principal";
+import { authRepository } from "../auth/repository";
+import { catalogueService } from "../catalogue/service";
+import { vietnamDate } from "../clock";
+
+import { writeBackup } from "../db/backup";
+import type { Database } from "../db/database";
+import { migrate, rollbackAll } from "../db/migrate";
+import { loadSampleData, removeSampleData } from "../demo/load";
+import { loadReferenceData } from "../reference/load";
+import { publishTaskIndicator, runReminders } from "../tasks/reminders";
+import { tokenService } from "../tokens/service";
+import { userService } from "../users/service";
+
+/** Where a command writes and on whose behalf it runs (the CLI's terminal, or a server answering a CLI). */
+export interface CommandIo {
+  print(line: string): void;
+  /** The working directory of the person's shell: relative file names are taken from it. */
+  cwd: string;
+  /** Audit "user agent" of the command's writes. */
+  userAgent: string;
+}
+
+export interface RunOptions {
+  /** Apply pending migrations before the action (default true). */
+  migrated?: boolean;
+  /**
+   * The action cannot run inside a running server (it replaces the database under it); the phrase names
+   * what it does, for the refusal ("khôi phục bản sao lưu").
+   */
+  exclusive?: string;
+}
+
+/** Runs an action on a database: the CLI opens its own, a server uses the one it serves. */
+export type Runner = (action: (database: Database) => Promise<void>, options?: RunOptions) => Promise<void>;
+
+/**
+ * The command line's commands, defined once: `cli.ts` runs them on the configured database, and a running
+ * server runs the same ones for a CLI that finds the embedded database in use (bin/admin-channel.ts).
+ */
+export function buildProgram(io: CommandIo, run: Runner, extra: (program: Command) => void = () => {}): Command {
+  const print = io.print;
+  const ctx: RequestContext = { principal: null, ip: null, userAgent: io.userAgent };
+  const program = new Command().name("dieu-hanh").description("Quản trị hệ thống Điều hành từ dòng lệnh").showHelpAfterError();
+
+  program
+    .command("migrate")
+    .description("Áp dụng các migration chưa chạy")
+    .action(() =>
+      run(
+        async (database) => {
+          const applied = await migrate(database.db);
+          print(applied.length ? `Đã áp dụng: ${applied.join(", ")}` : "Không có migration mới.");
+        },
+        { migrated: false },
+      ),
+    );
+
+  program
+    .command("reset")
+    .description("Xóa toàn bộ dữ liệu (hoàn tác mọi migration), tạo lại cấu trúc và nạp dữ liệu tham chiếu")
+    .requiredOption("--yes", "xác nhận xóa dữ liệu")
+    .action(() =>
+      run(
+        async (database) => {
+          const undone = await rollbackAll(database.db);
+          print(`Đã hoàn tác ${undone.length} migration.`);
+          await migrate(database.db);
+          print(JSON.stringify(await loadReferenceData(database.db), null, 2));
+        },
+        { migrated: false, exclusive: "xóa toàn bộ dữ liệu" },
+      ),
+    );
+
+  program
+    .command("load")
+    .description("Nạp (hoặc nạp lại) dữ liệu tham chiếu từ thư mục data/")
+    .action(() => run(async (database) => print(JSON.stringify(await loadReferenceData(database.db), null, 2))));
+
+  const tasks = program.command("tasks").description("Theo dõi nhiệm vụ");
+  tasks
+    .command("remind")
+    .description("Chạy đôn đốc cho một ngày (mặc định hôm nay): thông báo sắp đến hạn, quá hạn, thư tổng hợp")
+    .option("--date <yyyy-mm-dd>", "ngày")
+    .action((opts: { date?: string }) =>
+      run(async (database) => print(JSON.stringify(await runReminders(database.db, opts.date ?? vietnamDate(new Date()))))),
+    );
+  tasks
+    .command("publish-indicator <month>")
+    .description("Ghi chỉ số QG.A.XIII.7 (kết quả thực hiện nhiệm vụ) cho một tháng, ví dụ 2025M10")
+    .action((month: string) =>
+      run(async (database) => print(JSON.stringify(await publishTaskIndicator(database.db, month, vietnamDate(new Date()))))),
+    );
+
+  const demo = program.command("demo").description("Số liệu mẫu để minh họa (đánh dấu 'mẫu' trên giao diện và API)");
+  demo
+    .command("load")
+    .description("Sinh số liệu mẫu: nhóm A, B quốc gia cho 34 tỉnh và bộ chỉ số Cần Thơ theo xã, 36 tháng")
+    .action(() =>
+      run(async (database) => {
+        const r = await loadSampleData(database.db);
+        print(`Đã sinh ${r.values} số liệu mẫu trong ${r.seconds.toFixed(1)} giây.`);
+      }),
+    );
+  demo
+    .command("remove")
+    .description("Xóa toàn bộ số liệu mẫu")
+    .action(() => run(async (database) => print(`Đã xóa ${await removeSampleData(database.db, ctx)} số liệu mẫu.`)));
+
+  program
+    .command("catalogues")
+    .description("Liệt kê các bộ chỉ số và số dòng theo nhóm")
+    .action(() =>
+      run(async (database) => {
+        const { items } = await catalogueService(database.db).listCatalogues();
+        for (const c of items) {
+          print(`${c.id}  ${c.document.number ?? "(chưa số)"}  ${c.rowCount} dòng, ${c.indicatorCount} chỉ số`);
+          for (const g of c.groups) {
+            const subs = g.subgroups.map((s) => `${s.code}:${s.count}`).join(" ");
+            print(`  ${g.code}: ${g.count}${subs ? `  (${subs})` : ""}`);
+          }
+        }
+      }),
+    );
+
+  const users = program.command("users").description("Quản lý người dùng");
+  users
+    .command("create <username>")
+    .description("Tạo người dùng; in mật khẩu dùng một lần")
+    .requiredOption("--role <role>", `vai trò: ${roles.join(", ")}`)
+    .option("--name <displayName>", "họ tên hiển thị")
+    .option("--agencies <codes>", "mã cơ quan trong phạm vi, cách nhau bởi dấu phẩy (mặc định: mọi cơ quan)")
+    .option("--area <areaId>", "mã đơn vị hành chính gốc của phạm vi (mặc định: cả nước)")
+    .action((username: string, opts: { role: string; name?: string; agencies?: string; area?: string }) =>
+      run(async (database) => {
+        if (!roles.includes(opts.role as Role)) throw new Error(`Vai trò không hợp lệ: ${opts.role}`);
+        const result = await userService(database.db).create(ctx, {
+          username,
+          displayName: opts.name ?? username,
+          role: opts.role as Role,
+          scopeAgencies: opts.agencies ? opts.agencies.split(",").map((a) => a.trim()) : null,
+          scopeAreaId: opts.area ?? null,
+        });
+        print(`Đã tạo ${result.user.username} (${result.user.role}). Mật khẩu dùng một lần: ${result.oneTimePassword}`);
+      }),
+    );
+  users
+    .command("reset-password <username>")
+    .description("Đặt lại mật khẩu; in mật khẩu dùng một lần")
+    .action((username: string) =>
+      run(async (database) => {
+        const user = await authRepository(database.db).findUserByUsername(username.toLowerCase());
+        if (!user) throw new Error(`Không có người dùng ${username}`);
+        const { oneTimePassword } = await userService(database.db).resetPassword(ctx, user.id, "đặt lại từ dòng lệnh");
+        print(`Mật khẩu dùng một lần của ${username}: ${oneTimePassword}`);
+      }),
+    );
+  users
+    .command("list")
+    .description("Liệt kê người dùng")
+    .action(() =>
+      run(async (database) => {
+        for (const u of (await userService(database.db).list()).items) {
+          print(`${u.username}\t${u.role}\t${u.disabled ? "đã khóa" : "hoạt động"}\t${u.displayName}`);
+        }
+      }),
+    );
+
+  program
+    .command("tokens")
+    .description("Quản lý khóa API")
+    .command("create <name>")
+    .description("Tạo khóa API cho một hệ thống; in khóa (chỉ một lần)")
+    .option("--agency <code>", "mã cơ quan được phép")
+    .option("--area <areaId>", "mã đơn vị hành chính được phép")
+    .option("--write", "cho phép ghi số liệu", false)
+    .action((name: string, opts: { agency?: string; area?: string; write: boolean }) =>
+      run(async (database) => {
+        const { token, secret } = await tokenService(database.db).create(ctx, {
+          name,
+          agencyCode: opts.agency ?? null,
+          areaId: opts.area ?? null,
+          canWrite: opts.write,
+          expiresAt: null,
+        });
+        print(`Khóa API ${token.id} (${token.canWrite ? "đọc, ghi" : "chỉ đọc"}): ${secret}`);
+        print("Dùng trong tiêu đề: Authorization: Bearer <khóa>. Khóa không hiện lại lần nữa.");
+      }),
+    );
+
+  program
+    .command("backup <file>")
+    .description(
+      "Sao lưu cơ sở dữ liệu nhúng (PGlite) vào một tệp .tar.gz; chạy được cả khi máy chủ đang chạy. " +
+        "Trên PostgreSQL dùng pg_dump (xem README).",
+    )
+    .action((file: string) =>
+      run(async (database) => {
+        const r = await writeBackup(database, file, io.cwd);
+        print(`Đã sao lưu vào ${r.file} (${(r.bytes / 1024 / 1024).toFixed(1)} MB).`);
+      }),
+    );
+
+  extra(program);
+  return program;
+}
+
+/** Commander's own exits (help, a missing argument) as an exit code instead of process.exit. */
+export function commanderExitCode(e: unknown): number | null {
+  return e instanceof CommanderError ? e.exitCode : null;
+}

@@ -1,0 +1,49 @@
+import { sql, type Kysely } from "kysely";
+import { authService } from "../auth/service";
+import type { Schema } from "../db/schema";
+import { migrate, withSchemaLock } from "../db/migrate";
+import { loadSampleData, SAMPLE_STARTUP_STEP } from "../demo/load";
+import { isReferenceDataLoaded, loadReferenceData } from "../reference/load";
+
+export interface StartupOptions {
+  /** Generate the sample figures at the first start (DEMO_DATA, default true). */
+  demoData: boolean;
+  initialAdminPassword: string | undefined;
+  log: (line: string) => void;
+}
+
+/**
+ * What a start does before serving: migrate, load the reference data and the sample figures on the first
+ * start, create the first administrator. All of it under the schema's advisory lock, so that instances
+ * starting together do it once (the others wait, then find it done). The sample figures are a pending step
+ * written before the reference data: a first start killed during either load redoes what did not commit.
+ */
+export async function prepareDatabase(db: Kysely<Schema>, options: StartupOptions) {
+  return withSchemaLock(db, async (conn) => {
+    await migrate(conn);
+    if (!(await isReferenceDataLoaded(conn))) {
+      if (options.demoData) {
+        await sql`INSERT INTO pending_startup_steps (step) VALUES (${SAMPLE_STARTUP_STEP}) ON CONFLICT DO NOTHING`.execute(conn);
+      }
+      options.log("Lần chạy đầu: đang nạp dữ liệu tham chiếu (đơn vị hành chính, cơ quan, bộ chỉ số, nhiệm vụ)…");
+      const summary = await loadReferenceData(conn);
+      options.log(
+        `Đã nạp ${summary.areas.provinces} tỉnh, ${summary.areas.communes} xã; ` +
+          `${summary.catalogues.map((c) => `${c.id}: ${c.rows}`).join(", ")} dòng chỉ số.`,
+      );
+    }
+    const pending = await sql<{
+      step: string;
+    }>`SELECT step FROM pending_startup_steps WHERE step = ${SAMPLE_STARTUP_STEP}`.execute(conn);
+    if (pending.rows.length > 0 && !options.demoData) {
+      await sql`DELETE FROM pending_startup_steps WHERE step = ${SAMPLE_STARTUP_STEP}`.execute(conn);
+    } else if (pending.rows.length > 0) {
+      options.log("Đang sinh SỐ LIỆU MẪU để minh họa (tắt: DEMO_DATA=false; xóa: npm run cli -- demo remove)…");
+      const demo = await loadSampleData(conn, new Date(), {
+        progress: (written, total) => options.log(`Số liệu mẫu: đã ghi ${written}/${total}…`),
+      });
+      options.log(`Đã sinh ${demo.values} số liệu mẫu trong ${demo.seconds.toFixed(1)} giây.`);
+    }
+    return authService(conn).ensureInitialAdmin(options.initialAdminPassword);
+  });
+}
