@@ -169,9 +169,9 @@ describe(`figures (data values) on ${testEngine}`, () => {
         revenue(1, { period: "2025Q3" }),
         revenue(2, { period: "2025M07" }),
         revenue(3, { period: "2025M07" }),
-        { indicator: "CT.A.I.3", area: "92", period: "2025M06", valueText: "một nghìn" },
+        { indicator: "CT.A.I.3", area: "92", period: "2025M09", valueText: "một nghìn" },
         { indicator: "CT.A.I.3", area: "old-92", period: "2025M10", value: 1 },
-        revenue(1234.5, { period: "2025M05", unit: "triệu đồng" }),
+        revenue(1234.5, { period: "2025M10", unit: "triệu đồng" }),
       ],
     });
     expect(res.statusCode).toBe(400);
@@ -242,19 +242,26 @@ describe(`figures (data values) on ${testEngine}`, () => {
   });
 
   it("asks for a comment before submitting a figure far from its own history; a draft only warns", async () => {
+    // The nation's series (Cần Thơ's began with the city on 1/7/2025: too short to judge yet).
     const months = ["2025M01", "2025M02", "2025M03", "2025M04", "2025M05", "2025M06", "2025M07", "2025M08"];
     await post(admin, {
-      values: months.map((period, i) => ({ indicator: "CT.A.I.4", area: "92", period, value: 1000 + (i % 3) * 20 })),
+      values: months.map((period, i) => ({ indicator: "QG.A.III.4", area: "VN", period, value: 100_000 + (i % 3) * 2_000 })),
     });
-    const spend = (value: number, comment?: string) => ({ indicator: "CT.A.I.4", area: "92", period: "2025M09", value, comment });
-    const refused = await post(financeReporter, { values: [spend(5000)] });
+    const spend = (value: number, comment?: string) => ({
+      indicator: "QG.A.III.4",
+      area: "VN",
+      period: "2025M09",
+      value,
+      comment,
+    });
+    const refused = await post(admin, { values: [spend(500_000)] });
     expect(refused.statusCode).toBe(400);
     expect(refused.json().errors[0].message).toMatch(/bất thường so với lịch sử.*cần ghi chú giải thích để gửi/);
-    const draft = await post(financeReporter, { values: [spend(5000)], status: "draft" });
+    const draft = await post(admin, { values: [spend(500_000)], status: "draft" });
     expect(draft.json()).toMatchObject({ created: 1, warnings: [expect.objectContaining({ row: 1, field: "value" })] });
-    const explained = await post(financeReporter, { values: [spend(5000, "Chi trả nợ đọng XDCB một lần")] });
+    const explained = await post(admin, { values: [spend(500_000, "Bơm thanh khoản một lần cuối kỳ")] });
     expect(explained.json()).toMatchObject({ updated: 1 });
-    expect(await current("CT.A.I.4", "92", "2025M09")).toEqual([
+    expect(await current("QG.A.III.4", "VN", "2025M09")).toEqual([
       expect.objectContaining({ flags: ["outlier"], status: "submitted" }),
     ]);
   });

@@ -4,10 +4,13 @@ import {
   formatDate,
   formatNumber,
   isAdditiveUnit,
+  isCountUnit,
   isOutlier,
+  LONE_SURROGATE,
   parseDisaggregation,
   parsePeriod,
   reportableLevels,
+  textCellProblem,
   type AreaLevel,
   type Period,
   type ScopeLevel,
@@ -123,8 +126,10 @@ export async function validateRows(
   const today = todayIso(options.now);
   if (incoming.length === 0) return { rows: [], errors, warnings, scopeErrors };
 
-  const codes = [...new Set(incoming.map((r) => r.indicator))];
-  const areaIds = [...new Set(incoming.map((r) => r.area))];
+  // Codes with characters no code has (NUL, control characters, half surrogate pairs) are refused per
+  // row below, and never sent to the database (PostgreSQL refuses NUL: that would be a 500).
+  const codes = [...new Set(incoming.map((r) => r.indicator))].filter(isCleanCode);
+  const areaIds = [...new Set(incoming.map((r) => r.area))].filter(isCleanCode);
   const [indicators, areas, responsible] = await Promise.all([
     loadIndicators(db, codes),
     areaIds.length
@@ -141,6 +146,10 @@ export async function validateRows(
       : [],
   ]);
   const areaById = new Map(areas.map((a) => [a.id, a]));
+  const predecessors = await predecessorNames(
+    db,
+    areas.filter((a) => a.valid_from !== null).map((a) => a.id),
+  );
   const agencyByCode = new Map((await agencyRepository(db).all()).map((a) => [a.code, a]));
   const roots = [...new Set([...indicators.values()].map((i) => i.root_area_id))];
   const scope = scopeChecker(db);
@@ -157,6 +166,13 @@ export async function validateRows(
     const area = areaById.get(r.area);
     const period = parsePeriod(r.period);
 
+    const unreadable = (["indicator", "area", "period", "disaggregation"] as const).filter((f) => !isCleanCode(r[f]));
+    for (const f of unreadable)
+      err(f, `Mã có ký tự không hợp lệ (ký tự điều khiển hoặc nửa cặp mã UTF-16): '${JSON.stringify(r[f]).slice(1, -1)}'`);
+    if (unreadable.length) {
+      errors.push(...rowErrors);
+      continue;
+    }
     if (!indicator) err("indicator", `Không có chỉ số mã '${r.indicator}'`);
     else if (indicator.kind === "heading") err("indicator", `'${r.indicator}' là dòng tiêu đề mục, không nhận số liệu`);
     if (!area) err("area", `Không có đơn vị hành chính mã '${r.area}'`);
@@ -171,6 +187,17 @@ export async function validateRows(
       if (r.value !== null && !Number.isFinite(r.value)) err("value", "Giá trị phải là số hữu hạn");
       if (r.value !== null && r.value < 0 && indicator.unit && isAdditiveUnit(indicator.unit))
         err("value", `Giá trị âm (${formatNumber(r.value)}) không hợp lệ với đơn vị '${indicator.unit}'`);
+      if (r.value !== null && Number.isFinite(r.value) && !Number.isInteger(r.value) && isCountUnit(indicator.unit))
+        err("value", `Giá trị ${formatNumber(r.value)} không hợp lệ: đơn vị '${indicator.unit}' đếm số lượng, phải là số nguyên`);
+    }
+    // Text is data on every channel: the same refusals as a spreadsheet cell (formulas, control characters).
+    if (r.action === "upsert" && r.valueText !== null && indicator?.value_type !== "number") {
+      const problem = textCellProblem(r.valueText);
+      if (problem) err("value", problem);
+    }
+    if (r.comment !== null) {
+      const problem = textCellProblem(r.comment);
+      if (problem) err("comment", problem);
     }
     if (indicator && r.unit && normalizeUnit(r.unit) !== normalizeUnit(indicator.unit ?? ""))
       err(
@@ -191,6 +218,16 @@ export async function validateRows(
         );
       else if (!rootSubtrees.get(indicator.root_area_id)?.has(area.id))
         err("area", `Địa bàn ${area.name} (${area.id}) nằm ngoài phạm vi của bộ chỉ số chứa ${indicator.code}`);
+    }
+    // A unit reports only for periods it existed in: a commune formed in 2025 has no 2018 figures, its
+    // predecessors do.
+    if (area && period && area.valid_from && period.end < String(area.valid_from)) {
+      const before = predecessors.get(area.id);
+      err(
+        "area",
+        `${area.name} (${area.id}) được thành lập từ ${formatDate(String(area.valid_from))}; kỳ ${r.period} trước đó nên không nhận số liệu` +
+          (before?.length ? ` — báo cáo cho đơn vị trước sắp xếp: ${before.join(", ")}` : ""),
+      );
     }
     if (area && period && area.valid_to && period.start > String(area.valid_to))
       err(
@@ -269,6 +306,24 @@ export async function validateRows(
   }
   return { rows: errors.length ? [] : prepared.map((p) => p.row), errors, warnings, scopeErrors, latest };
 }
+
+/** Names and codes of the units merged into each of `areaIds` (where their earlier figures belong). */
+async function predecessorNames(db: Executor, areaIds: string[]): Promise<Map<string, string[]>> {
+  if (areaIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("area_merges as m")
+    .innerJoin("areas as a", "a.id", "m.old_area_id")
+    .select(["m.new_area_id", "a.id", "a.name"])
+    .where("m.new_area_id", "in", areaIds)
+    .orderBy("a.id")
+    .execute();
+  const names = new Map<string, string[]>();
+  for (const r of rows) names.set(r.new_area_id, [...(names.get(r.new_area_id) ?? []), `${r.name} (${r.id})`]);
+  return names;
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
+const isCleanCode = (code: string) => !/[\u0000-\u001f\u007f]/.test(code) && !LONE_SURROGATE.test(code);
 
 const normalizeUnit = (u: string) => u.normalize("NFC").trim().toLowerCase().replace(/\s+/g, " ");
 

@@ -36,6 +36,7 @@ import { dashboardRoutes } from "../dashboards/routes";
 import { profileRoutes } from "../profile/routes";
 import { EventBus } from "../events/bus";
 import type { RouteDeps } from "./deps";
+import { installInputChecks } from "./input";
 import { isClientRoute } from "./spa";
 import { reportingRoutes } from "../reporting/routes";
 import { healthRoutes } from "../health/routes";
@@ -160,6 +161,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   app.decorate("routeRules", [] as RouteRule[]);
   installAccessControl(app, options.database, authSettings, app.routeRules);
+  installInputChecks(app); // NUL, half surrogate pairs and unknown query parameters: 400 (http/input.ts)
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -39,3 +39,19 @@ export const ErrorBody = z.object({
 });
 
 export const errorResponses = { 400: ErrorBody, 404: ErrorBody } as const;
+
+const INT4_MAX = 2_147_483_647;
+const INT8_MAX = 9_223_372_036_854_775_807n;
+
+/** The id of a `serial` (int4) row in a path or query: a positive whole number PostgreSQL can hold. */
+export const serialId = z.coerce
+  .number()
+  .int("phải là số nguyên")
+  .min(1, "phải là số nguyên dương")
+  .max(INT4_MAX, `vượt quá giới hạn mã số (${INT4_MAX})`);
+
+/** The id of a `bigserial` (int8) row, kept as its decimal text (beyond JavaScript's safe integers). */
+export const bigserialId = z
+  .string()
+  .regex(/^\d{1,19}$/, "phải là số nguyên dương")
+  .refine((s) => BigInt(s) <= INT8_MAX, "vượt quá giới hạn mã số");

@@ -5,6 +5,7 @@ import { buildApp, type App } from "../http/app";
 import { loadReferenceData } from "../reference/load";
 import { createUser, login, type TestSession } from "../testing/auth";
 import { countDataValueRows, createTestDatabase, testEngine } from "../testing/database";
+import { storeFigures } from "../testing/figures";
 
 /** A clock that starts at a chosen instant and runs on, so that versions get distinct times. */
 function clockFrom(iso: string) {
@@ -129,9 +130,9 @@ describe(`reports: the monthly journey on ${testEngine}`, () => {
       expect.arrayContaining(["CT.A.I.3", "CT.A.I.4", "CT.A.I.5", "CT.A.I.6"]),
     );
 
-    // Last year's figure, to see the comparison (entered by an administrator: that period is locked).
-    const admin = await login(app, (await createUser(database, "admin")).username);
-    await send(admin, "/api/data-values", { values: [{ indicator: "CT.A.I.3", area: "92", period: "2024M10", value: 1000 }] });
+    // Last year's figure, to see the comparison: the city's series carried back before it was formed on
+    // 1/7/2025, as sample data holds it (no channel takes a period before its unit was formed).
+    await storeFigures(database, [{ indicator: "CT.A.I.3", area: "92", period: "2024M10", value: 1000 }], { now: clock.now() });
 
     const draft = await send(reporter, "/api/reports/form", { ...KEY, status: "draft", values: figures });
     expect(draft.json()).toMatchObject({ created: 3 });

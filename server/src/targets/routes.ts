@@ -3,7 +3,7 @@ import { z } from "zod";
 import { requestContext } from "../auth/access";
 import { vietnamDate } from "../clock";
 import type { RouteDeps } from "../http/deps";
-import { errorResponses } from "../http/schemas";
+import { errorResponses, bigserialId } from "../http/schemas";
 import { formatDate } from "@dieuhanh/core";
 import { tableWorkbook, XLSX_TYPE } from "../http/xlsx";
 import { targetService } from "./service";
@@ -142,7 +142,7 @@ export const targetRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { data
       schema: {
         tags: ["targets"],
         summary: "Nhập hoặc sửa giá trị chỉ tiêu (cần lý do, ghi nhật ký)",
-        params: z.object({ id: z.string().regex(/^\d+$/) }),
+        params: z.object({ id: bigserialId }),
         body: z.object({
           operator: Operator.optional(),
           targetValue: z.number().nullable().optional(),
