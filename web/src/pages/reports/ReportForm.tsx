@@ -132,11 +132,10 @@ export default function ReportFormPage() {
     mutationFn: (decisions: { indicator: string; action: "approve" | "return"; comment?: string }[]) =>
       apiSend<{ approved: number; returned: number }>("POST", "/api/reports/review", { ...key, decisions }),
     onSuccess: (r) => {
-      message.success(
-        [r.approved ? `Đã duyệt ${r.approved} số liệu` : "", r.returned ? `đã trả lại ${r.returned} số liệu` : ""]
-          .filter(Boolean)
-          .join(", "),
-      );
+      const said = [r.approved ? `đã duyệt ${r.approved} số liệu` : "", r.returned ? `đã trả lại ${r.returned} số liệu` : ""]
+        .filter(Boolean)
+        .join(", ");
+      message.success(said.charAt(0).toUpperCase() + said.slice(1));
       setAsking(null);
       setSelected([]);
       setReasons({});
@@ -292,6 +291,26 @@ export default function ReportFormPage() {
                   },
                 },
                 {
+                  title: "Trạng thái",
+                  key: "status",
+                  width: 200,
+                  render: (_, r) => (
+                    <Space direction="vertical" size={0}>
+                      <StatusTag value={r.current} />
+                      {r.current?.reviewComment && (
+                        <Typography.Text
+                          type={r.current.status === "returned" ? "danger" : "secondary"}
+                          style={{ fontSize: 12 }}
+                          data-testid={`review-comment-${r.indicator}`}
+                        >
+                          {r.current.status === "returned" ? "Lý do trả lại: " : ""}
+                          {r.current.reviewComment}
+                        </Typography.Text>
+                      )}
+                    </Space>
+                  ),
+                },
+                {
                   title: "So kỳ trước",
                   key: "prev",
                   width: 100,
@@ -316,26 +335,6 @@ export default function ReportFormPage() {
                       disabled={f.locked || r.current?.status === "approved"}
                       onChange={(e) => set(r.indicator, { comment: e.target.value })}
                     />
-                  ),
-                },
-                {
-                  title: "Trạng thái",
-                  key: "status",
-                  width: 130,
-                  render: (_, r) => (
-                    <Space direction="vertical" size={0}>
-                      <StatusTag value={r.current} />
-                      {r.current?.reviewComment && (
-                        <Typography.Text
-                          type={r.current.status === "returned" ? "danger" : "secondary"}
-                          style={{ fontSize: 12 }}
-                          data-testid={`review-comment-${r.indicator}`}
-                        >
-                          {r.current.status === "returned" ? "Lý do trả lại: " : ""}
-                          {r.current.reviewComment}
-                        </Typography.Text>
-                      )}
-                    </Space>
                   ),
                 },
                 {

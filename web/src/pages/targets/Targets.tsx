@@ -237,6 +237,7 @@ export default function Targets() {
                 <QueryState isLoading={targets.isLoading || years.isLoading} error={targets.error ?? years.error}>
                   <Table<Target>
                     rowKey="id"
+                    data-testid="targets-table"
                     size="small"
                     dataSource={targets.data?.items}
                     pagination={{ pageSize: 50, showSizeChanger: false }}

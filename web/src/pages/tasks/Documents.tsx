@@ -188,13 +188,13 @@ export default function DocumentsPage() {
           size="small"
           dataSource={documents.data?.items}
           pagination={{ pageSize: 50, showSizeChanger: false }}
-          scroll={{ x: 1000 }}
+          scroll={{ x: 1400 }}
           columns={[
             { title: "Số, ký hiệu", dataIndex: "number", width: 160, render: (v: string | null, d) => v ?? d.kindLabel },
             { title: "Loại", dataIndex: "kindLabel", width: 140 },
             { title: "Ngày ban hành", dataIndex: "issuedOn", width: 120, render: (v: string | null) => formatDate(v) },
             { title: "Cơ quan ban hành", dataIndex: "issuer", width: 220 },
-            { title: "Trích yếu", dataIndex: "title" },
+            { title: "Trích yếu", dataIndex: "title", width: 420 },
             {
               title: "Tệp",
               dataIndex: "attachmentId",
