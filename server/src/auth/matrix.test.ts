@@ -247,6 +247,9 @@ function samples(): Record<string, () => Sample | Promise<Sample>> {
       return { url: `/api/dashboards/${id}`, onlyRoles: ["admin"] };
     },
     "GET /api/profile": () => ({ url: "/api/profile" }),
+    "GET /api/catalogues/:id/indicators-with-data": () => ({
+      url: "/api/catalogues/qd1012/indicators-with-data?parent=92&period=2025M10",
+    }),
     "PUT /api/profile": () => ({ url: "/api/profile", payload: { kind: "government_office", version: 0 } }),
     "GET /api/programmes": () => ({ url: "/api/programmes?year=2025" }),
     "GET /api/targets/years": () => ({ url: "/api/targets/years" }),

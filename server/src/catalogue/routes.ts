@@ -3,7 +3,11 @@ import { z } from "zod";
 import { periodTypes, rowKinds } from "@dieuhanh/core";
 import type { RouteDeps } from "../http/deps";
 import { AgencyLinkSchema } from "../agencies/schemas";
-import { errorResponses, listOf, pagination } from "../http/schemas";
+import { ErrorBody, errorResponses, listOf, pagination } from "../http/schemas";
+import { requestContext } from "../auth/access";
+import { scopeChecker } from "../auth/scope";
+import { ForbiddenError } from "../errors";
+import { indicatorsWithChildData } from "./series";
 import { catalogueService } from "./service";
 
 const Subgroup = z.object({ code: z.string(), name: z.string(), count: z.number().int() });
@@ -144,6 +148,37 @@ export const catalogueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
       },
     },
     async (request) => service.listIndicators(request.params.id, request.query),
+  );
+
+  app.get(
+    "/api/catalogues/:id/indicators-with-data",
+    {
+      config: { access: { permission: "reference.read" } },
+      schema: {
+        tags: ["catalogues"],
+        summary:
+          "Các chỉ số của bộ có số liệu cho các địa bàn con (xã của một tỉnh) trong một kỳ: để chọn chỉ số khi xem chi tiết",
+        params: CatalogueId,
+        querystring: z.strictObject({
+          parent: z.string().min(1).max(20).describe("Địa bàn cha: VN hoặc mã tỉnh"),
+          period: z.string().regex(/^\d{4}(M\d{2}|Q[1-4]|S[12])?$/, "kỳ dạng 2025M07, 2025Q3, 2025S1 hoặc 2025"),
+        }),
+        response: {
+          200: listOf(
+            z.object({ code: z.string(), name: z.string(), unit: z.string().nullable(), areasWithData: z.number().int() }),
+          ),
+          ...errorResponses,
+          403: ErrorBody,
+        },
+      },
+    },
+    async (request) => {
+      const principal = requestContext(request).principal!;
+      if (!(await scopeChecker(database.db).coversArea(principal, request.query.parent)))
+        throw new ForbiddenError(`Địa bàn ${request.query.parent} nằm ngoài phạm vi của bạn`);
+      const items = await indicatorsWithChildData(database.db, { catalogueId: request.params.id, ...request.query });
+      return { items, total: items.length };
+    },
   );
 
   app.get(

@@ -1,6 +1,7 @@
 import { foldVietnamese } from "@dieuhanh/core";
 import { sql } from "kysely";
 import { scopeChecker } from "../auth/scope";
+import { publishedAt } from "../datavalues/repository";
 import type { Executor } from "../db/bulk";
 
 /**
@@ -33,6 +34,14 @@ const unitKey = (unit: string | null) => {
   return unitSynonyms.find((group) => group.includes(u))?.[0] ?? u;
 };
 
+/**
+ * A national indicator of the central level ("Chi ngân sách trung ương") is not what a province's row
+ * linked to it measures ("Chi ngân sách địa phương", "Chi ngân sách"): the catalogues link them as the
+ * same topic, but they are different figures.
+ */
+const centralOnly = (nationalName: string, name: string) =>
+  foldVietnamese(nationalName).includes("trung uong") && !foldVietnamese(name).includes("trung uong");
+
 /** The provincial rows that implement a national indicator (few hundred rows, read per query). */
 export async function seriesLinks(db: Executor): Promise<SeriesLink[]> {
   const rows = await db
@@ -42,9 +51,11 @@ export async function seriesLinks(db: Executor): Promise<SeriesLink[]> {
     .leftJoin("area_merges as m", "m.old_area_id", "c.issuing_area_id")
     .select([
       "p.code",
+      "p.name",
       "p.catalogue_id",
       "p.national_code",
       "p.unit",
+      "n.name as national_name",
       "n.unit as national_unit",
       "c.issuing_area_id",
       "m.new_area_id",
@@ -57,7 +68,7 @@ export async function seriesLinks(db: Executor): Promise<SeriesLink[]> {
     .orderBy("p.catalogue_id")
     .orderBy("p.seq")
     .execute();
-  const same = rows.filter((r) => unitKey(r.unit) === unitKey(r.national_unit));
+  const same = rows.filter((r) => unitKey(r.unit) === unitKey(r.national_unit) && !centralOnly(r.national_name, r.name));
   const count = new Map<string, number>();
   for (const r of same)
     count.set(`${r.catalogue_id}|${r.national_code}`, (count.get(`${r.catalogue_id}|${r.national_code}`) ?? 0) + 1);
@@ -111,4 +122,34 @@ export async function seriesReader(db: Executor, requested: readonly string[]) {
       return [...best.values()].map((b) => b.row);
     },
   };
+}
+
+/**
+ * The indicators of a catalogue that have published figures for the children of `parent` in `period` —
+ * what a drill-down to a province's communes can show — counting a provincial row's figures for the
+ * national indicator it implements and the other way round.
+ */
+export async function indicatorsWithChildData(db: Executor, q: { catalogueId: string; parent: string; period: string }) {
+  const stored = await sql<{ indicator_code: string; n: string }>`
+    SELECT v.indicator_code, count(DISTINCT v.area_id) AS n FROM data_values v
+    JOIN areas a ON a.id = v.area_id AND a.parent_id = ${q.parent} AND a.valid_to IS NULL
+    WHERE v.period = ${q.period} AND v.disaggregation = '' AND v.value IS NOT NULL AND ${publishedAt(undefined, "v")}
+    GROUP BY v.indicator_code`.execute(db);
+  const counts = new Map(stored.rows.map((r) => [r.indicator_code, Number(r.n)]));
+  const checker = scopeChecker(db);
+  for (const l of await seriesLinks(db)) {
+    if (!(await checker.subtree(l.rootArea)).has(q.parent)) continue;
+    const n = Math.max(counts.get(l.code) ?? 0, counts.get(l.nationalCode) ?? 0);
+    if (n > 0) for (const c of [l.code, l.nationalCode]) counts.set(c, n);
+  }
+  const rows = counts.size
+    ? await db
+        .selectFrom("indicators")
+        .select(["code", "name", "unit"])
+        .where("catalogue_id", "=", q.catalogueId)
+        .where("code", "in", [...counts.keys()])
+        .orderBy("seq")
+        .execute()
+    : [];
+  return rows.map((r) => ({ code: r.code, name: r.name, unit: r.unit, areasWithData: counts.get(r.code)! }));
 }

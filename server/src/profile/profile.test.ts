@@ -177,6 +177,9 @@ describe(`one series for a provincial row and the national indicator it implemen
     expect(await figure(cityLeader, "QG.A.I.1", "92", period)).toBe(await figure(cityLeader, "CT.A.I.1", "92", period));
     expect(await figure(cityLeader, "QG.A.I.1", "92", period)).not.toBeNull();
     expect(await figure(cityLeader, "QG.A.IX.1", "92", period)).not.toBeNull();
+    // A link between different figures stays two series: the city's spending is not the central budget's.
+    expect(await figure(cityLeader, "CT.A.I.4", "92", period)).not.toBeNull();
+    expect(await figure(cityLeader, "QG.A.II.2", "92", period)).toBeNull();
     expect(await figure(cityLeader, "QG.A.IX.1", "92", period)).toBe(await figure(cityLeader, "CT.A.I.27", "92", period));
     // And the national indicator's communes of Cần Thơ (the drill-down) have the city's commune figures.
     const res = await app.inject({
@@ -185,6 +188,23 @@ describe(`one series for a provincial row and the national indicator it implemen
     });
     const values = (res.json().series as { points: { value: number | null }[] }[]).map((s) => s.points[0]!.value);
     expect(values.filter((v) => v !== null).length).toBeGreaterThan(50);
+  });
+
+  it("offers the commune drill-down the indicators that have commune figures", async () => {
+    const period = previousMonth();
+    const withData = async (s: TestSession, catalogue: string, parent: string) =>
+      app.inject({
+        url: `/api/catalogues/${catalogue}/indicators-with-data?${new URLSearchParams({ parent, period })}`,
+        headers: s.headers(),
+      });
+    const national = (await withData(cityLeader, "qd1012", "92")).json().items as { code: string; areasWithData: number }[];
+    // The national budget revenue through Cần Thơ's own commune figures; the CPI is the city's only.
+    expect(national.find((i) => i.code === "QG.A.II.1")?.areasWithData).toBeGreaterThan(50);
+    expect(national.map((i) => i.code)).not.toContain("QG.A.I.1");
+    const city = (await withData(cityLeader, "cantho-256", "92")).json().items as { code: string }[];
+    expect(city.map((i) => i.code)).toContain("CT.A.I.3");
+    expect((await withData(leader, "qd1012", "VN")).json().items.map((i: { code: string }) => i.code)).toContain("QG.A.II.1");
+    expect((await withData(cityLeader, "qd1012", "01")).statusCode).toBe(403);
   });
 
   it("keeps one series after a submitted write under either code", async () => {

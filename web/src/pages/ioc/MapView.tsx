@@ -3,7 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { formatNumber } from "@dieuhanh/core";
 import { Button, Card, Col, Row, Select, Space, Typography } from "antd";
 import { useSearchParams } from "react-router-dom";
-import { apiGet } from "../../api/client";
+import { apiGet, type Page } from "../../api/client";
 import type { AnalyticsResult } from "../../api/types";
 import { EChart } from "../../components/EChart";
 import { useLiveData } from "../../components/live";
@@ -44,8 +44,19 @@ export default function MapView() {
     setParams(next);
   };
   useLiveData();
-  const choices = !indicator || tiles.includes(indicator) ? tiles : [indicator, ...tiles];
-  const names = useIndicatorNames(choices, shown, period);
+  const base = !indicator || tiles.includes(indicator) ? tiles : [indicator, ...tiles];
+  const names = useIndicatorNames(base, shown, period);
+  // Below the nation, also every indicator of the catalogue with figures for the province's communes.
+  const withData = useQuery({
+    queryKey: ["indicators-with-data", home.catalogueId, shown, period],
+    enabled: home.ready && shown !== "VN",
+    queryFn: () =>
+      apiGet<Page<{ code: string; name: string; unit: string | null }>>(
+        `/api/catalogues/${home.catalogueId}/indicators-with-data`,
+        { parent: shown, period },
+      ),
+  });
+  const choices = [...new Set([...base, ...(withData.data?.items ?? []).map((i) => i.code)])];
   const figures = useChildFigures(shown, indicator, period);
   const r = figures.result;
   const ind = r?.indicators[0];
@@ -73,7 +84,7 @@ export default function MapView() {
           value={indicator}
           onChange={(v) => set({ indicator: v })}
           options={choices.map((c) => {
-            const i = names.get(c);
+            const i = names.get(c) ?? withData.data?.items.find((x) => x.code === c);
             return { value: c, label: i ? `${i.name}${i.unit ? ` (${i.unit})` : ""}` : c };
           })}
         />
