@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { auditExportSettings } from "../audit/routes";
 import type { Database } from "../db/database";
 import { buildApp, type App } from "../http/app";
 import { loadReferenceData } from "../reference/load";
@@ -18,9 +19,10 @@ let app: App;
 let admin: TestSession;
 let reporter: TestSession; // Sở Tài chính Cần Thơ
 
-const defaults = { pageRows: exportSettings.pageRows, limits: { ...importLimits } };
+const defaults = { pageRows: exportSettings.pageRows, auditRows: auditExportSettings.pageRows, limits: { ...importLimits } };
 afterEach(() => {
   exportSettings.pageRows = defaults.pageRows;
+  auditExportSettings.pageRows = defaults.auditRows;
   Object.assign(importLimits, defaults.limits);
 });
 
@@ -383,5 +385,32 @@ describe(`uploads are bounded: rows, time, and the error list, on ${testEngine}`
     const res = await importAs(reporter, "csv", "indicator,area,period,value\nCT.A.I.3,92,2025M08,1,extra\n");
     expect(res.statusCode).toBe(400);
     expect(res.json().errors[0]).toMatchObject({ row: 2, field: "file", message: expect.stringContaining("5 cột") });
+  });
+});
+
+describe(`sibling: the audit trail's CSV export is complete too, on ${testEngine}`, () => {
+  it("streams every page (it was cut at 100,000 entries, in silence)", async () => {
+    const at = new Date(Date.now() - 60_000);
+    await database.db
+      .insertInto("audit_log")
+      .values(
+        Array.from({ length: 7 }, (_, i) => ({
+          at,
+          action: "test.entry",
+          outcome: "success" as const,
+          entity_type: "test",
+          entity_id: `e${i}`,
+        })),
+      )
+      .execute();
+    auditExportSettings.pageRows = 3;
+    const res = await app.inject({ url: "/api/audit/export?action=test.entry", headers: admin.headers() });
+    expect(res.statusCode).toBe(200);
+    const rows = res.body
+      .replace(/^\uFEFF/, "")
+      .trim()
+      .split("\r\n")
+      .slice(1);
+    expect(rows.map((r) => r.split(",")[9]).sort()).toEqual(["e0", "e1", "e2", "e3", "e4", "e5", "e6"].map((e) => `"${e}"`));
   });
 });

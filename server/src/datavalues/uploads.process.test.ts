@@ -108,7 +108,7 @@ const upload = (url: string, type: string, body: Buffer) =>
   fetch(`${base}${url}`, {
     method: "POST",
     headers: { cookie: session.cookie, "x-csrf-token": session.csrf, "content-type": type },
-    body,
+    body: new Uint8Array(body),
   });
 
 /** Deflates `size` bytes of a repeated row of sheet XML without ever holding them: the compressed stream only. */
