@@ -113,6 +113,14 @@ describe(`validation gaps (issue 11, items 7 and 13) on ${testEngine}`, () => {
     expect(errors[2]).toMatch(/^3 area: Cần Thơ \(old-92\) đã thôi tồn tại/);
     expect(await countDataValueRows(database)).toBe(before);
 
+    // Nor does the completeness page expect from it what it could not have reported.
+    const office = await login(app, (await createUser(database, "office_specialist")).username);
+    const expected = async (period: string) =>
+      (await app.inject({ url: `/api/reports/completeness?period=${period}&agency=CT.STC`, headers: office.headers() })).json()
+        .items as { area: string }[];
+    expect((await expected("2025M10")).map((r) => r.area)).toContain("92");
+    expect((await expected("2025M06")).map((r) => r.area)).not.toContain("92");
+
     // The period the unit was formed in, and the predecessor for the month before, are accepted.
     const ok = await post(admin, [
       { indicator: "CT.A.I.3", area: commune.id, period: "2025M07", value: 10 },

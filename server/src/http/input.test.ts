@@ -194,6 +194,17 @@ describe(`hostile input on every route on ${testEngine}`, () => {
     expect((await send("GET", "/api/me")).statusCode).toBe(200);
   });
 
+  it("never answers 500 to NUL characters or half surrogate pairs in the session cookie or the API token", async () => {
+    for (const cookie of ["dh_session=a%00b", "dh_session=%ED%A0%80", `${admin.cookie}%00`]) {
+      const res = await app.inject({ url: "/api/me", headers: { cookie } });
+      expect(res.statusCode, `${cookie} → ${res.body}`).toBeLessThan(500);
+    }
+    for (const token of ["a\u00ffb", "%00", "dh_" + "9".repeat(300)]) {
+      const res = await app.inject({ url: "/api/me", headers: { authorization: `Bearer ${token}` } });
+      expect(res.statusCode, `${token} → ${res.body}`).toBe(401);
+    }
+  });
+
   it("refuses a NUL hidden in a nested field or a key, naming where it is", async () => {
     const res = await send("POST", "/api/data-values", {
       values: [{ indicator: "CT.A.I.3", area: "92", period: "2025M10", value: 1, comment: "ghi\u0000chú" }],

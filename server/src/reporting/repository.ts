@@ -97,7 +97,9 @@ export function reportingRepository(db: Executor) {
           SELECT o.agency_code, o.indicator_code, a.id AS area_id, o.deadline_days, o.lock_after_days,
                  ((${q.periodEnd}::date + o.deadline_days + 1)::timestamp - interval '7 hours') AT TIME ZONE 'UTC' AS due_at
           FROM reporting_obligations o
+          -- Units in force that existed in the period: a unit formed after it reports nothing for it.
           JOIN areas a ON a.level = o.area_level AND a.valid_to IS NULL
+            AND (a.valid_from IS NULL OR a.valid_from <= ${q.periodEnd}::date)
             AND (o.root_area_id = 'VN' OR a.id = o.root_area_id OR a.parent_id = o.root_area_id)
           WHERE o.active AND o.period_type = ${q.periodType} ${agencyFilter} ${areaFilter} ${scopeFilter}
         ),
