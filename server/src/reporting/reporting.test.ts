@@ -244,6 +244,9 @@ describe(`reports: the same figures by every channel give identical rows on ${te
   const period = "2025M11";
   const key = { ...KEY, period };
   let reference: Awaited<ReturnType<typeof currentRows>>;
+  // November and December are over (only a period that has ended can be submitted) and neither is locked yet.
+  beforeAll(() => clock.jumpTo("2026-01-02T03:00:00Z"));
+  afterAll(() => clock.jumpTo("2025-11-05T04:00:00Z"));
 
   it("takes the figures from the form first", async () => {
     const r = await send(reporter, "/api/reports/form", { ...key, status: "submitted", values: figures });
@@ -305,26 +308,26 @@ describe(`reports: the same figures by every channel give identical rows on ${te
   });
 
   it("a fresh template filled by hand for another period gives the same rows as the form did", async () => {
-    const other = { ...KEY, period: "2025M09" };
+    const other = { ...KEY, period: "2025M12" };
     const file = await filled(other, {
       "CT.A.I.3": { value: "1.234,5" }, // typed as text in a Vietnamese-locale sheet
       "CT.A.I.4": { value: 980, comment: "Tạm tính" },
       "CT.A.I.5": { value: 310.25 },
     });
-    expect((await upload(reporter, file, "fileName=bao-cao-thang-9.xlsx")).json()).toMatchObject({ created: 3 });
-    const rows = (await currentRows("2025M09")).map((r) => ({ ...r, period: period }));
+    expect((await upload(reporter, file, "fileName=bao-cao-thang-12.xlsx")).json()).toMatchObject({ created: 3 });
+    const rows = (await currentRows("2025M12")).map((r) => ({ ...r, period: period }));
     expect(rows).toEqual(reference);
     const batch = await database.db
       .selectFrom("data_batches")
       .selectAll()
-      .where("file_name", "=", "bao-cao-thang-9.xlsx")
+      .where("file_name", "=", "bao-cao-thang-12.xlsx")
       .executeTakeFirstOrThrow();
     expect(batch).toMatchObject({ channel: "spreadsheet", created: 3, file_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
   it("SDMX-CSV action D deletes, keeping the history", async () => {
     const del =
-      "STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,TIME_PERIOD,DISAGGREGATION,OBS_VALUE\ndataflow,VN_DH:DF_DIEUHANH(1.0),D,CT.A.I.5,92,2025-09,_T,\n";
+      "STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,TIME_PERIOD,DISAGGREGATION,OBS_VALUE\ndataflow,VN_DH:DF_DIEUHANH(1.0),D,CT.A.I.5,92,2025-12,_T,\n";
     const r = await app.inject({
       method: "POST",
       url: "/api/data-values/import?format=sdmx-csv",
@@ -332,7 +335,7 @@ describe(`reports: the same figures by every channel give identical rows on ${te
       payload: del,
     });
     expect(r.json()).toMatchObject({ deleted: 1 });
-    expect((await currentRows("2025M09")).map((x) => x.indicator_code)).toEqual(["CT.A.I.3", "CT.A.I.4"]);
+    expect((await currentRows("2025M12")).map((x) => x.indicator_code)).toEqual(["CT.A.I.3", "CT.A.I.4"]);
   });
 });
 

@@ -366,9 +366,12 @@ describe(`targets on ${testEngine}`, () => {
         .statusCode,
     ).toBe(200);
     const admin = await login(app, (await createUser(database, "admin")).username);
+    // A figure is submitted once its period is over: March's on 2 April (as the administrator, past the lock).
+    clockAt = Date.parse("2025-04-02T03:00:00Z");
     await post(admin, "/api/data-values", {
       values: [1, 2, 3].map((m) => ({ indicator: "QG.B.4", area: "VN", period: `2025M0${m}`, value: 3.2 + m * 0.05 })),
     });
+    clockAt = Date.parse(`${TODAY}T03:00:00Z`);
     const after = (await get(office, "/api/targets?indicator=QG.B.4")).json().items[0];
     expect(after).toMatchObject({
       targetValue: 4.5,
@@ -381,10 +384,13 @@ describe(`targets on ${testEngine}`, () => {
 
     const investment = all.items.find((t: { indicator: string }) => t.indicator === "CT.D.I.4");
     await patch(office, `/api/targets/${investment.id}`, { targetValue: 60000, reason: "Nghị quyết HĐND thành phố" });
+    // The year's figure, submitted once the year is over.
+    clockAt = Date.parse("2026-01-05T03:00:00Z");
     const annual = await post(admin, "/api/data-values", {
       values: [{ indicator: "CT.D.I.4", area: "92", period: "2025", value: 58000 }],
     });
-    expect(annual.statusCode).toBe(200);
+    clockAt = Date.parse(`${TODAY}T03:00:00Z`);
+    expect(annual.statusCode, annual.body).toBe(200);
     const inv = (await get(office, `/api/targets?indicator=CT.D.I.4`)).json().items[0];
     expect(inv).toMatchObject({ measured: 58000, measuredAs: "annual", percentOfTarget: 96.7, status: "off_track" });
   });
