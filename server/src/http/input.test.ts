@@ -229,6 +229,9 @@ describe(`hostile input on every route on ${testEngine}`, () => {
         failures.push(`${r.method} ${url} → ${res.statusCode} ${res.body.slice(0, 160)}`);
     }
     expect(failures).toEqual([]);
+    // The event stream too, before it starts streaming.
+    expect((await send("GET", "/api/events?since=2025-01-01")).statusCode).toBe(400);
+    expect((await send("GET", "/api/events?once=%00")).statusCode).toBe(400);
     const res = await send("GET", "/api/data-values?indicator=CT.A.I.3&updatedAfter=2025-01-01");
     expect(res.json().message).toMatch(
       /^Tham số 'updatedAfter' không được hỗ trợ ở đường dẫn này; tham số nhận được: .*indicator/,
