@@ -4,7 +4,7 @@ import { buildApp, type App } from "../http/app";
 import { loadReferenceData } from "../reference/load";
 import { runReminders } from "../tasks/reminders";
 import { createUser, login, type TestSession } from "../testing/auth";
-import { createTestDatabase, testEngine } from "../testing/database";
+import { countDataValueRows, createTestDatabase, testEngine } from "../testing/database";
 import { freePort, startSmtpServer } from "../testing/smtp";
 import { deliverOutbox, smtpTransport } from "./mailer";
 
@@ -62,6 +62,7 @@ describe(`notifications to the persons who must act, in the app and by e-mail, o
     // QG.NV.II.10 is led by Bộ Thông tin và Truyền thông, merged into Bộ Khoa học và Công nghệ on 1/3/2025.
     const theirs = await mine(successor);
     expect(theirs.items.map((n) => n.taskCode)).toContain("QG.NV.II.10");
+    expect((theirs.items.find((n) => n.taskCode === "QG.NV.II.10") as Item & { agency: string }).agency).toBe("BKHCN");
     expect(theirs.items.find((n) => n.taskCode === "QG.NV.II.10")!.message).toContain("quá hạn từ 28/02/2025");
     // A leader of Cần Thơ hears of Cần Thơ's overdue tasks only, never of the nation's or another province's.
     const lead = await mine(leader92);
@@ -108,6 +109,19 @@ describe(`notifications to the persons who must act, in the app and by e-mail, o
     );
     expect(asked[0]!.text).toContain("CT.A.I.4");
     expect(mailTo("duyet.syt@cantho.test").filter((m) => m.subject.includes("chờ duyệt"))).toHaveLength(0);
+
+    // A return without its reason is refused, naming the row, and changes nothing.
+    const before = await countDataValueRows(database);
+    const noReason = await send(approver, "POST", "/api/reports/review", {
+      ...KEY,
+      decisions: [
+        { indicator: "CT.A.I.3", action: "approve" },
+        { indicator: "CT.A.I.4", action: "return", comment: " " },
+      ],
+    });
+    expect(noReason.statusCode).toBe(400);
+    expect(noReason.json().message).toBe("Dòng 2 (CT.A.I.4): trả lại cần ghi rõ lý do (ít nhất 5 ký tự)");
+    expect(await countDataValueRows(database)).toBe(before);
 
     // One row returned with its own reason, the others approved.
     const review = await send(approver, "POST", "/api/reports/review", {
@@ -172,6 +186,11 @@ describe(`notifications to the persons who must act, in the app and by e-mail, o
     const toOffice = mailTo("van-phong@cantho.test").find((m) => m.subject.includes(code))!;
     expect(toOffice.subject).toBe(`[Điều hành] Báo cáo hoàn thành chờ đánh giá: nhiệm vụ ${code}`);
     expect(toOffice.text).toContain("Rà soát số liệu thu ngân sách quý IV");
+    // The office's decision goes back to the person who reported.
+    const accepted = await send(office, "POST", `/api/tasks/${code}/reports/${report.json().id}/review`, { action: "accept" });
+    expect(accepted.statusCode, accepted.body).toBe(200);
+    const decided = (await mine(reporter)).items.find((n) => n.kind === "progress_accepted")!;
+    expect(decided.message).toBe(`Nhiệm vụ ${code}: Công nhận hoàn thành`);
   });
 
   it("keeps e-mail in the outbox while SMTP is down and delivers it once when it is back", async () => {
@@ -224,6 +243,31 @@ describe(`notifications to the persons who must act, in the app and by e-mail, o
     expect(after.unread).toBe(0);
     expect(after.items.every((n) => n.read)).toBe(true);
     expect((await mine(office)).unread).toBe(others.unread);
+  });
+
+  it("keeps a province's office to its own province for documents and programme projects", async () => {
+    const elsewhere = await send(office, "POST", "/api/documents", {
+      kind: "plan",
+      number: "15/KH-UBND",
+      issuer: "Ủy ban nhân dân thành phố Hà Nội",
+      title: "Kế hoạch của một tỉnh khác",
+      areaId: "01",
+    });
+    expect(elsewhere.statusCode).toBe(403);
+    const own = await send(office, "POST", "/api/documents", {
+      kind: "plan",
+      number: "16/KH-UBND",
+      issuer: "Ủy ban nhân dân thành phố Cần Thơ",
+      title: "Kế hoạch số hóa báo cáo",
+    });
+    expect(own.statusCode, own.body).toBe(200);
+    expect(own.json().areaId).toBe("92");
+    const programme = (await database.db.selectFrom("programmes").select("code").executeTakeFirstOrThrow()).code;
+    const project = { code: "DA-01", programme, name: "Dự án của tỉnh khác", area: "01", capitalPlan: 10 };
+    expect((await send(office, "POST", "/api/projects", project)).statusCode).toBe(403);
+    expect((await send(office, "POST", "/api/projects", { ...project, name: "Dự án của Cần Thơ", area: "92" })).statusCode).toBe(
+      200,
+    );
   });
 
   it("lets a user set their own e-mail address and refuses a malformed one", async () => {

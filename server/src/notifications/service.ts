@@ -3,7 +3,15 @@ import type { Executor } from "../db/bulk";
 import { findRecipients, recipientsByIds, taskArea, type Recipient } from "./recipients";
 
 export type NotificationKind =
-  "due_soon" | "overdue" | "report_returned" | "report_approved" | "figures_submitted" | "task_assigned" | "progress_reported";
+  | "due_soon"
+  | "overdue"
+  | "report_returned"
+  | "report_approved"
+  | "figures_submitted"
+  | "task_assigned"
+  | "progress_reported"
+  | "progress_accepted"
+  | "progress_returned";
 
 export interface Notice {
   kind: NotificationKind;
@@ -268,4 +276,22 @@ export async function figuresAwaitingApproval(
     told += await figuresSubmitted(trx, { ...r, indicators: [...r.indicators], batchId, submittedBy }, approvers.get(k));
   }
   return told;
+}
+
+/** The office's decision on a progress report (accepted, extension granted, returned): the person who reported it is told. */
+export async function progressReviewed(
+  trx: Executor,
+  review: { id: string; taskCode: string; reportedBy: string; what: string; returned: boolean },
+) {
+  const task = await taskFacts(trx, review.taskCode);
+  const people = await recipientsByIds(trx, [review.reportedBy]);
+  return notify(trx, people, {
+    kind: review.returned ? "progress_returned" : "progress_accepted",
+    message: `Nhiệm vụ ${task.code}: ${review.what}`,
+    subject: `[Điều hành] ${review.returned ? "Báo cáo bị trả lại" : "Báo cáo đã được xem xét"}: nhiệm vụ ${task.code}`,
+    body: `Văn phòng đã xem xét báo cáo của anh/chị về nhiệm vụ ${task.code} — ${task.name}:\n${review.what}`,
+    link: taskLink(task.code),
+    taskCode: task.code,
+    key: `progress-review|${review.id}`,
+  });
 }

@@ -3,6 +3,8 @@ import { sql, type Kysely } from "kysely";
 import type { Schema } from "../db/schema";
 import type { PreparedRow } from "../datavalues/validation";
 import { writeRows } from "../datavalues/writer";
+import { agencyRepository } from "../agencies/repository";
+import { currentAgency } from "../agencies/succession";
 import { findRecipients, taskArea, type Recipient } from "../notifications/recipients";
 import { notify } from "../notifications/service";
 import { loadTaskRows, statusOf } from "./facts";
@@ -18,6 +20,8 @@ import { scorecard } from "./scorecard";
 export async function runReminders(db: Kysely<Schema>, today: string) {
   const tasks = (await loadTaskRows(db)).filter((t) => !t.closed_as && !t.completed_on);
   const leads = await db.selectFrom("task_agencies").select(["task_code", "agency_code"]).where("role", "=", "lead").execute();
+  const agencies = await agencyRepository(db).all();
+  const byCode = new Map(agencies.map((a) => [a.code, a]));
   const perPerson = new Map<string, { person: Recipient; lines: string[] }>();
   let created = 0;
   await db.transaction().execute(async (trx) => {
@@ -33,7 +37,8 @@ export async function runReminders(db: Kysely<Schema>, today: string) {
       const audiences: { agency: string | null; people: Recipient[] }[] = [];
       for (const l of leads.filter((x) => x.task_code === t.code))
         audiences.push({
-          agency: l.agency_code,
+          // The agency that carries the lead's functions today (a dissolved lead's successor).
+          agency: currentAgency(l.agency_code, byCode)?.code ?? l.agency_code,
           people: await findRecipients(trx, { roles: ["reporter", "approver"], agency: l.agency_code, area }),
         });
       if (s.status === "overdue")

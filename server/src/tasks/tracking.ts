@@ -11,7 +11,7 @@ import type { Executor } from "../db/bulk";
 import type { Schema } from "../db/schema";
 import { attachmentRepository } from "../documents/attachments";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from "../errors";
-import { progressReported, taskAssigned } from "../notifications/service";
+import { progressReported, progressReviewed, taskAssigned } from "../notifications/service";
 import { loadTaskRows, statusOf } from "./facts";
 
 export type DeadlineInput =
@@ -437,6 +437,13 @@ export function taskTracking(db: Kysely<Schema>, options: { today: () => string 
                 ? `Đồng ý gia hạn đến ${formatDate(String(report.proposed_deadline).slice(0, 10))}`
                 : "Ghi nhận báo cáo";
         await addEvent(trx, code, action === "accept" ? "accepted" : "returned", ctx, what);
+        await progressReviewed(trx, {
+          id: reportId,
+          taskCode: code,
+          reportedBy: report.reported_by,
+          what,
+          returned: action === "return",
+        });
         await recordAudit(trx, ctx, {
           action: `task.report_${action}`,
           entityType: "task",

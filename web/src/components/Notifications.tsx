@@ -8,7 +8,7 @@ import { apiGet, apiSend, type Page } from "../api/client";
 import type { AppNotification } from "../api/types";
 import { useAuth } from "./auth";
 
-const dangerKinds = new Set(["overdue", "report_returned"]);
+const dangerKinds = new Set(["overdue", "report_returned", "progress_returned"]);
 
 /** The e-mail address notifications are also sent to; the person sets it here. */
 function EmailSetting() {
