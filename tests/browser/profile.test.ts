@@ -78,6 +78,13 @@ describe("a leader of Cần Thơ on a national install", () => {
     await expect.poll(async () => page.getByTestId("map-title").innerText()).toMatch(/Cần Thơ/);
     await expect.poll(async () => page.getByTestId("map-coverage").innerText()).toMatch(/^[1-9]/);
     expect(await text(page)).not.toMatch(SCOPE_ERROR);
+    // Beyond the tiles, the indicators that have figures for the city's communes (here through Cần Thơ's own rows).
+    const picker = page.getByRole("combobox", { name: "Chỉ số" });
+    await picker.click();
+    await picker.fill("Thuế, phí");
+    await page.locator(".ant-select-item-option", { hasText: "Thuế, phí, lệ phí" }).first().click();
+    await expect.poll(async () => page.getByTestId("map-title").innerText()).toMatch(/Thuế, phí/);
+    await expect.poll(async () => page.getByTestId("map-coverage").innerText()).toMatch(/^[1-9]/);
     await shot(page, "profile-cantho-leader-map");
 
     await page.setViewportSize({ width: 1920, height: 1080 });
