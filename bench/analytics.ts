@@ -73,10 +73,10 @@ try {
   let done = 0;
   for (const code of indicators) {
     await sql`
-      INSERT INTO data_values (indicator_code, area_id, period, period_type, disaggregation, version, value, status, source, recorded_at, batch_id)
+      INSERT INTO data_values (indicator_code, area_id, period, period_type, disaggregation, version, value, status, source, recorded_at, published_at, batch_id)
       SELECT ${code}, a.id, p.code, 'month', '', 1,
              round((100 + abs(hashtext(${code} || a.id || p.code)) % 900 + p.n * 0.5)::numeric, 1),
-             'approved', 'sample', now(), ${batch}::uuid
+             'approved', 'sample', now(), now(), ${batch}::uuid
       FROM unnest(${areas}::text[]) AS a(id)
       CROSS JOIN unnest(${months}::text[]) WITH ORDINALITY AS p(code, n)`.execute(db);
     done += areas.length * months.length;
