@@ -7,6 +7,7 @@ import { apiGet, type Page } from "../../api/client";
 import type { Agency, Catalogue, IndicatorSummary } from "../../api/types";
 import { AgencyTags } from "../../components/AgencyTags";
 import { QueryState } from "../../components/QueryState";
+import { useHomeDefaults } from "../../components/useHome";
 import { periodTypeLabels, rowKindLabels } from "../../components/labels";
 import { IndicatorDrawer } from "./IndicatorDrawer";
 
@@ -15,7 +16,9 @@ const PAGE_SIZE = 50;
 export default function CatalogueBrowser() {
   const params = useParams();
   const navigate = useNavigate();
-  const catalogueId = params.catalogueId ?? "qd1012";
+  const home = useHomeDefaults();
+  // Without a catalogue in the address: the install's own (a province's catalogue on a province's install).
+  const catalogueId = params.catalogueId ?? home.catalogueId;
   const [group, setGroup] = useState<string>();
   const [subgroup, setSubgroup] = useState<string>();
   const [agency, setAgency] = useState<string>();
@@ -43,6 +46,7 @@ export default function CatalogueBrowser() {
   };
   const indicators = useQuery({
     queryKey: ["indicators", catalogueId, filters],
+    enabled: !!params.catalogueId || home.ready,
     queryFn: () => apiGet<Page<IndicatorSummary>>(`/api/catalogues/${catalogueId}/indicators`, filters),
   });
   const catalogue = catalogues.data?.items.find((c) => c.id === catalogueId);
