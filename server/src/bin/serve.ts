@@ -3,7 +3,7 @@ import { buildApp } from "../http/app";
 import { trustedProxies } from "../auth/proxy";
 import { vietnamDate } from "../clock";
 import { DataDirLockedError } from "../db/data-dir-lock";
-import { setConnectionErrorLog, type Database } from "../db/database";
+import { isConnectionError, setConnectionErrorLog, type Database } from "../db/database";
 import { withSchemaLock } from "../db/migrate";
 import { profileFromEnv, profileService } from "../profile/service";
 import { startMailer } from "../notifications/mailer";
@@ -21,14 +21,30 @@ try {
   console.error(`Không khởi động được: ${(e as Error).message}`);
   process.exit(1);
 }
+/**
+ * A PostgreSQL that is not up yet (starting together with the server, restarting, failing over) is waited for
+ * up to DATABASE_WAIT_SECONDS (default 60) instead of ending the start.
+ */
+async function untilDatabaseAnswers<T>(step: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + Number(process.env.DATABASE_WAIT_SECONDS || 60) * 1000;
+  for (;;) {
+    try {
+      return await step();
+    } catch (e) {
+      if (!config.databaseUrl || !isConnectionError(e) || Date.now() > deadline) throw e;
+      console.log(`Chưa kết nối được cơ sở dữ liệu (${(e as Error).message}); thử lại sau 2 giây…`);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+}
+
 let database: Database;
 try {
-  database = await openUnmigratedDatabase(config, "máy chủ");
+  database = await untilDatabaseAnswers(() => openUnmigratedDatabase(config, "máy chủ"));
 } catch (e) {
   if (!(e instanceof DataDirLockedError)) throw e;
   console.error(
-    `Không khởi động được: ${e.message}
-` +
+    `Không khởi động được: ${e.message}\n` +
       (e.owner.adminSocket
         ? "Một máy chủ khác đang chạy trên thư mục dữ liệu này; dùng máy chủ đó, hoặc dừng nó trước, hoặc đặt DATA_DIR khác."
         : "Chờ lệnh đó kết thúc rồi khởi động lại."),
@@ -36,11 +52,13 @@ try {
   process.exit(1);
 }
 console.log(`Cơ sở dữ liệu: ${describeDatabase(config)}`);
-const admin = await prepareDatabase(database.db, {
-  demoData: process.env.DEMO_DATA !== "false",
-  initialAdminPassword: process.env.INITIAL_ADMIN_PASSWORD || undefined,
-  log: (line) => console.log(line),
-});
+const admin = await untilDatabaseAnswers(() =>
+  prepareDatabase(database.db, {
+    demoData: process.env.DEMO_DATA !== "false",
+    initialAdminPassword: process.env.INITIAL_ADMIN_PASSWORD || undefined,
+    log: (line) => console.log(line),
+  }),
+);
 // Whom this install serves: stored once from INSTALL_PROFILE (or INSTALL_KIND, INSTALL_AREA, …), then edited by an administrator.
 try {
   const installed = await withSchemaLock(database.db, (conn) => profileService(conn).ensure(profileFromEnv(process.env)));

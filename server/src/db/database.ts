@@ -47,6 +47,19 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   return openPglite(config.dataDir ?? "memory://", config.role ?? "tiến trình");
 }
 
+/** Errors that mean "the database cannot be reached now" (down, restarting, failing over), not a wrong query. */
+export function isConnectionError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return /Connection terminated|connection timeout/i.test(String((e as Error)?.message));
+  return (
+    ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE"].includes(code) ||
+    code.startsWith("08") || // connection exception
+    code === "57P01" || // admin shutdown
+    code === "57P02" || // crash shutdown
+    code === "57P03" // cannot connect now (starting up, recovering)
+  );
+}
+
 /** Logs connection errors instead of crashing (the default for an unhandled 'error' event). */
 type ErrorLog = (message: string) => void;
 let logConnectionError: ErrorLog = (message) => console.error(message);

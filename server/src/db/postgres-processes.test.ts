@@ -136,6 +136,24 @@ describe.skipIf(!url)("the server on PostgreSQL, as processes", { timeout: 240_0
     }
   });
 
+  it("waits for a database that is not up yet at start instead of ending", async () => {
+    const schema = freshSchema();
+    const relay = new Relay(await freePort());
+    try {
+      const s = startServer(
+        { DATABASE_URL: relay.url(), DATABASE_SCHEMA: schema, DEMO_DATA: "false", INITIAL_ADMIN_PASSWORD: ADMIN_PASSWORD },
+        await freePort(),
+      );
+      servers.push(s);
+      await s.waitForOutput(/Chưa kết nối được cơ sở dữ liệu/);
+      await relay.up();
+      await s.waitForOutput(/Điều hành đang chạy/);
+      await signIn(s.url, "admin", ADMIN_PASSWORD);
+    } finally {
+      await relay.down();
+    }
+  });
+
   it("two instances starting together on an empty schema both come up and load the data once", async () => {
     const schema = freshSchema();
     const env = { DATABASE_URL: url, DEMO_DATA: "false", INITIAL_ADMIN_PASSWORD: ADMIN_PASSWORD, DATABASE_SCHEMA: schema };

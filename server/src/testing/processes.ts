@@ -8,6 +8,12 @@ import { repoRoot } from "../paths";
  */
 const tsxArgs = ["--import", "tsx"];
 
+/** Every child started here, killed when the test process ends so that a failed test leaves no server behind. */
+const children = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+});
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -49,6 +55,7 @@ export function startServer(env: Record<string, string | undefined>, port: numbe
     env: childEnv({ PORT: String(port), HOST: "127.0.0.1", ...env }),
     stdio: ["ignore", "pipe", "pipe"],
   });
+  children.add(child);
   let text = "";
   const listeners = new Set<() => void>();
   const append = (chunk: Buffer) => {
