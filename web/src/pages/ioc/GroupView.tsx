@@ -50,6 +50,9 @@ export default function GroupView() {
       : [{ value: x.code, label: `${x.code} ${x.name}` }],
   );
   const r = data.data;
+  // Cards and rows in the catalogue's order (the analytics answer comes in the database's).
+  const order = new Map((rows.data?.items ?? []).map((x, i) => [x.code, i]));
+  const inOrder = [...(r?.indicators ?? [])].sort((a, b) => (order.get(a.code) ?? 0) - (order.get(b.code) ?? 0));
   const year = to.slice(0, 4);
   return (
     <>
@@ -77,7 +80,7 @@ export default function GroupView() {
         {r && (
           <>
             <Row gutter={[12, 12]}>
-              {r.indicators.map((ind) => {
+              {inOrder.map((ind) => {
                 const points = r.series.find((s) => s.indicator === ind.code)?.points ?? [];
                 const thisYear = points.filter((p) => p.period.startsWith(year));
                 const lastYear = points.filter((p) => p.period.startsWith(String(Number(year) - 1)));
@@ -122,7 +125,7 @@ export default function GroupView() {
                 size="small"
                 pagination={false}
                 scroll={{ x: 900 }}
-                dataSource={r.indicators.map((ind) => ({
+                dataSource={inOrder.map((ind) => ({
                   ...ind,
                   point: r.series.find((s) => s.indicator === ind.code)?.points.at(-1) ?? null,
                 }))}
@@ -156,9 +159,9 @@ export default function GroupView() {
 
 /**
  * The structure of a whole month by month this year: the parts of one indicator (its sub-indicators and
- * "of which" rows in the same additive unit, which never exceed it) stacked, and the whole as a line
- * beside them — never stacked onto its own parts. The family with the most figures is shown; a sector
- * without such a family has no structure chart.
+ * "of which" rows in the same additive unit, whose sum never exceeds it) stacked, and the whole as a line
+ * beside them — never stacked onto its own parts. "Of which" families first, then the one with the most
+ * figures; a sector without such a family has no structure chart.
  */
 function StructureChart({ rows, result, year }: { rows: IndicatorSummary[]; result: AnalyticsResult; year: string }) {
   const months = result.periods.filter((p) => p.code.startsWith(year));
@@ -178,10 +181,17 @@ function StructureChart({ rows, result, year }: { rows: IndicatorSummary[]; resu
           additive.has(p.code),
       ),
     }))
-    .filter((f) => f.parts.length >= 2 && f.parts.some((p) => count(p.code) > 0));
-  const best = families.sort(
-    (a, b) => b.parts.reduce((s, p) => s + count(p.code), 0) - a.parts.reduce((s, p) => s + count(p.code), 0),
-  )[0];
+    .filter((f) => f.parts.length >= 2 && f.parts.some((p) => count(p.code) > 0))
+    // Parts of a whole never add up to more than it: a family whose figures do is not a partition.
+    .filter((f) => {
+      const whole = valuesOf(f.whole.code);
+      const sums = months.map((_, i) => f.parts.reduce((s, p) => s + (valuesOf(p.code)[i] ?? 0), 0));
+      return sums.every((sum, i) => whole[i] === null || sum <= whole[i]! + Math.max(0.01, Math.abs(whole[i]!) * 1e-6));
+    });
+  // "Of which" rows are parts by definition; then the family with the most figures.
+  const score = (f: (typeof families)[number]) =>
+    (f.parts.every((p) => p.kind === "of_which") ? 1e6 : 0) + f.parts.reduce((s, p) => s + count(p.code), 0);
+  const best = families.sort((a, b) => score(b) - score(a))[0];
   if (!best) return null;
   return (
     <Card size="small" title={`Cơ cấu ${best.whole.name} theo tháng năm ${year} (${best.whole.unit})`} style={{ marginTop: 12 }}>

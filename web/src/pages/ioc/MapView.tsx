@@ -137,11 +137,18 @@ export default function MapView() {
                 testId="commune-chart"
                 style={{ height: Math.max(240, ranking.length * 18) }}
                 option={{
-                  grid: { left: 150, right: 50, top: 10, bottom: 20 },
+                  grid: { left: 150, right: 60, top: 10, bottom: 20 },
                   tooltip: { trigger: "axis" },
                   xAxis: { type: "value" },
                   yAxis: { type: "category", inverse: true, data: ranking.map((x) => x.name) },
-                  series: [{ type: "bar", name: ind?.name, data: ranking.map((x) => x.value) }],
+                  series: [
+                    {
+                      type: "bar",
+                      name: ind?.name,
+                      data: ranking.map((x) => x.value),
+                      label: { show: true, position: "right", formatter: (p: { value: number }) => formatNumber(p.value, 1) },
+                    },
+                  ],
                 }}
               />
             </Card>

@@ -35,7 +35,7 @@ export function Tile({ tile, area, big }: { tile: LatestTile; area: string; big?
             <span
               className="tile-value"
               data-testid={`tile-value-${tile.indicator.code}`}
-              style={{ fontSize: big ? 44 : 28, fontWeight: 600, lineHeight: 1.15 }}
+              style={{ fontSize: big ? wallValueSize(formatNumber(l.value, 2)) : 28, fontWeight: 600, lineHeight: 1.15 }}
             >
               {formatNumber(l.value, 2)}
             </span>
@@ -62,6 +62,9 @@ export function Tile({ tile, area, big }: { tile: LatestTile; area: string; big?
     </Card>
   );
 }
+
+/** On the wall a long number ("494.260,1") steps down a size so that it stays on one line with its unit. */
+const wallValueSize = (text: string) => (text.length <= 7 ? 46 : text.length <= 8 ? 40 : text.length <= 9 ? 36 : 32);
 
 export function useTiles(area: string, indicators: string[] = DEFAULT_TILES) {
   return useQuery({

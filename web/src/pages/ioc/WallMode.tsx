@@ -97,7 +97,7 @@ function CompletenessPanel({ area, period }: { area: string; period: string }) {
             {behind.slice(0, 4).map((i) => (
               <li key={`${i.agency}|${i.area}`}>
                 <span className="wall-ellipsis">{i.agencyName}</span>
-                <span className="wall-bad">thiếu {formatNumber(i.missing)}</span>
+                <span className="wall-bad wall-nowrap">thiếu {formatNumber(i.missing)}</span>
               </li>
             ))}
             {behind.length === 0 && <li className="wall-good">Đã đủ số liệu</li>}
