@@ -29,6 +29,7 @@ beforeAll(async () => {
   await createUser(h.database, "office_specialist", { username: "vp-quocgia" });
   await createUser(h.database, "reporter", { username: "bc-stc", scopeAgencies: ["CT.STC"], scopeAreaId: "92" });
   await createUser(h.database, "approver", { username: "duyet-stc", scopeAgencies: ["CT.STC"], scopeAreaId: "92" });
+  await createUser(h.database, "admin", { username: "quan-tri" });
 });
 
 afterAll(async () => {
@@ -242,5 +243,34 @@ describe("the screens for the work itself, in Chromium", () => {
     await reporter.waitForFunction(() => !document.querySelector(".ant-badge .ant-badge-count"));
     expect((await api<{ unread: number }>(reporter, "/api/notifications")).unread).toBe(0);
     await reporter.close();
+  });
+
+  it("the administrator and the person themselves set the e-mail address notifications go to", async () => {
+    const admin = await signedIn(h, "quan-tri");
+    await admin.goto(`${h.base}/nguoi-dung`);
+    await admin.getByLabel("Sửa thư điện tử của duyet-stc").click();
+    const modal = admin.locator(".ant-modal").filter({ hasText: "Thư điện tử nhận thông báo của duyet-stc" });
+    await modal.getByLabel("Thư điện tử").fill("duyet.stc@cantho.gov.vn");
+    await modal.getByRole("button", { name: "Lưu" }).click();
+    await admin.getByText("duyet.stc@cantho.gov.vn").waitFor();
+    await admin.close();
+
+    const own = await signedIn(h, "bc-stc");
+    await own.getByTestId("notifications").click();
+    await own.getByRole("button", { name: "Thêm địa chỉ" }).click();
+    await own.getByLabel("Thư điện tử nhận thông báo").fill("bao-cao.stc@cantho.gov.vn");
+    await own.getByRole("button", { name: "Lưu" }).click();
+    await own.getByText("Gửi cả qua thư: bao-cao.stc@cantho.gov.vn").waitFor();
+    await shot(own, "own-email");
+    const rows = await h.database.db
+      .selectFrom("users")
+      .select(["username", "email"])
+      .where("username", "in", ["bc-stc", "duyet-stc"])
+      .execute();
+    expect(Object.fromEntries(rows.map((r) => [r.username, r.email]))).toEqual({
+      "bc-stc": "bao-cao.stc@cantho.gov.vn",
+      "duyet-stc": "duyet.stc@cantho.gov.vn",
+    });
+    await own.close();
   });
 });

@@ -14,6 +14,7 @@ interface NewUserForm {
   role: User["role"];
   scopeAgencies?: string[];
   scopeAreaId?: string;
+  email?: string;
 }
 
 /** Account administration: create, disable/enable, reset passwords. One-time passwords are shown once. */
@@ -22,6 +23,8 @@ export default function Users() {
   const { message } = App.useApp();
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<{ username: string; password: string }>();
+  const [mailOf, setMailOf] = useState<User | null>(null);
+  const [mail, setMail] = useState("");
   const users = useQuery({ queryKey: ["users"], queryFn: () => apiGet<Page<User>>("/api/users") });
   const agencies = useQuery({
     queryKey: ["agencies", "active"],
@@ -37,6 +40,7 @@ export default function Users() {
         ...v,
         scopeAgencies: v.scopeAgencies?.length ? v.scopeAgencies : null,
         scopeAreaId: v.scopeAreaId || null,
+        email: v.email?.trim() || null,
       }),
     onSuccess: (r) => {
       setCreating(false);
@@ -48,6 +52,14 @@ export default function Users() {
   const toggle = useMutation({
     mutationFn: (u: User) => apiSend("PATCH", `/api/users/${u.id}`, { disabled: !u.disabled }),
     onSuccess: () => void refresh(),
+    onError: (e) => message.error(e.message),
+  });
+  const setEmail = useMutation({
+    mutationFn: ({ u, email }: { u: User; email: string | null }) => apiSend("PATCH", `/api/users/${u.id}`, { email }),
+    onSuccess: () => {
+      setMailOf(null);
+      void refresh();
+    },
     onError: (e) => message.error(e.message),
   });
   const reset = useMutation({
@@ -85,6 +97,26 @@ export default function Users() {
             { title: "Họ tên", dataIndex: "displayName" },
             { title: "Vai trò", dataIndex: "role", render: (r: User["role"]) => roleLabels[r] },
             {
+              title: "Thư điện tử (nhận thông báo)",
+              key: "email",
+              render: (_, u) => (
+                <Space size={4}>
+                  {u.email ?? <Typography.Text type="secondary">chưa có</Typography.Text>}
+                  <Button
+                    size="small"
+                    type="link"
+                    aria-label={`Sửa thư điện tử của ${u.username}`}
+                    onClick={() => {
+                      setMail(u.email ?? "");
+                      setMailOf(u);
+                    }}
+                  >
+                    Sửa
+                  </Button>
+                </Space>
+              ),
+            },
+            {
               title: "Phạm vi",
               key: "scope",
               render: (_, u) => scopeText(u.scope, agencyNames, areaNames),
@@ -114,6 +146,23 @@ export default function Users() {
           ]}
         />
       </QueryState>
+      <Modal
+        title={`Thư điện tử nhận thông báo của ${mailOf?.username ?? ""}`}
+        open={mailOf !== null}
+        okText="Lưu"
+        cancelText="Hủy"
+        confirmLoading={setEmail.isPending}
+        onCancel={() => setMailOf(null)}
+        onOk={() => mailOf && setEmail.mutate({ u: mailOf, email: mail.trim() || null })}
+      >
+        <Input
+          type="email"
+          aria-label="Thư điện tử"
+          value={mail}
+          onChange={(e) => setMail(e.target.value)}
+          placeholder="ten@coquan.gov.vn"
+        />
+      </Modal>
       <Modal title="Thêm người dùng" open={creating} onCancel={() => setCreating(false)} footer={null} destroyOnHidden>
         <Form<NewUserForm> layout="vertical" onFinish={(v) => create.mutate(v)} initialValues={{ role: "viewer" }}>
           <Form.Item
@@ -122,6 +171,13 @@ export default function Users() {
             rules={[{ required: true, pattern: /^[A-Za-z0-9._-]{3,64}$/, message: "3–64 ký tự không dấu" }]}
           >
             <Input />
+          </Form.Item>
+          <Form.Item
+            label="Thư điện tử (nhận thông báo)"
+            name="email"
+            rules={[{ type: "email", message: "Thư điện tử không hợp lệ" }]}
+          >
+            <Input type="email" />
           </Form.Item>
           <Form.Item label="Họ tên" name="displayName" rules={[{ required: true, message: "Nhập họ tên" }]}>
             <Input />
