@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requestContext } from "../auth/access";
+import { scopeChecker } from "../auth/scope";
 import { streamListener } from "../auth/stream";
 import { vietnamDate } from "../clock";
 import { recordAudit } from "../audit/service";
-import { InvalidInputError, UnauthorizedError } from "../errors";
+import { ForbiddenError, InvalidInputError, UnauthorizedError } from "../errors";
 import type { RouteDeps } from "../http/deps";
 import { errorResponses, ErrorBody } from "../http/schemas";
 import { tableWorkbook, XLSX_TYPE } from "../http/xlsx";
@@ -222,6 +223,11 @@ export const analyticsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
       const sum = b.weights.reduce((s, w) => s + w.weight, 0);
       if (Math.abs(sum - 1) > 0.001) throw new InvalidInputError(`Các tỷ lệ cộng lại bằng ${sum}, phải bằng 1`, "weights");
       const ctx = requestContext(request);
+      // The shares decide the figures of the new units: only an office whose area holds all of them sets them.
+      const scope = scopeChecker(database.db);
+      for (const area of expected)
+        if (!ctx.principal || !(await scope.coversArea(ctx.principal, area)))
+          throw new ForbiddenError(`Đơn vị ${area} nằm ngoài phạm vi của bạn`);
       await database.db.transaction().execute(async (trx) => {
         const before = await trx.selectFrom("area_split_weights").selectAll().where("old_area_id", "=", b.oldArea).execute();
         await trx.deleteFrom("area_split_weights").where("old_area_id", "=", b.oldArea).execute();

@@ -510,6 +510,45 @@ describe(`access hardening on ${testEngine}`, () => {
     expect(await download("viewer", { scopeAgencies: ["LD.SCT"], scopeAreaId: "68" })).toBe(403);
   });
 
+  it("keeps targets and split shares within the office's area (siblings of the obligation check)", async () => {
+    const far = await login(clocked, (await createUser(database, "office_specialist", { scopeAreaId: "68" })).username);
+    const send = (method: "POST" | "PATCH" | "PUT", url: string, payload: object) =>
+      clocked.inject({ method, url, headers: far.headers(true), payload });
+    const target = { indicator: "CT.A.I.3", area: "92", year: 2031, source: "Nghị quyết thử", operator: ">=", targetValue: 5 };
+    const created = await send("POST", "/api/targets", target);
+    expect(created.statusCode).toBe(403);
+    const existing = await database.db
+      .selectFrom("targets")
+      .select(["id", "target_value"])
+      .where("area_id", "=", "VN")
+      .executeTakeFirstOrThrow();
+    expect((await send("PATCH", `/api/targets/${existing.id}`, { targetValue: 1, reason: "Kiểm thử phạm vi" })).statusCode).toBe(
+      403,
+    );
+    const split = {
+      oldArea: "old-00007", // Phường Cống Vị (Hà Nội), split between Ngọc Hà and Giảng Võ
+      basis: "population",
+      weights: [
+        { newArea: "00008", weight: 0.6 },
+        { newArea: "00025", weight: 0.4 },
+      ],
+      reason: "Kiểm thử phạm vi",
+    };
+    const refused = await send("PUT", "/api/areas/split-weights", split);
+    expect(refused.statusCode, refused.body).toBe(403);
+    const hanoi = await login(clocked, (await createUser(database, "office_specialist", { scopeAreaId: "01" })).username);
+    const own = await clocked.inject({
+      method: "PUT",
+      url: "/api/areas/split-weights",
+      headers: hanoi.headers(true),
+      payload: split,
+    });
+    expect(own.statusCode).toBe(200);
+    const near = await login(clocked, (await createUser(database, "office_specialist", { scopeAreaId: "92" })).username);
+    const ok = await clocked.inject({ method: "POST", url: "/api/targets", headers: near.headers(true), payload: target });
+    expect(ok.statusCode).toBe(200);
+  });
+
   it("refuses an office specialist of another province editing a province's reporting obligations", async () => {
     const obligation = await database.db
       .selectFrom("reporting_obligations")

@@ -39,7 +39,7 @@ interface Sample {
   /** Beyond the permission: which roles the resource lets in (e.g. another user's dashboard: administrators). */
   onlyRoles?: Role[];
   /** The agency and area whose data the request writes: callers whose scope misses them get 403. */
-  touches?: { agency: string; area: string };
+  touches?: { agency?: string; area: string };
 }
 
 /** One request per route; ids come from fixtures made in beforeAll. */
@@ -203,10 +203,12 @@ function samples(): Record<string, () => Sample | Promise<Sample>> {
         operator: ">=",
         targetValue: 7,
       },
+      touches: { area: "VN" },
     }),
     "PATCH /api/targets/:id": () => ({
       url: `/api/targets/${targetId}`,
       payload: { targetValue: 6.5, reason: "Kiểm thử ma trận quyền" },
+      touches: { area: "VN" },
     }),
     "GET /api/analytics": () => ({
       url: "/api/analytics?indicators=QG.A.II.1&areas=92&from=2025M01&to=2025M03&comparisons=true",
@@ -217,14 +219,15 @@ function samples(): Record<string, () => Sample | Promise<Sample>> {
     "PUT /api/areas/split-weights": () => ({
       url: "/api/areas/split-weights",
       payload: {
-        oldArea: "old-00001",
+        oldArea: "old-00007", // split between two communes of Hà Nội
         basis: "population",
         weights: [
-          { newArea: "00004", weight: 0.5 },
           { newArea: "00008", weight: 0.5 },
+          { newArea: "00025", weight: 0.5 },
         ],
         reason: "Kiểm thử ma trận quyền",
       },
+      touches: { area: "01" },
     }),
     "GET /api/dashboards": () => ({ url: "/api/dashboards" }),
     "GET /api/dashboards/:id": () => ({ url: `/api/dashboards/${dashboardId}` }),
@@ -416,7 +419,11 @@ afterAll(async () => {
 function inScope(caller: Caller, sample: Sample): boolean {
   if (!sample.touches) return true;
   const { agencies, areaId } = caller.scope;
-  return (agencies === null || agencies.includes(sample.touches.agency)) && (areaId === null || areaId === sample.touches.area);
+  const agency = sample.touches.agency;
+  return (
+    (agencies === null || agency === undefined || agencies.includes(agency)) &&
+    (areaId === null || areaId === sample.touches.area)
+  );
 }
 
 function allowed(caller: Caller, rule: (typeof app.routeRules)[number]["access"], sample: Sample): boolean {

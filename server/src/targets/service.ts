@@ -13,7 +13,7 @@ import type { RequestContext } from "../auth/principal";
 import type { Executor } from "../db/bulk";
 import { publishedAt } from "../datavalues/repository";
 import type { Schema } from "../db/schema";
-import { ForbiddenError, InvalidInputError, NotFoundError } from "../errors";
+import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from "../errors";
 import { scopeChecker } from "../auth/scope";
 
 /** The plan year the seeded targets are for: the last year of the 2024–2025 plans. */
@@ -205,6 +205,7 @@ export function targetService(db: Kysely<Schema>, options: { today: () => string
       return db.transaction().execute(async (trx) => {
         const before = await trx.selectFrom("targets").selectAll().where("id", "=", id).executeTakeFirst();
         if (!before) throw new NotFoundError(`Không có chỉ tiêu số ${id}`);
+        await requireAreaScope(trx, ctx, before.area_id);
         const operator = patch.operator ?? before.operator;
         const value = patch.targetValue !== undefined ? patch.targetValue : num(before.target_value);
         const max = patch.targetMax !== undefined ? patch.targetMax : num(before.target_max);
@@ -260,6 +261,7 @@ export function targetService(db: Kysely<Schema>, options: { today: () => string
           throw new InvalidInputError(`Chỉ số ${input.indicator} không phải dạng số`, "indicator");
         if (!(await trx.selectFrom("areas").select("id").where("id", "=", input.area).executeTakeFirst()))
           throw new InvalidInputError(`Không có địa bàn mã '${input.area}'`, "area");
+        await requireAreaScope(trx, ctx, input.area);
         const exists = await trx
           .selectFrom("targets")
           .select("id")
@@ -436,4 +438,11 @@ export function targetService(db: Kysely<Schema>, options: { today: () => string
       });
     },
   };
+}
+
+/** A province's office sets its own area's targets, not another province's or the nation's. */
+async function requireAreaScope(trx: Executor, ctx: RequestContext, areaId: string) {
+  if (!ctx.principal) throw new UnauthorizedError();
+  if (!(await scopeChecker(trx).coversArea(ctx.principal, areaId)))
+    throw new ForbiddenError(`Địa bàn ${areaId} nằm ngoài phạm vi của bạn`);
 }
