@@ -7,7 +7,7 @@ import { vietnamDate } from "../clock";
 
 import { writeBackup } from "../db/backup";
 import type { Database } from "../db/database";
-import { migrate, rollbackAll } from "../db/migrate";
+import { migrate, rollbackAll, withSchemaLock } from "../db/migrate";
 import { loadSampleData, removeSampleData } from "../demo/load";
 import { loadReferenceData } from "../reference/load";
 import { publishTaskIndicator, runReminders } from "../tasks/reminders";
@@ -65,10 +65,13 @@ export function buildProgram(io: CommandIo, run: Runner, extra: (program: Comman
     .action(() =>
       run(
         async (database) => {
-          const undone = await rollbackAll(database.db);
-          print(`Đã hoàn tác ${undone.length} migration.`);
-          await migrate(database.db);
-          print(JSON.stringify(await loadReferenceData(database.db), null, 2));
+          // Under the schema lock: a server starting meanwhile waits instead of migrating half a schema.
+          await withSchemaLock(database.db, async (conn) => {
+            const undone = await rollbackAll(conn);
+            print(`Đã hoàn tác ${undone.length} migration.`);
+            await migrate(conn);
+            print(JSON.stringify(await loadReferenceData(conn), null, 2));
+          });
         },
         { migrated: false, exclusive: "xóa toàn bộ dữ liệu" },
       ),
@@ -77,7 +80,13 @@ export function buildProgram(io: CommandIo, run: Runner, extra: (program: Comman
   program
     .command("load")
     .description("Nạp (hoặc nạp lại) dữ liệu tham chiếu từ thư mục data/")
-    .action(() => run(async (database) => print(JSON.stringify(await loadReferenceData(database.db), null, 2))));
+    .action(() =>
+      run(async (database) => {
+        // Under the schema lock, so that it never runs at the same time as a first start's load.
+        const summary = await withSchemaLock(database.db, (conn) => loadReferenceData(conn));
+        print(JSON.stringify(summary, null, 2));
+      }),
+    );
 
   const tasks = program.command("tasks").description("Theo dõi nhiệm vụ");
   tasks
@@ -100,7 +109,7 @@ export function buildProgram(io: CommandIo, run: Runner, extra: (program: Comman
     .description("Sinh số liệu mẫu: nhóm A, B quốc gia cho 34 tỉnh và bộ chỉ số Cần Thơ theo xã, 36 tháng")
     .action(() =>
       run(async (database) => {
-        const r = await loadSampleData(database.db);
+        const r = await withSchemaLock(database.db, (conn) => loadSampleData(conn));
         print(`Đã sinh ${r.values} số liệu mẫu trong ${r.seconds.toFixed(1)} giây.`);
       }),
     );

@@ -108,6 +108,8 @@ const mailer = process.env.SMTP_URL
 if (!mailer) console.log("Chưa đặt SMTP_URL: thư điện tử thông báo được giữ trong hàng đợi, chưa gửi.");
 // A dropped database connection is logged and replaced (db/database.ts); the process keeps serving.
 setConnectionErrorLog((line) => app.log.warn(line));
+// A promise nobody awaited that fails (a background job's bug) is logged; it must not take the service down.
+process.on("unhandledRejection", (e) => app.log.error(e, "lỗi không được xử lý trong tác vụ nền"));
 // The command line reaches the embedded database through this server while it runs (admin-channel.ts).
 const adminChannel = database.lock
   ? await startAdminChannel(database, database.lock, config.dataDir, (line) => app.log.info(line))
