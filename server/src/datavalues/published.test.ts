@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../db/database";
 import { readMigrations } from "../db/migrate";
+import { loadSampleData } from "../demo/load";
 import { buildApp, type App } from "../http/app";
 import { loadReferenceData } from "../reference/load";
 import { createUser, login, type TestSession } from "../testing/auth";
@@ -368,4 +369,26 @@ describe(`the published figures of an existing database on ${testEngine}`, () =>
       await db.close();
     }
   });
+});
+
+describe(`sample figures on ${testEngine}`, () => {
+  it("are published for the periods that have ended and drafts for the quarter, half-year and year under way", async () => {
+    const db = await createTestDatabase();
+    try {
+      await loadReferenceData(db.db);
+      await loadSampleData(db.db, new Date("2025-11-05T03:00:00Z"));
+      const rows = await sql<{ period: string; status: string; published: boolean; n: number }>`
+        SELECT period, status, published_at IS NOT NULL AND unpublished_at IS NULL AS published, count(*)::int AS n
+        FROM data_values WHERE period IN ('2025', '2025S2', '2025Q4', '2025Q3', '2025M10', '2025M09', '2025M11')
+        GROUP BY period, status, 3 ORDER BY period, status`.execute(db.db);
+      const by = (period: string) => rows.rows.filter((r) => r.period === period).map((r) => [r.status, r.published]);
+      for (const open of ["2025", "2025S2", "2025Q4"]) expect(by(open), open).toEqual([["draft", false]]);
+      expect(by("2025Q3")).toEqual([["approved", true]]);
+      expect(by("2025M09")).toEqual([["approved", true]]);
+      expect(by("2025M10")).toEqual([["submitted", true]]); // last month, still coming in
+      expect(by("2025M11")).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  }, 300_000);
 });
