@@ -23,6 +23,7 @@ beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await createUser(h.database, "leader", { username: "lanhdao-cantho", scopeAreaId: "92" });
   await createUser(h.database, "leader", { username: "lanhdao-quocgia" });
+  await createUser(h.database, "admin", { username: "quantri-hoso" });
 }, 600_000);
 
 afterAll(async () => {
@@ -160,10 +161,38 @@ describe("a Cần Thơ install (profile: province 92, Cần Thơ's catalogue)", 
       expect(await areaShown(page)).toContain("Cần Thơ");
       expect(await text(page)).not.toMatch(SCOPE_ERROR);
       await shot(page, `profile-cantho-install-${username}`);
-      // The sector pages list the city's catalogue.
+      // The sector pages and the indicator list open on the city's catalogue.
       await page.goto(`${h.base}/dieu-hanh/nhom/A-I`);
       await page.getByTestId("group-card-CT.A.I.3").locator("svg").waitFor();
+      await page.goto(`${h.base}/chi-so`);
+      await page.locator(".ant-table-row", { hasText: "CT.A.I.3" }).first().waitFor();
       await page.close();
     });
   }
+
+  it("lets the administrator read and change the profile on its page, recorded in the audit trail", async () => {
+    const page = await signedIn(h, "quantri-hoso");
+    await page.getByRole("menuitem", { name: "Hồ sơ triển khai" }).click();
+    const current = page.getByTestId("profile-current");
+    await expect.poll(async () => current.innerText()).toContain("Ủy ban nhân dân thành phố Cần Thơ");
+    expect(await current.innerText()).toMatch(/Cần Thơ/);
+    await page.getByRole("textbox", { name: "Tên đơn vị" }).fill("Văn phòng UBND thành phố Cần Thơ");
+    await page.getByTestId("profile-save").click();
+    await expect.poll(async () => current.innerText()).toContain("Văn phòng UBND thành phố Cần Thơ");
+    const stored = await profileService(h.database.db).get();
+    expect(stored).toMatchObject({
+      name: "Văn phòng UBND thành phố Cần Thơ",
+      area: { id: "92" },
+      catalogue: { id: "cantho-256" },
+    });
+    const audit = await h.database.db
+      .selectFrom("audit_log")
+      .select(["actor_username", "action"])
+      .where("entity_type", "=", "install_profile")
+      .orderBy("at", "desc")
+      .executeTakeFirstOrThrow();
+    expect(audit).toEqual({ actor_username: "quantri-hoso", action: "install_profile.update" });
+    await shot(page, "profile-admin-page");
+    await page.close();
+  });
 });
