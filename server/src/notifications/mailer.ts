@@ -19,6 +19,9 @@ export function smtpTransport(smtpUrl: string): MailTransport & { close(): void 
   };
 }
 
+/** How long a claimed message is held by the sender that claimed it. */
+const LEASE_MS = 5 * 60_000;
+
 /** Waits before the next attempt: 1, 2, 4 … minutes, at most an hour. */
 export const retryDelayMs = (attempts: number) => Math.min(60, 2 ** Math.max(0, attempts - 1)) * 60_000;
 
@@ -33,15 +36,28 @@ export async function deliverOutbox(
   options: { from: string; now?: Date; limit?: number },
 ): Promise<{ sent: number; failed: number }> {
   const now = options.now ?? new Date();
+  // Claim the due messages with a lease (skipping any another server holds): a second instance never sends the
+  // same message at the same time, and one that died mid-send lets its messages go again when the lease ends.
   const due = await db
-    .selectFrom("outbound_messages")
-    .select(["id", "recipient", "subject", "body", "attempts"])
-    .where("sent_at", "is", null)
-    .where("recipient", "is not", null)
-    .where("next_attempt_at", "<=", now)
-    .orderBy("id")
-    .limit(options.limit ?? 100)
+    .updateTable("outbound_messages")
+    .set({ next_attempt_at: new Date(now.getTime() + LEASE_MS) })
+    .where(
+      "id",
+      "in",
+      db
+        .selectFrom("outbound_messages")
+        .select("id")
+        .where("sent_at", "is", null)
+        .where("recipient", "is not", null)
+        .where("next_attempt_at", "<=", now)
+        .orderBy("id")
+        .limit(options.limit ?? 100)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returning(["id", "recipient", "subject", "body", "attempts"])
     .execute();
+  due.sort((a, b) => Number(a.id) - Number(b.id));
   let sent = 0;
   let failed = 0;
   for (const m of due) {

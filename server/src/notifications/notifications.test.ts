@@ -231,6 +231,21 @@ describe(`notifications to the persons who must act, in the app and by e-mail, o
     }
   });
 
+  it("sends each message once when two senders deliver the outbox at the same time", async () => {
+    const created = await send(office, "POST", "/api/tasks", {
+      name: "Cập nhật danh mục dự án đầu tư công năm sau",
+      deadline: { kind: "date", dueDate: "2025-12-15" },
+      leadAgencies: ["CT.STC"],
+      coordinatingAgencies: [],
+    });
+    const code = created.json().code as string;
+    const results = await Promise.all([deliver(), deliver()]);
+    expect(results.reduce((n, r) => n + r.sent, 0)).toBeGreaterThan(0);
+    const got = smtp.received.filter((m) => m.subject.includes(code)).flatMap((m) => m.to);
+    expect(got.length).toBeGreaterThan(0);
+    expect(got.length).toBe(new Set(got).size);
+  });
+
   it("marks all of one's notifications read, and only one's own", async () => {
     const before = await mine(reporter);
     expect(before.unread).toBeGreaterThan(1);
