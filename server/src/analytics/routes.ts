@@ -51,6 +51,7 @@ const Point = z.object({
     .literal(true)
     .optional()
     .describe("Có mặt khi số là số liệu mẫu hoặc được cộng từ số liệu mẫu (không phải số liệu thật)"),
+  unapproved: z.literal(true).optional().describe("Có mặt khi số (hoặc một số được cộng vào) đã gửi nhưng chưa được duyệt"),
   comparisons: z
     .object({
       previousPeriod: Comparison,

@@ -29,6 +29,8 @@ export interface Point {
   coverage?: { reported: number; expected: number };
   /** The figure is, or is made from, SAMPLE figures (source 'sample'): every screen marks it "Mẫu". */
   sample?: true;
+  /** The figure is, or is made from, a figure submitted but not yet approved (docs/decisions/0008). */
+  unapproved?: true;
   comparisons?: Comparisons;
 }
 
@@ -121,6 +123,8 @@ export function analyticsService(db: Kysely<Schema>) {
       const reported = new Map<string, number>();
       // Keys of the reported figures that are sample figures: whatever is built from them is marked.
       const samples = new Set<string>();
+      // Keys of published figures still awaiting approval: whatever is built from them says so.
+      const unapproved = new Set<string>();
       // A provincial row and the national indicator it implements are one series (docs/decisions/0009).
       const oneSeries = await seriesReader(db, q.indicators);
       const fetchValues = async (areaList: string[]) => {
@@ -131,9 +135,10 @@ export function analyticsService(db: Kysely<Schema>) {
           period: string;
           value: string | null;
           source: string;
+          status: string;
           recorded_at: Date;
         }>`
-          SELECT indicator_code, area_id, period, value, source, recorded_at FROM data_values
+          SELECT indicator_code, area_id, period, value, source, status, recorded_at FROM data_values
           WHERE indicator_code = ANY(${oneSeries.storedCodes}) AND period = ANY(${needed}) AND area_id = ANY(${areaList})
             AND disaggregation = ${disaggregation} AND value IS NOT NULL
             AND ${publishedAt(asOf)}`.execute(db);
@@ -141,6 +146,7 @@ export function analyticsService(db: Kysely<Schema>) {
           const key = `${r.indicator_code}|${r.area_id}|${r.period}`;
           reported.set(key, Number(r.value));
           if (r.source === "sample") samples.add(key);
+          if (r.status === "submitted") unapproved.add(key);
         }
       };
       // First what the areas reported themselves; contributors only for the areas with gaps.
@@ -210,7 +216,10 @@ export function analyticsService(db: Kysely<Schema>) {
         depth = 0,
       ): Omit<Point, "period"> => {
         const key = (a: string) => `${indicator}|${a}|${period}`;
-        const mark = (keys: string[]) => (keys.some((k) => samples.has(k)) ? { sample: true as const } : {});
+        const mark = (keys: string[]) => ({
+          ...(keys.some((k) => samples.has(k)) ? { sample: true as const } : {}),
+          ...(keys.some((k) => unapproved.has(k)) ? { unapproved: true as const } : {}),
+        });
         const own = reported.get(key(area));
         if (own !== undefined) return { value: own, source: "reported", ...mark([key(area)]) };
         if (depth > 1) return { value: null, source: null };
@@ -232,6 +241,7 @@ export function analyticsService(db: Kysely<Schema>) {
               source: got.some((p) => p.source === "estimated") ? "estimated" : "aggregated",
               coverage: { reported: got.length, expected: kids.length },
               ...(got.some((p) => p.sample) ? { sample: true as const } : {}),
+              ...(got.some((p) => p.unapproved) ? { unapproved: true as const } : {}),
             };
           }
         }

@@ -186,6 +186,9 @@ describe(`published figures on ${testEngine}`, () => {
     expect(submitted.json()).toMatchObject({ updated: 1 });
     mark("submitted");
     expect(await whatLeadersSee()).toEqual(shown(1234.5, "submitted"));
+    // Labelled as not yet approved on the tile and in the analytics.
+    const tile = await get(leader, "/api/analytics/latest", { indicators: REVENUE, area: "92" });
+    expect(tile.json().items[0].latest).toMatchObject({ value: 1234.5, unapproved: true });
   });
 
   it("keeps showing the submitted figure while the reporter drafts a correction over it", async () => {
@@ -219,6 +222,8 @@ describe(`published figures on ${testEngine}`, () => {
     const approved = await send(approver, "/api/reports/review", { ...KEY, action: "approve" });
     expect(approved.statusCode, approved.body).toBe(200);
     expect(await whatLeadersSee()).toEqual(shown(1310, "approved"));
+    const tile = await get(leader, "/api/analytics/latest", { indicators: REVENUE, area: "92" });
+    expect(tile.json().items[0].latest.unapproved).toBeUndefined();
   });
 
   it("keeps approved figures published while a reopened report is corrected; a deletion withdraws them", async () => {
