@@ -78,6 +78,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -99,6 +102,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -232,10 +238,20 @@ export type paths = {
                   };
                   period: string;
                   /**
+                   * @description Có mặt khi số là số liệu mẫu hoặc được cộng từ số liệu mẫu (không phải số liệu thật)
+                   * @enum {boolean}
+                   */
+                  sample?: true;
+                  /**
                    * @description reported: báo cáo; aggregated: cộng từ đơn vị con/đơn vị cũ; estimated: có phân bổ ước tính
                    * @enum {string|null}
                    */
                   source: "reported" | "aggregated" | "estimated" | null;
+                  /**
+                   * @description Có mặt khi số (hoặc một số được cộng vào) đã gửi nhưng chưa được duyệt
+                   * @enum {boolean}
+                   */
+                  unapproved?: true;
                   value: number | null;
                 }[];
               }[];
@@ -250,6 +266,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -271,6 +290,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -292,6 +314,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -449,10 +474,20 @@ export type paths = {
                   label: string;
                   period: string;
                   /**
+                   * @description Có mặt khi số là số liệu mẫu hoặc được cộng từ số liệu mẫu (không phải số liệu thật)
+                   * @enum {boolean}
+                   */
+                  sample?: true;
+                  /**
                    * @description reported: báo cáo; aggregated: cộng từ đơn vị con/đơn vị cũ; estimated: có phân bổ ước tính
                    * @enum {string|null}
                    */
                   source: "reported" | "aggregated" | "estimated" | null;
+                  /**
+                   * @description Có mặt khi số (hoặc một số được cộng vào) đã gửi nhưng chưa được duyệt
+                   * @enum {boolean}
+                   */
+                  unapproved?: true;
                   value: number | null;
                 } | null;
                 sparkline: {
@@ -471,6 +506,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -492,6 +530,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -513,6 +554,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -600,6 +644,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -621,6 +668,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -738,6 +788,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -759,6 +812,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -836,6 +892,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -857,6 +916,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -930,6 +992,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -951,6 +1016,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -972,6 +1040,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -993,6 +1064,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -1116,6 +1190,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -1137,6 +1214,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -1158,6 +1238,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -1262,6 +1345,8 @@ export type paths = {
                 createdAt: string;
                 disabled: boolean;
                 displayName: string;
+                /** @description Thư điện tử nhận thông báo; null: chỉ trong ứng dụng */
+                email: string | null;
                 id: string;
                 mustChangePassword: boolean;
                 /** @enum {string} */
@@ -1285,6 +1370,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -1306,6 +1394,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -1327,6 +1418,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -1348,6 +1442,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -1408,6 +1505,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -1429,6 +1529,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -1450,6 +1553,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -1471,6 +1577,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -1486,6 +1595,43 @@ export type paths = {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/boundaries/communes/{province}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Ranh giới các xã, phường, đặc khu của một tỉnh, thành phố (GeoJSON; mã trùng với /api/areas; Đà Nẵng gồm đặc khu Hoàng Sa, Khánh Hòa gồm đặc khu Trường Sa) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Mã tỉnh, thành phố, ví dụ 92 */
+          province: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1657,6 +1803,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -1678,6 +1827,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -1785,6 +1937,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -1806,6 +1961,131 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/catalogues/{id}/indicators-with-data": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Các chỉ số của bộ có số liệu cho các địa bàn con (xã của một tỉnh) trong một kỳ: để chọn chỉ số khi xem chi tiết */
+    get: {
+      parameters: {
+        query: {
+          /** @description Địa bàn cha: VN hoặc mã tỉnh */
+          parent: string;
+          period: string;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              items: {
+                areasWithData: number;
+                code: string;
+                name: string;
+                unit: string | null;
+              }[];
+              total: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -1892,6 +2172,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -1913,6 +2196,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2016,6 +2302,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2037,6 +2326,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2058,6 +2350,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2141,6 +2436,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2162,6 +2460,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2183,6 +2484,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2288,6 +2592,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2309,6 +2616,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2330,6 +2640,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2351,6 +2664,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2398,6 +2714,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2419,6 +2738,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2440,6 +2762,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2484,7 +2809,8 @@ export type paths = {
           /** @description Bỏ qua bao nhiêu bản ghi */
           offset?: number;
           period?: string;
-          status?: "draft" | "submitted" | "approved" | "returned";
+          /** @description Mặc định: số liệu đã công bố (đã gửi hoặc đã duyệt); submitted/approved: đã công bố theo trạng thái; draft/returned: bản hiện hành đang nháp/bị trả lại; all: mọi bản hiện hành */
+          status?: "draft" | "submitted" | "approved" | "returned" | "published" | "all";
         };
         header?: never;
         path?: never;
@@ -2509,6 +2835,8 @@ export type paths = {
                 flags: string[];
                 indicator: string;
                 period: string;
+                /** @description Là bản được công bố (lãnh đạo, bảng điều khiển, tệp xuất đọc bản này) */
+                published: boolean;
                 recordedAt: string;
                 reviewComment: string | null;
                 /** @description Số liệu mẫu do hệ thống sinh để minh họa, không phải số liệu thật */
@@ -2535,6 +2863,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2556,6 +2887,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2577,6 +2911,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2598,6 +2935,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2681,6 +3021,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2702,6 +3045,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2723,6 +3069,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2744,6 +3093,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2772,7 +3124,10 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    /** Xuất số liệu: CSV, SDMX-CSV hoặc DHIS2 dataValueSets JSON (tối đa 200.000 dòng) */
+    /**
+     * Xuất số liệu: CSV, SDMX-CSV hoặc DHIS2 dataValueSets JSON — đầy đủ, không giới hạn số dòng (truyền dần)
+     * @description Số viết dạng thập phân đầy đủ (0.0000001, không 1e-7), đọc lại được bằng chính chức năng nhập. Văn bản bắt đầu bằng =, +, -, @ được thêm dấu ' ở đầu (bảng tính không chạy như công thức; khi nhập lại, dấu ' được bỏ). Số liệu mẫu được đánh dấu: cột sample (CSV), thuộc tính SAMPLE (SDMX-CSV), attributeOptionCombo SAMPLE (DHIS2); khi nhập lại, các dòng này được bỏ qua kèm cảnh báo.
+     */
     get: {
       parameters: {
         query: {
@@ -2786,7 +3141,8 @@ export type paths = {
           format: "csv" | "sdmx-csv" | "dhis2";
           indicator?: string;
           period?: string;
-          status?: "draft" | "submitted" | "approved" | "returned";
+          /** @description Mặc định: số liệu đã công bố (đã gửi hoặc đã duyệt); submitted/approved: đã công bố theo trạng thái; draft/returned: bản hiện hành đang nháp/bị trả lại; all: mọi bản hiện hành */
+          status?: "draft" | "submitted" | "approved" | "returned" | "published" | "all";
         };
         header?: never;
         path?: never;
@@ -2850,6 +3206,8 @@ export type paths = {
                 flags: string[];
                 indicator: string;
                 period: string;
+                /** @description Là bản được công bố (lãnh đạo, bảng điều khiển, tệp xuất đọc bản này) */
+                published: boolean;
                 recordedAt: string;
                 recordedBy: string | null;
                 reviewComment: string | null;
@@ -2877,6 +3235,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2898,6 +3259,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2919,6 +3283,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -2940,6 +3307,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3039,6 +3409,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3060,6 +3433,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3081,6 +3457,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3102,6 +3481,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3175,6 +3557,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3257,6 +3642,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3278,6 +3666,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3355,6 +3746,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3376,6 +3770,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3448,6 +3845,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3469,6 +3869,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3536,7 +3939,10 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    /** Tình trạng hệ thống */
+    /**
+     * Tình trạng hệ thống
+     * @description 200 khi cơ sở dữ liệu trả lời; 503 khi không kết nối được (mất kết nối, cơ sở dữ liệu khởi động lại) — máy chủ vẫn chạy và tự kết nối lại.
+     */
     get: {
       parameters: {
         query?: never;
@@ -3557,6 +3963,21 @@ export type paths = {
               engine: "pglite" | "postgres";
               /** @enum {string} */
               status: "ok";
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {string} */
+              engine: "pglite" | "postgres";
+              message: string;
+              /** @enum {string} */
+              status: "unavailable";
             };
           };
         };
@@ -3701,6 +4122,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3722,6 +4146,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3784,6 +4211,8 @@ export type paths = {
                 createdAt: string;
                 disabled: boolean;
                 displayName: string;
+                /** @description Thư điện tử nhận thông báo; null: chỉ trong ứng dụng */
+                email: string | null;
                 id: string;
                 mustChangePassword: boolean;
                 /** @enum {string} */
@@ -3809,6 +4238,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3830,6 +4262,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3851,6 +4286,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3872,6 +4310,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3888,6 +4329,147 @@ export type paths = {
       };
     };
     put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/me/email": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Đặt thư điện tử nhận thông báo của tôi (null: chỉ nhận trong ứng dụng) */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** Format: email */
+            email: string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              email: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
     post?: never;
     delete?: never;
     options?: never;
@@ -3941,6 +4523,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3962,6 +4547,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -3983,6 +4571,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4004,6 +4595,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4032,7 +4626,7 @@ export type paths = {
       path?: never;
       cookie?: never;
     };
-    /** Thông báo đôn đốc cho cơ quan của người dùng (mới nhất trước) */
+    /** Thông báo của tôi (mới nhất trước): đôn đốc, giao việc, số liệu chờ duyệt, bị trả lại */
     get: {
       parameters: {
         query?: {
@@ -4056,10 +4650,11 @@ export type paths = {
           content: {
             "application/json": {
               items: {
-                agency: string;
+                agency: string | null;
                 createdAt: string;
                 id: string;
                 kind: string;
+                link: string | null;
                 message: string;
                 read: boolean;
                 taskCode: string | null;
@@ -4077,6 +4672,57 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4098,6 +4744,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4130,7 +4779,7 @@ export type paths = {
     };
     get?: never;
     put?: never;
-    /** Đánh dấu đã đọc */
+    /** Đánh dấu một thông báo của tôi là đã đọc */
     post: {
       parameters: {
         query?: never;
@@ -4161,6 +4810,57 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4182,6 +4882,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4197,6 +4900,408 @@ export type paths = {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/notifications/read-all": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Đánh dấu mọi thông báo của tôi là đã đọc */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              marked: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/profile": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Hồ sơ triển khai: đơn vị sử dụng, bộ chỉ số, địa bàn và các chỉ số mặc định */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              agency: {
+                code: string;
+                name: string;
+              } | null;
+              area: {
+                id: string;
+                level: string;
+                name: string;
+              };
+              catalogue: {
+                codePrefix: string;
+                id: string;
+                name: string;
+              };
+              defaultTiles: string[];
+              /** @enum {string} */
+              kind: "government_office" | "ministry" | "province";
+              kindLabel: string;
+              name: string;
+              stored: boolean;
+              updatedAt: string | null;
+              version: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    /** Sửa hồ sơ triển khai (quản trị hệ thống); ghi nhật ký */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Cơ quan (chỉ với hồ sơ bộ) */
+            agencyCode?: string | null;
+            /** @description Địa bàn chính: VN hoặc mã tỉnh */
+            areaId?: string | null;
+            /** @description Bộ chỉ số chính; mặc định bộ của tỉnh, hoặc bộ quốc gia */
+            catalogueId?: string | null;
+            /** @description Các chỉ số các trang mở ra */
+            defaultTiles?: string[] | null;
+            /**
+             * @description government_office, ministry hoặc province
+             * @enum {string}
+             */
+            kind: "government_office" | "ministry" | "province";
+            /** @description Tên đơn vị; mặc định theo loại và địa bàn */
+            name?: string | null;
+            /** @description Phiên bản đang sửa (0 khi chưa lưu lần nào) */
+            version: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              agency: {
+                code: string;
+                name: string;
+              } | null;
+              area: {
+                id: string;
+                level: string;
+                name: string;
+              };
+              catalogue: {
+                codePrefix: string;
+                id: string;
+                name: string;
+              };
+              defaultTiles: string[];
+              /** @enum {string} */
+              kind: "government_office" | "ministry" | "province";
+              kindLabel: string;
+              name: string;
+              stored: boolean;
+              updatedAt: string | null;
+              version: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -4232,6 +5337,7 @@ export type paths = {
               items: {
                 byArea: {
                   area: string;
+                  areaName: string;
                   disbursed: number | null;
                   disbursementRate: number | null;
                   plan: number | null;
@@ -4267,6 +5373,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4288,6 +5397,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4363,6 +5475,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4384,6 +5499,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4466,6 +5584,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4487,6 +5608,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4508,6 +5632,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4529,6 +5656,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4623,6 +5753,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4644,6 +5777,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4665,6 +5801,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4686,6 +5825,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4777,6 +5919,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4798,6 +5943,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4819,6 +5967,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4840,6 +5991,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4929,6 +6083,8 @@ export type paths = {
                   flags: string[];
                   indicator: string;
                   period: string;
+                  /** @description Là bản được công bố (lãnh đạo, bảng điều khiển, tệp xuất đọc bản này) */
+                  published: boolean;
                   recordedAt: string;
                   reviewComment: string | null;
                   /** @description Số liệu mẫu do hệ thống sinh để minh họa, không phải số liệu thật */
@@ -4966,6 +6122,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -4987,6 +6146,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5008,6 +6170,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5029,6 +6194,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5105,6 +6273,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5126,6 +6297,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5147,6 +6321,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5168,6 +6345,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5242,6 +6422,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5263,6 +6446,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5284,6 +6470,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5305,6 +6494,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5335,7 +6527,10 @@ export type paths = {
     };
     get?: never;
     put?: never;
-    /** Duyệt hoặc trả lại số liệu đã gửi của một báo cáo (trả lại cần lý do) */
+    /**
+     * Duyệt hoặc trả lại số liệu đã gửi của một báo cáo: cả báo cáo, hoặc từng dòng với lý do riêng
+     * @description Cả báo cáo: `action` (và `comment` khi trả lại), có thể giới hạn bằng `indicators`. Từng dòng: `decisions`, mỗi dòng một chỉ số với `action` và, khi trả lại, `comment` riêng; các dòng không nêu giữ nguyên chờ duyệt. Người gửi số liệu nhận thông báo và thư điện tử.
+     */
     post: {
       parameters: {
         query?: never;
@@ -5347,12 +6542,18 @@ export type paths = {
         content: {
           "application/json": {
             /** @enum {string} */
-            action: "approve" | "return";
+            action?: "approve" | "return";
             /** @description Mã cơ quan báo cáo, ví dụ CT.STC */
             agency: string;
             /** @description Mã địa bàn, ví dụ 92 */
             area: string;
             comment?: string | null;
+            decisions?: {
+              /** @enum {string} */
+              action: "approve" | "return";
+              comment?: string | null;
+              indicator: string;
+            }[];
             indicators?: string[];
             /** @description Kỳ, ví dụ 2025M10 */
             period: string;
@@ -5368,8 +6569,10 @@ export type paths = {
           content: {
             "application/json": {
               /** @enum {string} */
-              action: "approve" | "return";
+              action: "approve" | "return" | "mixed";
+              approved: number;
               batchId: string | null;
+              returned: number;
               values: number;
             };
           };
@@ -5382,6 +6585,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5403,6 +6609,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5424,6 +6633,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5445,6 +6657,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5566,6 +6781,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5587,6 +6805,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5608,6 +6829,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5629,6 +6853,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5732,6 +6959,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5753,6 +6983,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5814,6 +7047,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5835,6 +7071,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5912,6 +7151,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5933,6 +7175,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -5976,6 +7221,93 @@ export type paths = {
             [name: string]: unknown;
           };
           content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/targets/years": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Các năm có chỉ tiêu, và năm hiện tại theo đồng hồ của hệ thống (mặc định của trang chỉ tiêu) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              current: number;
+              years: number[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
         };
       };
     };
@@ -6186,6 +7518,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -6207,6 +7542,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -6301,6 +7639,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -6322,6 +7663,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -6343,6 +7687,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -6364,6 +7711,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -6629,6 +7979,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -6650,6 +8003,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -6741,6 +8097,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -6762,6 +8121,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -6783,6 +8145,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -6850,6 +8215,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -6871,6 +8239,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -6950,6 +8321,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -6971,6 +8345,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -6992,6 +8369,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7065,6 +8445,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7086,6 +8469,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7169,7 +8555,7 @@ export type paths = {
     };
     get?: never;
     put?: never;
-    /** Chạy đôn đốc ngay (cũng chạy tự động mỗi giờ): thông báo sắp đến hạn, quá hạn, thư tổng hợp hằng ngày */
+    /** Chạy đôn đốc ngay (cũng chạy tự động mỗi giờ): thông báo sắp đến hạn, quá hạn cho người phải làm, thư tổng hợp hằng ngày */
     post: {
       parameters: {
         query?: never;
@@ -7199,6 +8585,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7220,6 +8609,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7308,6 +8700,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7329,6 +8724,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7442,6 +8840,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7463,6 +8864,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7484,6 +8888,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7505,6 +8912,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7580,6 +8990,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7601,6 +9014,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7622,6 +9038,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7643,6 +9062,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7717,6 +9139,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7738,6 +9163,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7759,6 +9187,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7780,6 +9211,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7828,6 +9262,8 @@ export type paths = {
                 createdAt: string;
                 disabled: boolean;
                 displayName: string;
+                /** @description Thư điện tử nhận thông báo; null: chỉ trong ứng dụng */
+                email: string | null;
                 id: string;
                 mustChangePassword: boolean;
                 /** @enum {string} */
@@ -7852,6 +9288,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7873,6 +9312,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7894,6 +9336,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7915,6 +9360,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7936,6 +9384,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -7964,6 +9415,11 @@ export type paths = {
         content: {
           "application/json": {
             displayName: string;
+            /**
+             * Format: email
+             * @default null
+             */
+            email?: string | null;
             password?: string;
             /** @enum {string} */
             role: "admin" | "leader" | "office_specialist" | "reporter" | "approver" | "viewer";
@@ -7988,6 +9444,8 @@ export type paths = {
                 createdAt: string;
                 disabled: boolean;
                 displayName: string;
+                /** @description Thư điện tử nhận thông báo; null: chỉ trong ứng dụng */
+                email: string | null;
                 id: string;
                 mustChangePassword: boolean;
                 /** @enum {string} */
@@ -8011,6 +9469,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -8032,6 +9493,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -8053,6 +9517,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -8074,6 +9541,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -8095,6 +9565,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -8144,6 +9617,8 @@ export type paths = {
           "application/json": {
             disabled?: boolean;
             displayName?: string;
+            /** Format: email */
+            email?: string | null;
             /** @description Lý do thay đổi (ghi vào nhật ký) */
             reason?: string;
             /** @enum {string} */
@@ -8164,6 +9639,8 @@ export type paths = {
               createdAt: string;
               disabled: boolean;
               displayName: string;
+              /** @description Thư điện tử nhận thông báo; null: chỉ trong ứng dụng */
+              email: string | null;
               id: string;
               mustChangePassword: boolean;
               /** @enum {string} */
@@ -8186,6 +9663,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -8207,6 +9687,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -8228,6 +9711,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -8249,6 +9735,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -8270,6 +9759,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -8334,6 +9826,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -8355,6 +9850,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -8376,6 +9874,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -8397,6 +9898,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
@@ -8418,6 +9922,9 @@ export type paths = {
           content: {
             "application/json": {
               error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
               errors?: {
                 column?: string;
                 field: string;
