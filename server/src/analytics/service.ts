@@ -264,7 +264,7 @@ export function analyticsService(db: Kysely<Schema>) {
         ? await db
             .selectFrom("targets")
             .select(["indicator_code", "area_id", "target_year", "target_value"])
-            .where("indicator_code", "in", q.indicators)
+            .where("indicator_code", "in", oneSeries.storedCodes)
             .where("area_id", "in", areaIds)
             .where("target_value", "is not", null)
             .execute()
@@ -278,8 +278,11 @@ export function analyticsService(db: Kysely<Schema>) {
           };
           const points: Point[] = periods.map((p: Period) => {
             const r = resolve(ind.code, ind.unit, area.id, p.code);
-            const target = targets.find(
-              (t) => t.indicator_code === ind.code && t.area_id === area.id && t.target_year === p.year,
+            // The plan of the series: under this code, else under the other name of the same series.
+            const ofYear = targets.filter((t) => t.area_id === area.id && t.target_year === p.year);
+            const target = (
+              ofYear.find((t) => t.indicator_code === ind.code) ??
+              ofYear.find((t) => oneSeries.targetsOf(t.indicator_code, t.area_id).includes(ind.code))
             )?.target_value;
             return {
               period: p.code,

@@ -207,6 +207,26 @@ describe(`one series for a provincial row and the national indicator it implemen
     expect((await withData(cityLeader, "qd1012", "01")).statusCode).toBe(403);
   });
 
+  it("compares either name of a series with the plan set under the other", async () => {
+    const year = Number(lastMonth.slice(0, 4));
+    await database.db
+      .insertInto("targets")
+      .values({
+        indicator_code: "CT.A.I.3",
+        area_id: "92",
+        target_year: year,
+        source: "Kế hoạch thử",
+        operator: ">=",
+        target_value: 40_000,
+      })
+      .execute();
+    const res = await app.inject({
+      url: `/api/analytics?${new URLSearchParams({ indicators: "QG.A.II.1", areas: "92", from: lastMonth, to: lastMonth, comparisons: "true" })}`,
+      headers: cityLeader.headers(),
+    });
+    expect(res.json().series[0].points[0].comparisons.plan).toMatchObject({ target: 40_000 });
+  });
+
   it("keeps one series after a submitted write under either code", async () => {
     // Last month is submitted, not yet approved: still open to its reporters.
     const period = lastMonth;
