@@ -202,6 +202,9 @@ describe("names, numbers and dates", () => {
     const cells = await table.locator("tbody tr.ant-table-row").first().locator("td").allInnerTexts();
     const changes = cells.filter((c) => /^[+-−]?\d/.test(c) && /%$/.test(c));
     expect(changes.length).toBeGreaterThanOrEqual(1);
+    // Sample figures are marked on the sector's charts and in its table too.
+    expect(await page.getByTestId("group-card-QG.A.II.1").locator(".sample-mark").count()).toBe(1);
+    expect(await table.locator("tr.ant-table-row").first().locator(".sample-mark").count()).toBe(1);
     await page.close();
   });
 });

@@ -11,6 +11,7 @@ import { EChart } from "../../components/EChart";
 import { useLiveData } from "../../components/live";
 import { QueryState } from "../../components/QueryState";
 import { useHomeDefaults } from "../../components/useHome";
+import { SampleMark } from "./common";
 import { lastMonthCode, periodsBefore } from "../reports/common";
 import { useAnalytics } from "./MapView";
 import { AreaPicker, Tile } from "./Overview";
@@ -100,7 +101,12 @@ function SeriesTile({ spec, area }: { spec: TileSpec; area: string }) {
     .map((a) => ({ name: a.name, value: r.series.find((s) => s.area === a.id)?.points[0]?.value ?? null }))
     .filter((b) => b.value !== null);
   return (
-    <Card size="small" title={`${ind.name} (${ind.unit ?? ""})`} data-testid={`dash-tile-${spec.indicator}`}>
+    <Card
+      size="small"
+      title={`${ind.name}${ind.unit ? ` (${ind.unit})` : ""}`}
+      extra={<SampleMark show={r.series.some((s) => s.points.some((p) => p.sample))} />}
+      data-testid={`dash-tile-${spec.indicator}`}
+    >
       <EChart
         style={{ height: 220 }}
         option={

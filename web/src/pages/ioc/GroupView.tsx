@@ -12,7 +12,7 @@ import { useHomeDefaults } from "../../components/useHome";
 import { lastMonthCode, periodsBefore } from "../reports/common";
 import { useAnalytics } from "./MapView";
 import { AreaPicker } from "./Overview";
-import { formatChange, SourceTag } from "./common";
+import { formatChange, SampleMark, SourceTag } from "./common";
 
 /**
  * A sub-group of the national catalogue (prices, budget, banking, investment, industry, …): each indicator's
@@ -89,6 +89,7 @@ export default function GroupView() {
                     <Card
                       size="small"
                       title={<Link to={`/dieu-hanh/chi-so/${ind.code}?area=${area}`}>{`${ind.code} ${ind.name}`}</Link>}
+                      extra={<SampleMark show={points.some((p) => p.sample)} />}
                       data-testid={`group-card-${ind.code}`}
                     >
                       <EChart
