@@ -1,3 +1,4 @@
+import ExcelJS from "exceljs";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { auditExportSettings } from "../audit/routes";
@@ -23,7 +24,7 @@ const defaults = { pageRows: exportSettings.pageRows, auditRows: auditExportSett
 afterEach(() => {
   exportSettings.pageRows = defaults.pageRows;
   auditExportSettings.pageRows = defaults.auditRows;
-  Object.assign(importLimits, defaults.limits);
+  Object.assign(importLimits, defaults.limits, { xlsx: { ...defaults.limits.xlsx } });
 });
 
 beforeAll(async () => {
@@ -412,5 +413,51 @@ describe(`sibling: the audit trail's CSV export is complete too, on ${testEngine
       .split("\r\n")
       .slice(1);
     expect(rows.map((r) => r.split(",")[9]).sort()).toEqual(["e0", "e1", "e2", "e3", "e4", "e5", "e6"].map((e) => `"${e}"`));
+  });
+});
+
+describe(`Excel uploads are bounded too, on ${testEngine}`, () => {
+  const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  const template = async () => {
+    const res = await app.inject({
+      url: "/api/reports/template?agency=CT.STC&area=92&period=2025M10",
+      headers: reporter.headers(),
+    });
+    expect(res.statusCode).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+    return wb;
+  };
+  const uploadXlsx = async (wb: ExcelJS.Workbook) =>
+    app.inject({
+      method: "POST",
+      url: "/api/reports/upload",
+      headers: { ...reporter.headers(true), "content-type": XLSX },
+      payload: Buffer.from(await wb.xlsx.writeBuffer()),
+    });
+
+  it("measures the workbook before opening it: beyond the unzipped budget it is refused, naming the file", async () => {
+    importLimits.xlsx = { ...importLimits.xlsx, maxInflatedBytes: 4096 };
+    const res = await uploadXlsx(await template());
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0]).toMatchObject({
+      row: 0,
+      field: "file",
+      message: expect.stringContaining("khi giải nén lớn hơn"),
+    });
+  });
+
+  it("lists the first 1,000 problems of a spreadsheet with their total", async () => {
+    const wb = await template();
+    const ws = wb.getWorksheet("Số liệu")!;
+    for (let r = 100; r < 1600; r++)
+      ws.getRow(r).values = ["CT.A.I.3", "", "", "92", "2025M10", "", null, null, 1, `=HYPERLINK(${r})`];
+    const res = await uploadXlsx(wb);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({
+      errorCount: 1500,
+      message: "Có 1.500 lỗi, không ghi dòng nào (liệt kê 1.000 lỗi đầu tiên)",
+    });
+    expect(res.json().errors[0]).toMatchObject({ sheet: "Số liệu", row: 100, column: "J", field: "comment" });
   });
 });

@@ -5,7 +5,7 @@ import { requestContext } from "../auth/access";
 import { DataValue, WriteResult } from "../datavalues/routes";
 import { buildTemplate, readTemplate } from "../datavalues/formats/excel";
 import { dataValueService } from "../datavalues/service";
-import { InvalidInputError } from "../errors";
+import { BatchError, InvalidInputError } from "../errors";
 import type { RouteDeps } from "../http/deps";
 import { ErrorBody, listOf, pagination, serialId } from "../http/schemas";
 import { obligationService } from "./obligations";
@@ -173,6 +173,10 @@ export const reportingRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
     async (request) => {
       if (!Buffer.isBuffer(request.body)) throw new InvalidInputError(`Gửi tệp .xlsx với Content-Type: ${XLSX}`);
       const read = await readTemplate(request.body);
+      const errorCount = read.errorCount ?? read.errors.length;
+      // More problems than an answer lists: refused on what was read, with the total.
+      if (errorCount > read.errors.length)
+        throw new BatchError(`Có ${errorCount.toLocaleString("vi-VN")} lỗi, không ghi dòng nào`, read.errors, 400, errorCount);
       return values.ingest(requestContext(request), {
         rows: read.rows,
         readErrors: read.errors,

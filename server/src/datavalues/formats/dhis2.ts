@@ -48,7 +48,8 @@ export const Dhis2DataValueSet = z
     orgUnit: z.string().optional(),
     completeDate: z.string().optional(),
     attributeOptionCombo: z.string().optional(),
-    dataValues: z.array(DataValue).max(importLimits.maxRows),
+    // How many values one file may carry is checked by the reader (413 naming the limit).
+    dataValues: z.array(DataValue),
   })
   .strict();
 export type Dhis2DataValueSet = z.infer<typeof Dhis2DataValueSet>;

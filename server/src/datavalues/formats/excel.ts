@@ -2,7 +2,7 @@ import { parseNumber } from "@dieuhanh/core";
 import ExcelJS from "exceljs";
 import type { RowError } from "../../errors";
 import { locate, type IncomingRow } from "../validation";
-import { ErrorList } from "./limits";
+import { ErrorList, withUploadSlot } from "./limits";
 import { checkText, safeCell, type ReadResult } from "./text";
 import { checkXlsxCost } from "./zip";
 
@@ -137,7 +137,12 @@ export interface TemplateUpload extends ReadResult {
   key: { agency: string; area: string; period: string } | null;
 }
 
+/** Reads an uploaded template, in one of the few upload slots (several large files at once queue). */
 export async function readTemplate(buffer: Buffer): Promise<TemplateUpload> {
+  return withUploadSlot(() => readTemplateNow(buffer));
+}
+
+async function readTemplateNow(buffer: Buffer): Promise<TemplateUpload> {
   const fail = (message: string): TemplateUpload => ({ rows: [], errors: [{ row: 0, field: "file", message }], key: null });
   // What the file would cost to open is measured first: a zip bomb never reaches the spreadsheet library.
   const tooCostly = await checkXlsxCost(buffer);
