@@ -7,7 +7,16 @@ import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { api, eventually, freePort, signIn, startReadyServer, startServer, type ServerProcess } from "../testing/processes";
+import {
+  api,
+  eventually,
+  freePort,
+  runCli,
+  signIn,
+  startReadyServer,
+  startServer,
+  type ServerProcess,
+} from "../testing/processes";
 import { readMigrations } from "./migrate";
 
 /**
@@ -207,6 +216,13 @@ describe.skipIf(!url)("the server on PostgreSQL, as processes", { timeout: 240_0
       status: "submitted",
     });
     expect(figure.status).toBe(200);
+    // On PostgreSQL the command line runs beside the server on its own connections.
+    const created = await runCli(["users", "create", "tran.thi.cli", "--role", "viewer"], {
+      DATABASE_URL: url,
+      DATABASE_SCHEMA: schema,
+    });
+    expect(created.code).toBe(0);
+    await signIn(s.url, "tran.thi.cli", /Mật khẩu dùng một lần: (\S+)/.exec(created.stdout)![1]!);
     await s.stop();
 
     // The commands of the README, section "Sao lưu và khôi phục".

@@ -69,6 +69,7 @@ describe.skipIf(Boolean(process.env.DATABASE_URL))("the embedded database beside
   const env = { DATA_DIR: dataDir, DEMO_DATA: "false", INITIAL_ADMIN_PASSWORD: ADMIN_PASSWORD };
   let server: ServerProcess;
   const backup = path.join(root, "sao-luu.tar.gz");
+  const fromServerDir = path.join(root, "restored-from-server");
   const passwords = new Map<string, string>();
 
   beforeAll(async () => {
@@ -182,7 +183,6 @@ describe.skipIf(Boolean(process.env.DATABASE_URL))("the embedded database beside
     expect(busy.stderr).toContain("Dừng máy chủ");
 
     // The backup taken through the running server holds everything written before it.
-    const fromServerDir = path.join(root, "restored-from-server");
     const restored = await runCli(["restore", backup], { ...env, DATA_DIR: fromServerDir });
     expect(restored.stderr).toBe("");
     expect(restored.code).toBe(0);
@@ -217,5 +217,16 @@ describe.skipIf(Boolean(process.env.DATABASE_URL))("the embedded database beside
     };
     expect(figures.items.map((f) => f.value)).toEqual([1234.5]);
     await eventually(async () => (await api(server.url, null, "GET", "/api/health")).status === 200);
+  });
+
+  it("a server killed with SIGKILL leaves a stale lock that the next process takes over, with nothing lost", async () => {
+    server.child.kill("SIGKILL");
+    await server.exited;
+    // (the server runs on the restored copy since the previous test)
+    expect(existsSync(path.join(fromServerDir, LOCK_FILE))).toBe(true);
+    const listed = await runCli(["users", "list"], { ...env, DATA_DIR: fromServerDir });
+    expect(listed.stderr).toBe("");
+    for (const username of ["admin", ...passwords.keys()]) expect(listed.stdout).toContain(username);
+    expect(existsSync(path.join(fromServerDir, LOCK_FILE))).toBe(false);
   });
 });
