@@ -382,6 +382,16 @@ describe(`uploads are bounded: rows, time, and the error list, on ${testEngine}`
     });
   });
 
+  it("refuses a CSV record of more than a megabyte (an unclosed quote swallowing the file) without holding it", async () => {
+    const res = await importAs(
+      reporter,
+      "csv",
+      `indicator,area,period,value,comment\nCT.A.I.3,92,2025M10,1,"${"x".repeat(1_200_000)}`,
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0]).toMatchObject({ field: "file", message: expect.stringContaining("dài hơn 1 MB") });
+  });
+
   it("refuses a CSV whose rows do not have the header's columns, naming the row", async () => {
     const res = await importAs(reporter, "csv", "indicator,area,period,value\nCT.A.I.3,92,2025M08,1,extra\n");
     expect(res.statusCode).toBe(400);

@@ -40,9 +40,11 @@ const csvProblem = (e: unknown): RowError => {
   const message =
     err.code === "CSV_QUOTE_NOT_CLOSED"
       ? 'Dấu ngoặc kép (") mở nhưng không đóng'
-      : err.code === "CSV_INVALID_CLOSING_QUOTE"
-        ? 'Sau dấu ngoặc kép đóng có ký tự lạ: đặt cả ô trong ngoặc kép và viết "" cho dấu ngoặc kép bên trong'
-        : `Không đọc được tệp CSV (${err.code ?? err.message ?? "lỗi"})`;
+      : err.code === "CSV_MAX_RECORD_SIZE"
+        ? "Một dòng dài hơn 1 MB: tệp không phải số liệu theo dòng (thường do dấu ngoặc kép không đóng)"
+        : err.code === "CSV_INVALID_CLOSING_QUOTE"
+          ? 'Sau dấu ngoặc kép đóng có ký tự lạ: đặt cả ô trong ngoặc kép và viết "" cho dấu ngoặc kép bên trong'
+          : `Không đọc được tệp CSV (${err.code ?? err.message ?? "lỗi"})`;
   return { row, field: "file", message: row ? `Dòng ${row}: ${message}` : message };
 };
 
@@ -56,7 +58,8 @@ export async function readDelimited(body: Buffer | string, reader: DelimitedRead
   const head = bytes.subarray(0, 64 * 1024).toString("utf8");
   const firstLine = head.replace(/^\uFEFF/, "").split(/\r?\n/, 1)[0] ?? "";
   const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ";" : ",";
-  const parser = parse({ delimiter, relax_column_count: true, skip_empty_lines: true, bom: true });
+  // One record is a figure: a few codes, a value and a comment. A megabyte is far beyond any real one.
+  const parser = parse({ delimiter, relax_column_count: true, skip_empty_lines: true, bom: true, max_record_size: 1_000_000 });
   const checkTime = readDeadline();
   let records = 0;
   let failure: unknown = null;
