@@ -1,6 +1,6 @@
 import { formatDate, formatPeriod, parsePeriod } from "@dieuhanh/core";
 import type { Executor } from "../db/bulk";
-import { findRecipients, recipientsByIds, taskArea, type Recipient } from "./recipients";
+import { findRecipients, recipientFinder, recipientsByIds, taskArea, type Recipient } from "./recipients";
 
 export type NotificationKind =
   | "due_soon"
@@ -268,11 +268,12 @@ export async function figuresAwaitingApproval(
   }
   // A large import spans many periods of the same agency and area: find their approvers once.
   const approvers = new Map<string, Recipient[]>();
+  const finder = recipientFinder(trx);
   let told = 0;
   for (const r of reports.values()) {
     const k = `${r.agency}|${r.area}`;
     if (!approvers.has(k))
-      approvers.set(k, await findRecipients(trx, { roles: ["approver"], agency: r.agency, area: r.area, exclude: submittedBy }));
+      approvers.set(k, await finder.find({ roles: ["approver"], agency: r.agency, area: r.area, exclude: submittedBy }));
     told += await figuresSubmitted(trx, { ...r, indicators: [...r.indicators], batchId, submittedBy }, approvers.get(k));
   }
   return told;
@@ -281,7 +282,7 @@ export async function figuresAwaitingApproval(
 /** The office's decision on a progress report (accepted, extension granted, returned): the person who reported it is told. */
 export async function progressReviewed(
   trx: Executor,
-  review: { id: string; taskCode: string; reportedBy: string; what: string; returned: boolean },
+  review: { id: string; taskCode: string; agency: string; reportedBy: string; what: string; returned: boolean },
 ) {
   const task = await taskFacts(trx, review.taskCode);
   const people = await recipientsByIds(trx, [review.reportedBy]);
@@ -292,6 +293,7 @@ export async function progressReviewed(
     body: `Văn phòng đã xem xét báo cáo của anh/chị về nhiệm vụ ${task.code} — ${task.name}:\n${review.what}`,
     link: taskLink(task.code),
     taskCode: task.code,
+    agency: review.agency,
     key: `progress-review|${review.id}`,
   });
 }

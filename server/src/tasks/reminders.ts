@@ -5,7 +5,7 @@ import type { PreparedRow } from "../datavalues/validation";
 import { writeRows } from "../datavalues/writer";
 import { agencyRepository } from "../agencies/repository";
 import { currentAgency } from "../agencies/succession";
-import { findRecipients, taskArea, type Recipient } from "../notifications/recipients";
+import { recipientFinder, type Recipient } from "../notifications/recipients";
 import { notify } from "../notifications/service";
 import { loadTaskRows, statusOf } from "./facts";
 import { scorecard } from "./scorecard";
@@ -25,6 +25,7 @@ export async function runReminders(db: Kysely<Schema>, today: string) {
   const perPerson = new Map<string, { person: Recipient; lines: string[] }>();
   let created = 0;
   await db.transaction().execute(async (trx) => {
+    const finder = recipientFinder(trx);
     for (const t of tasks) {
       const s = statusOf(t, today);
       if (s.status !== "due_soon" && s.status !== "overdue") continue;
@@ -32,17 +33,17 @@ export async function runReminders(db: Kysely<Schema>, today: string) {
         s.status === "due_soon"
           ? `Nhiệm vụ ${t.code} sắp đến hạn ${formatDate(s.dueDate)} (còn ${s.daysLeft} ngày): ${t.name}`
           : `Nhiệm vụ ${t.code} ${s.dueDate ? `quá hạn từ ${formatDate(s.dueDate)}` : "chậm báo cáo định kỳ"}: ${t.name}`;
-      const area = await taskArea(trx, t.code);
+      const area = await finder.taskArea(t.code);
       const due = s.dueDate ?? today.slice(0, 7);
       const audiences: { agency: string | null; people: Recipient[] }[] = [];
       for (const l of leads.filter((x) => x.task_code === t.code))
         audiences.push({
           // The agency that carries the lead's functions today (a dissolved lead's successor).
           agency: currentAgency(l.agency_code, byCode)?.code ?? l.agency_code,
-          people: await findRecipients(trx, { roles: ["reporter", "approver"], agency: l.agency_code, area }),
+          people: await finder.find({ roles: ["reporter", "approver"], agency: l.agency_code, area }),
         });
       if (s.status === "overdue")
-        audiences.push({ agency: null, people: await findRecipients(trx, { roles: ["leader", "office_specialist"], area }) });
+        audiences.push({ agency: null, people: await finder.find({ roles: ["leader", "office_specialist"], area }) });
       for (const { agency, people } of audiences) {
         const fresh = people.filter((p) => !perPerson.get(p.id)?.lines.includes(message));
         const told = await notify(trx, fresh, {

@@ -440,6 +440,7 @@ export function taskTracking(db: Kysely<Schema>, options: { today: () => string 
         await progressReviewed(trx, {
           id: reportId,
           taskCode: code,
+          agency: report.agency_code,
           reportedBy: report.reported_by,
           what,
           returned: action === "return",
