@@ -251,4 +251,29 @@ describe(`one series for a provincial row and the national indicator it implemen
     // Another province is untouched by Cần Thơ's catalogue.
     expect(await figure(leader, "CT.A.I.3", "01", period)).toBeNull();
   });
+
+  it("measures a plan's progress on the one series, whichever name the target is set under", async () => {
+    // After the writes above, the city's code and the national code hold different latest figures for last month.
+    const year = Number(lastMonth.slice(0, 4));
+    await database.db
+      .insertInto("targets")
+      .values({
+        indicator_code: "QG.A.II.1",
+        area_id: "92",
+        target_year: year,
+        source: "Kế hoạch thử",
+        operator: ">=",
+        target_value: 40_000,
+      })
+      .execute();
+    const measured = async (indicator: string) => {
+      const res = await app.inject({
+        url: `/api/targets?${new URLSearchParams({ indicator, area: "92", year: String(year) })}`,
+        headers: cityLeader.headers(),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().items[0].measured as number;
+    };
+    expect(await measured("QG.A.II.1")).toBe(await measured("CT.A.I.3"));
+  });
 });

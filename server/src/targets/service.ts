@@ -11,6 +11,7 @@ import { recordAudit } from "../audit/service";
 import { servedArea } from "../catalogue/repository";
 import type { RequestContext } from "../auth/principal";
 import type { Executor } from "../db/bulk";
+import { seriesReader } from "../catalogue/series";
 import { publishedAt } from "../datavalues/repository";
 import type { Schema } from "../db/schema";
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from "../errors";
@@ -100,13 +101,19 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 export function targetService(db: Kysely<Schema>, options: { today: () => string }) {
   async function figures(pairs: { indicator: string; area: string; year: number }[]) {
     if (pairs.length === 0) return [];
-    const keys = pairs.map((p) => ({ i: p.indicator, a: p.area, y: String(p.year) }));
-    const rows = await sql<{ indicator_code: string; area_id: string; period: string; value: string }>`
-      SELECT d.indicator_code, d.area_id, d.period, d.value
+    // A provincial row and the national indicator it implements are one series (docs/decisions/0009).
+    const series = await seriesReader(db, [...new Set(pairs.map((p) => p.indicator))]);
+    const keys = pairs.flatMap((p) =>
+      series.storedCodes
+        .filter((c) => c === p.indicator || series.targetsOf(c, p.area).includes(p.indicator))
+        .map((c) => ({ i: c, a: p.area, y: String(p.year) })),
+    );
+    const rows = await sql<{ indicator_code: string; area_id: string; period: string; value: string; recorded_at: Date }>`
+      SELECT d.indicator_code, d.area_id, d.period, d.value, d.recorded_at
       FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(i text, a text, y text)
       JOIN data_values d ON d.indicator_code = k.i AND d.area_id = k.a AND d.disaggregation = '' AND ${publishedAt(undefined, "d")}
         AND d.value IS NOT NULL AND (d.period = k.y OR (d.period_type = 'month' AND d.period LIKE k.y || 'M%'))`.execute(db);
-    return rows.rows;
+    return series.unify(rows.rows);
   }
 
   return {
