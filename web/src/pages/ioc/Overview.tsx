@@ -35,7 +35,11 @@ export function Tile({ tile, area, big }: { tile: LatestTile; area: string; big?
             <span
               className="tile-value"
               data-testid={`tile-value-${tile.indicator.code}`}
-              style={{ fontSize: big ? wallValueSize(formatNumber(l.value, 2)) : 28, fontWeight: 600, lineHeight: 1.15 }}
+              style={{
+                fontSize: big ? wallValueSize(formatNumber(l.value, 2), tile.indicator.unit) : 28,
+                fontWeight: 600,
+                lineHeight: 1.15,
+              }}
             >
               {formatNumber(l.value, 2)}
             </span>
@@ -50,8 +54,22 @@ export function Tile({ tile, area, big }: { tile: LatestTile; area: string; big?
             <SourceTag point={l} sample={false} />
             {!big && <ReadingHelp testId={`help-${tile.indicator.code}`} />}
           </div>
-          <Change label="so kỳ trước" c={l.comparisons?.previousPeriod} indicator={tile.indicator} />
-          <Change label="so cùng kỳ" c={l.comparisons?.samePeriodLastYear} indicator={tile.indicator} />
+          {l.coverage && l.coverage.reported < l.coverage.expected ? (
+            // A total of some of the parts is not comparable with a full one: no "−96,9%" from missing reports.
+            <Typography.Text
+              type="secondary"
+              className="change"
+              style={{ display: "block" }}
+              data-testid={`tile-partial-${tile.indicator.code}`}
+            >
+              Chưa đủ số liệu để so sánh ({formatNumber(l.coverage.reported)}/{formatNumber(l.coverage.expected)} đơn vị báo cáo)
+            </Typography.Text>
+          ) : (
+            <>
+              <Change label="so kỳ trước" c={l.comparisons?.previousPeriod} indicator={tile.indicator} />
+              <Change label="so cùng kỳ" c={l.comparisons?.samePeriodLastYear} indicator={tile.indicator} />
+            </>
+          )}
           <div className="tile-spark">
             <Sparkline values={tile.sparkline} height={big ? "100%" : 40} />
           </div>
@@ -63,8 +81,12 @@ export function Tile({ tile, area, big }: { tile: LatestTile; area: string; big?
   );
 }
 
-/** On the wall a long number ("494.260,1") steps down a size so that it stays on one line with its unit. */
-const wallValueSize = (text: string) => (text.length <= 7 ? 46 : text.length <= 8 ? 40 : text.length <= 9 ? 36 : 32);
+/**
+ * On the wall a long number ("494.260,1 tỷ đồng", "279.062 lượt người") steps down a size so that it stays
+ * on one line with its unit in a quarter of the tiles' width (about 250 px at 1920×1080).
+ */
+const wallValueSize = (text: string, unit: string | null) =>
+  Math.round(Math.max(30, Math.min(46, (250 - (unit?.length ?? 0) * 9 - 6) / (text.length * 0.58))));
 
 export function useTiles(area: string, indicators: string[] = DEFAULT_TILES) {
   return useQuery({
