@@ -17,6 +17,7 @@ let h: Harness;
 
 const now = new Date();
 const lastMonth = previousPeriod(parsePeriod(`${now.getFullYear()}M${String(now.getMonth() + 1).padStart(2, "0")}`)!).code;
+const thisMonth = `${now.getFullYear()}M${String(now.getMonth() + 1).padStart(2, "0")}`;
 const formUrl = () => `${h.base}/nhap-so-lieu?agency=BTC&area=92&period=${lastMonth}`;
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: false });
 
@@ -69,6 +70,20 @@ describe("published figures in Chromium", () => {
     await leader.reload();
     await expect.poll(() => tile.innerText(), { timeout: 5_000, interval: 100 }).toBe(formatNumber(4321.5, 2));
     await shot(leader, "published-leader-after-submit");
+
+    // This month is not over: the form says so and takes only a draft, which never becomes the latest figure.
+    await reporter.goto(`${h.base}/nhap-so-lieu?agency=BTC&area=92&period=${thisMonth}`);
+    await reporter.getByTestId("period-open").waitFor();
+    expect(await reporter.getByTestId("period-open").innerText()).toMatch(
+      /Kỳ chưa kết thúc: chỉ lưu nháp, gửi chính thức từ 01\/\d\d\/\d{4}/,
+    );
+    expect(await reporter.getByRole("button", { name: "Gửi báo cáo" }).isDisabled()).toBe(true);
+    await reporter.getByLabel("Giá trị QG.A.II.1").fill("17,3");
+    await reporter.getByRole("button", { name: "Lưu nháp" }).click();
+    await reporter.getByText("Đã lưu nháp").waitFor();
+    await shot(reporter, "published-reporter-month-under-way");
+    await leader.reload();
+    await expect.poll(() => tile.innerText(), { timeout: 5_000, interval: 100 }).toBe(formatNumber(4321.5, 2));
     await reporter.context().close();
     await leader.context().close();
   });

@@ -251,6 +251,10 @@ describe(`published figures on ${testEngine}`, () => {
   });
 
   it("refuses to submit a figure for a period that has not ended, naming the row and the field", async () => {
+    // The form says from when November can be sent; October can be sent now.
+    const formOf = async (period: string) => (await get(reporter, "/api/reports/form", { ...KEY, period })).json();
+    expect((await formOf("2025M11")).submittableFrom).toBe("2025-12-01");
+    expect((await formOf("2025M10")).submittableFrom).toBeNull();
     const before = await reporterForm("2025M11");
     const form = await saveForm("submitted", 5, "2025M11");
     expect(form.statusCode).toBe(400);

@@ -59,6 +59,10 @@ export const reportingRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
             lockDate: z.string().nullable(),
             locked: z.boolean(),
             reopenedUntil: z.string().nullable(),
+            submittableFrom: z
+              .string()
+              .nullable()
+              .describe("Kỳ chưa kết thúc: ngày bắt đầu được gửi chính thức (trước đó chỉ lưu nháp); null khi kỳ đã kết thúc"),
             rows: z.array(FormRow),
           }),
           ...errors,

@@ -30,6 +30,8 @@ export interface ReportKey {
 const changePercent = (current: number | null, base: number | null) =>
   current === null || base === null || base === 0 ? null : Math.round(((current - base) / Math.abs(base)) * 1000) / 10;
 
+const dayAfter = (iso: string) => new Date(Date.parse(`${iso}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
 export type ReportState = "not_due" | "open" | "late" | "complete" | "complete_late";
 
 export const reportStateLabels: Record<ReportState, string> = {
@@ -187,6 +189,8 @@ export function reportingService(
         lockDate,
         locked: lockDate !== null && today >= lockDate && !reopening,
         reopenedUntil: reopening ? new Date(reopening.open_until).toISOString() : null,
+        // Until the period is over its figures are drafts only (docs/decisions/0008): from when they can be sent.
+        submittableFrom: vietnamDate(now()) > period.end ? null : dayAfter(period.end),
         rows,
       };
     },
@@ -297,9 +301,14 @@ export function reportingService(
             "decisions",
           );
         // One write per distinct decision (approve, or return with one reason): every figure of a row takes its row's decision.
-        const decisionOf = (code: string) => decisions.find((d) => d.indicator === code) ?? decisions.find((d) => d.indicator === null)!;
+        const decisionOf = (code: string) =>
+          decisions.find((d) => d.indicator === code) ?? decisions.find((d) => d.indicator === null)!;
         const approving = submitted.filter((v) => decisionOf(v.indicator_code).action === "approve");
-        requireSecondPerson(principal, approving.map((v) => v.recorded_by_user), "phê duyệt số liệu");
+        requireSecondPerson(
+          principal,
+          approving.map((v) => v.recorded_by_user),
+          "phê duyệt số liệu",
+        );
         const groups = new Map<string, { decision: (typeof decisions)[number]; values: typeof submitted }>();
         for (const v of submitted) {
           const d = decisionOf(v.indicator_code);
@@ -313,7 +322,11 @@ export function reportingService(
             trx,
             ctx,
             values.map((v) => restated(v, period.type)),
-            { channel: "review", status: decision.action === "approve" ? "approved" : "returned", reviewComment: decision.comment },
+            {
+              channel: "review",
+              status: decision.action === "approve" ? "approved" : "returned",
+              reviewComment: decision.comment,
+            },
             { dryRun: false, now: at },
           );
           batchId ??= summary.batchId;
@@ -321,7 +334,11 @@ export function reportingService(
         await reportReviewed(
           trx,
           { ...key, period: period.code, batchId },
-          submitted.map((v) => ({ ...decisionOf(v.indicator_code), indicator: v.indicator_code, submittedBy: v.recorded_by_user })),
+          submitted.map((v) => ({
+            ...decisionOf(v.indicator_code),
+            indicator: v.indicator_code,
+            submittedBy: v.recorded_by_user,
+          })),
         );
         const approved = submitted.filter((v) => decisionOf(v.indicator_code).action === "approve").length;
         const rows = submitted.map((v) => restated(v, period.type));

@@ -414,6 +414,8 @@ export interface ReportForm {
   lockDate: string | null;
   locked: boolean;
   reopenedUntil: string | null;
+  /** The period is not over: drafts only until this day (yyyy-mm-dd); null once it is over. */
+  submittableFrom: string | null;
   rows: FormRow[];
 }
 

@@ -206,6 +206,11 @@ export default function ReportFormPage() {
               <Tag>Hạn gửi: {formatDate(f.deadline)}</Tag>
               {f.lockDate && <Tag>Khóa nhập từ: {formatDate(f.lockDate)}</Tag>}
               {f.locked && <Tag color="red">Đã khóa nhập</Tag>}
+              {f.submittableFrom && (
+                <Tag color="gold" data-testid="period-open">
+                  Kỳ chưa kết thúc: chỉ lưu nháp, gửi chính thức từ {formatDate(f.submittableFrom)}
+                </Tag>
+              )}
               {f.reopenedUntil && <Tag color="orange">Mở lại đến {formatDate(f.reopenedUntil)}</Tag>}
               <Tag color="blue">
                 {rows.filter((r) => r.current).length}/{rows.length} chỉ số có số liệu
@@ -368,7 +373,7 @@ export default function ReportFormPage() {
                     type="primary"
                     onClick={() => save.mutate("submitted")}
                     loading={save.isPending && save.variables === "submitted"}
-                    disabled={f.locked}
+                    disabled={f.locked || !!f.submittableFrom}
                   >
                     Gửi báo cáo
                   </Button>
@@ -379,7 +384,7 @@ export default function ReportFormPage() {
               </Button>
               {can("data.submit") && (
                 <Upload accept=".xlsx" showUploadList={false} beforeUpload={(file) => upload(file)}>
-                  <Button icon={<UploadOutlined />} disabled={f.locked}>
+                  <Button icon={<UploadOutlined />} disabled={f.locked || !!f.submittableFrom}>
                     Tải lên Excel
                   </Button>
                 </Upload>
