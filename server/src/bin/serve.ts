@@ -102,6 +102,7 @@ const mailer = process.env.SMTP_URL
   ? startMailer(database.db, {
       smtpUrl: process.env.SMTP_URL,
       from: process.env.MAIL_FROM || "Điều hành <dieuhanh@localhost>",
+      intervalMs: Number(process.env.MAIL_INTERVAL_SECONDS || 30) * 1000,
       log: (line) => app.log.info(line),
     })
   : null;
