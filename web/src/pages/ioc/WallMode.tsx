@@ -30,6 +30,9 @@ function useMapIndicator(area: string, tiles: string[], period: string, asked: s
   return q.data ? (withData?.code ?? tiles[0]!) : null;
 }
 
+/** Tiles per row on the wall: four for the usual eight, five or six for more (two rows at most). */
+const columnsFor = (n: number) => (n <= 8 ? 4 : n <= 10 ? 5 : 6);
+
 function Panel({
   title,
   extra,
@@ -173,6 +176,8 @@ export default function WallMode() {
     };
   }, [navigate]);
   const items = tiles.data?.items ?? [];
+  // Two rows at most stay readable from across the room; the rest are on the overview.
+  const shown = items.slice(0, 2 * columnsFor(items.length));
   const anySample = items.some((t) => t.latest?.sample);
   return (
     <div className="wall" data-testid="wall">
@@ -185,8 +190,12 @@ export default function WallMode() {
       </div>
       <div className="wall-body">
         <div className="wall-map">{mapIndicator && <MapPanel area={area} indicator={mapIndicator} period={period} />}</div>
-        <div className="wall-tiles" data-testid="wall-tiles">
-          {items.map((t) => (
+        <div
+          className="wall-tiles"
+          data-testid="wall-tiles"
+          style={{ gridTemplateColumns: `repeat(${columnsFor(shown.length)}, minmax(0, 1fr))` }}
+        >
+          {shown.map((t) => (
             <Tile key={t.indicator.code} tile={t} area={area} big />
           ))}
         </div>
@@ -198,6 +207,7 @@ export default function WallMode() {
       <div className="wall-footer">
         <span>
           {formatNumber(items.filter((t) => t.latest).length)}/{formatNumber(items.length)} chỉ số có số liệu
+          {shown.length < items.length ? ` (màn hình hiện ${formatNumber(shown.length)})` : ""}
           {anySample ? (
             <>
               {" "}
