@@ -6111,6 +6111,8 @@ export type paths = {
                 /** @enum {string} */
                 valueType: "number" | "text";
               }[];
+              /** @description Kỳ chưa kết thúc: ngày bắt đầu được gửi chính thức (trước đó chỉ lưu nháp); null khi kỳ đã kết thúc */
+              submittableFrom: string | null;
             };
           };
         };
