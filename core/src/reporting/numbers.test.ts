@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { looksLikeFormula, parseNumber, textCellProblem } from "./numbers";
+import { looksLikeFormula, parseNumber, textCellProblem, textCharacterProblem } from "./numbers";
 
 const value = (text: string, style: Parameters<typeof parseNumber>[1]) => {
   const r = parseNumber(text, style);
@@ -59,5 +59,13 @@ describe("textCellProblem", () => {
     expect(textCellProblem("-5")).toBeNull();
     expect(textCellProblem("+1.234,5")).toBeNull();
     expect(textCellProblem("Số liệu ước tính 😀, dòng 1\ndòng 2")).toBeNull();
+  });
+});
+
+describe("textCharacterProblem", () => {
+  it("refuses only what no stored text may hold, formula-like text being the readers' business", () => {
+    expect(textCharacterProblem("=SUM(A1)")).toBeNull();
+    expect(textCharacterProblem("a\u0000b")).toContain("điều khiển");
+    expect(textCharacterProblem("a\udfffb")).toContain("UTF-16");
   });
 });

@@ -62,6 +62,11 @@ export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\u
 export function textCellProblem(text: string): string | null {
   if (looksLikeFormula(text))
     return `Nội dung '${text.slice(0, 40)}' bắt đầu bằng ký tự công thức (=, +, -, @): không nhận công thức`;
+  return textCharacterProblem(text);
+}
+
+/** Characters no stored text may hold: NUL and other control characters, half surrogate pairs. */
+export function textCharacterProblem(text: string): string | null {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
   if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) return "Có ký tự điều khiển không hợp lệ";
   if (LONE_SURROGATE.test(text)) return "Có ký tự không hợp lệ (nửa cặp mã UTF-16)";

@@ -75,7 +75,7 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
       const at = now();
       try {
         const result = await db.transaction().execute(async (trx) => {
-          const outcome = await validateRows(trx, principal, req.rows, { status: req.status, now: at });
+          const outcome = await validateRows(trx, principal, req.rows, { status: req.status, now: at, channel: req.channel });
           const errors = [...(req.readErrors ?? []), ...outcome.errors];
           // A period the validation already refused needs no second error.
           if (req.status === "submitted")

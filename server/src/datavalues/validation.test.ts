@@ -157,6 +157,23 @@ describe(`validation gaps (issue 11, items 7 and 13) on ${testEngine}`, () => {
     expect(errorsOf(form).join("\n")).toContain("comment: Nội dung '+cmd");
     expect(await countDataValueRows(database)).toBe(before);
 
+    // Text that starts with an apostrophe is text, kept as sent (exports escape it, formats/text.ts).
+    const literal = await post(admin, [
+      { indicator: "CT.A.I.3", area: "92", period: "2025M08", value: 5, comment: "'- đã rà soát với Kho bạc" },
+    ]);
+    expect(literal.statusCode, literal.body).toBe(200);
+
+    // The same text through a file: the apostrophe is that channel's mark of literal text (formats/text.ts).
+    const csv = await app.inject({
+      method: "POST",
+      url: "/api/data-values/import?format=csv",
+      headers: { ...admin.headers(true), "content-type": "text/csv" },
+      payload:
+        "indicator,area,period,value,comment\nCT.A.I.3,92,2025M07,5,'- đã rà soát với Kho bạc\nCT.A.I.3,92,2025M09,5,=1+1\n",
+    });
+    expect(csv.statusCode).toBe(400);
+    expect(errorsOf(csv)).toEqual([expect.stringMatching(/^3 comment: Nội dung '=1\+1'.*công thức/)]);
+
     // A negative number is a number, not a formula; a dash inside a comment is text.
     const ok = await post(admin, [
       { indicator: "CT.A.I.3", area: "92", period: "2025M09", value: 5, comment: "giảm -5 so với kỳ trước" },

@@ -11,6 +11,7 @@ import {
   parsePeriod,
   reportableLevels,
   textCellProblem,
+  textCharacterProblem,
   type AreaLevel,
   type Period,
   type ScopeLevel,
@@ -22,6 +23,7 @@ import { servedArea } from "../catalogue/repository";
 import { currentAgency } from "../agencies/succession";
 import { scopeChecker } from "../auth/scope";
 import type { Executor } from "../db/bulk";
+import type { DataChannel } from "../db/schema";
 import type { RowError } from "../errors";
 import type { DataValueRow } from "./repository";
 
@@ -118,8 +120,11 @@ export async function validateRows(
   db: Executor,
   principal: Principal,
   incoming: IncomingRow[],
-  options: { status: "draft" | "submitted"; now: Date },
+  options: { status: "draft" | "submitted"; now: Date; channel?: DataChannel },
 ): Promise<ValidationOutcome> {
+  // The exchange files' readers (formats/) read their text cells themselves (an apostrophe marks literal
+  // text there); the JSON API and the form bring text as the sender typed it, judged here by the same rule.
+  const readsText = options.channel === undefined || RAW_TEXT_CHANNELS.has(options.channel);
   const errors: RowError[] = [];
   const warnings: Warning[] = [];
   const scopeErrors: RowError[] = [];
@@ -190,15 +195,15 @@ export async function validateRows(
       if (r.value !== null && Number.isFinite(r.value) && !Number.isInteger(r.value) && isCountUnit(indicator.unit))
         err("value", `Giá trị ${formatNumber(r.value)} không hợp lệ: đơn vị '${indicator.unit}' đếm số lượng, phải là số nguyên`);
     }
-    // Text is data on every channel: the same refusals as a spreadsheet cell (formulas, control characters).
-    if (r.action === "upsert" && r.valueText !== null && indicator?.value_type !== "number") {
-      const problem = textCellProblem(r.valueText);
-      if (problem) err("value", problem);
-    }
-    if (r.comment !== null) {
-      const problem = textCellProblem(r.comment);
-      if (problem) err("comment", problem);
-    }
+    // Text is data on every channel: never a formula, only real characters.
+    const text = (cell: string | null, field: string) => {
+      if (cell === null) return null;
+      const problem = readsText ? textCellProblem(cell) : textCharacterProblem(cell);
+      if (problem) err(field, problem);
+      return cell;
+    };
+    const valueText = r.action === "upsert" && indicator?.value_type !== "number" ? text(r.valueText, "value") : r.valueText;
+    const comment = text(r.comment, "comment");
     if (indicator && r.unit && normalizeUnit(r.unit) !== normalizeUnit(indicator.unit ?? ""))
       err(
         "unit",
@@ -275,8 +280,8 @@ export async function validateRows(
         valueText:
           r.action === "delete" || indicator!.value_type === "number"
             ? null
-            : (r.valueText ?? (r.value === null ? null : String(r.value))),
-        comment: r.comment,
+            : (valueText ?? (r.value === null ? null : String(r.value))),
+        comment,
         action: r.action,
         // Figures belong to the agency that carries the function today (BKHĐT's to Bộ Tài chính).
         agency: agencies[0] ? (currentAgency(agencies[0], agencyByCode)?.code ?? agencies[0]) : null,
@@ -321,6 +326,9 @@ async function predecessorNames(db: Executor, areaIds: string[]): Promise<Map<st
   for (const r of rows) names.set(r.new_area_id, [...(names.get(r.new_area_id) ?? []), `${r.name} (${r.id})`]);
   return names;
 }
+
+/** Channels whose text reaches validation as typed (see `readsText`). */
+const RAW_TEXT_CHANNELS = new Set<DataChannel>(["api", "form"]);
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
 const isCleanCode = (code: string) => !/[\u0000-\u001f\u007f]/.test(code) && !LONE_SURROGATE.test(code);
