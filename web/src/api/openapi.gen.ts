@@ -3359,6 +3359,12 @@ export type paths = {
      *     ```
      *
      *     format=dhis2 (Content-Type: application/json), DHIS2 dataValueSets. Ví dụ: {"dataValues":[{"dataElement":"CT.A.I.3","period":"202510","orgUnit":"92","value":"1234.5"}]}
+     *
+     *     DHIS2: attributeOptionCombo chỉ nhận tổ hợp mặc định (HllvX50cXC0); tổ hợp khác bị từ chối (nêu dòng và trường), không bao giờ ghi thành tổng số. Trường lạ bị từ chối. SDMX-CSV: UNIT_MULT khác 0 bị từ chối.
+     *
+     *     Dòng đánh dấu số liệu mẫu (cột sample, thuộc tính SAMPLE, attributeOptionCombo SAMPLE — như tệp xuất) được bỏ qua kèm cảnh báo. Văn bản bắt đầu bằng ' trước ký tự công thức được đọc là văn bản (bỏ dấu ').
+     *
+     *     Giới hạn mỗi tệp: 50 MB, 100.000 dòng số liệu, 60 giây đọc (vượt: 413); khi từ chối, liệt kê 1.000 lỗi đầu tiên và tổng số lỗi (errorCount).
      */
     post: {
       parameters: {
