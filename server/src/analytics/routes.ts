@@ -139,6 +139,8 @@ export const analyticsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
           { header: "Nguồn", width: 12, value: (x) => (x.p.source ? sourceLabels[x.p.source] : "") },
           // Sample figures are never mistaken for real ones once they leave the product.
           { header: "Số liệu mẫu", width: 12, value: (x) => (x.p.sample ? "Mẫu" : "") },
+          // A figure sent but not yet approved says so (docs/decisions/0008).
+          { header: "Duyệt", width: 12, value: (x) => (x.p.value === null ? "" : x.p.unapproved ? "Chưa duyệt" : "Đã duyệt") },
           { header: "So kỳ trước", width: 12, value: (x) => x.p.comparisons?.previousPeriod.change ?? null },
           { header: "So cùng kỳ", width: 12, value: (x) => x.p.comparisons?.samePeriodLastYear.change ?? null },
           { header: "Lũy kế", width: 14, value: (x) => x.p.comparisons?.ytdCumulative?.value ?? null },

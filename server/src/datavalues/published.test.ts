@@ -115,6 +115,7 @@ async function whatLeadersSee(asOf?: string) {
   });
   const valueColumn = (sheet.getRow(header).values as unknown[]).indexOf("Giá trị");
   const excel = sheet.getRow(header + 1).getCell(valueColumn).value ?? null;
+  const approval = sheet.getRow(header + 1).getCell((sheet.getRow(header).values as unknown[]).indexOf("Duyệt")).value || null;
   const targets = ok(
     await get(leader, "/api/targets", { indicator: REVENUE, area: "92", year: "2025" }),
     (b: { items: { measured: number | null; monthsReported: number }[] }) => b.items[0],
@@ -128,6 +129,7 @@ async function whatLeadersSee(asOf?: string) {
     dhis2: dhis2Values,
     sdmx: sdmxRows.length,
     excel,
+    approval,
     target: targets.measured,
   };
 }
@@ -141,6 +143,7 @@ const shown = (value: number, status: "submitted" | "approved") => ({
   dhis2: [value],
   sdmx: 1,
   excel: value,
+  approval: status === "approved" ? "Đã duyệt" : "Chưa duyệt",
   target: value,
 });
 const nothing = {
@@ -152,6 +155,7 @@ const nothing = {
   dhis2: [],
   sdmx: 0,
   excel: null,
+  approval: null,
   target: null,
 };
 const reporterForm = async (period = KEY.period) => {
