@@ -76,7 +76,7 @@ describe("reporting journey in Chromium", () => {
   it("the approver approves; the figures lock, their history and the completeness page show it", async () => {
     const page = await signedIn(h, "duyet-stc");
     await page.goto(formUrl());
-    await page.getByRole("button", { name: "Duyệt (2)" }).click();
+    await page.getByRole("button", { name: "Duyệt tất cả (2)" }).click();
     await page.getByText("Đã duyệt 2 số liệu").waitFor();
     await rowOf(page, "CT.A.I.3").getByText("Đã duyệt").waitFor();
     expect(await cell(page, "CT.A.I.3").isDisabled()).toBe(true);

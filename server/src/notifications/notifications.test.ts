@@ -157,6 +157,13 @@ describe(`notifications to the persons who must act, in the app and by e-mail, o
     expect(
       (await mine(reporter)).items.some((n) => n.kind === "report_approved" && n.message.includes("Đã duyệt 1 chỉ số")),
     ).toBe(true);
+    await deliver();
+    const approvedMail = mailTo("bao-cao.stc@cantho.test").filter((m) => m.subject.includes("đã được duyệt"));
+    expect(approvedMail).toHaveLength(1);
+    expect(approvedMail[0]!.subject).toBe(
+      "[Điều hành] Số liệu đã được duyệt: Sở Tài chính thành phố Cần Thơ · Thành phố Cần Thơ · Tháng 10/2025",
+    );
+    expect(approvedMail[0]!.text).toMatch(/Đã duyệt: .+ \[CT\.A\.I\.4\]/);
   });
 
   it("tells the lead agency's reporters of a new task and the office of a completion report awaiting review", async () => {
