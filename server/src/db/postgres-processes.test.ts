@@ -133,7 +133,9 @@ describe.skipIf(!url)("the server on PostgreSQL, as processes", { timeout: 240_0
         const health = await api(s.url, null, "GET", "/api/health");
         return health.status === 503 && (health.json as { status: string }).status === "unavailable";
       });
-      expect((await api(s.url, admin, "GET", "/api/users")).status).toBeGreaterThanOrEqual(500);
+      const refused = await api(s.url, admin, "GET", "/api/users");
+      expect(refused.status).toBe(503);
+      expect((refused.json as { message: string }).message).toContain("Tạm thời không kết nối được cơ sở dữ liệu");
       expect(s.alive()).toBe(true);
 
       await relay.up();

@@ -14,7 +14,7 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Database } from "../db/database";
+import { isConnectionError, type Database } from "../db/database";
 import { BatchError, DomainError } from "../errors";
 import { webDist } from "../paths";
 import { agencyRoutes } from "../agencies/routes";
@@ -115,6 +115,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
     }
     if (status && status >= 400 && status < 500) {
       return reply.code(status).send({ statusCode: status, error: "Bad Request", message: "Yêu cầu không hợp lệ" });
+    }
+    // The database is unreachable for a moment (restart, failover): say so, the pool reconnects by itself.
+    if (isConnectionError(err)) {
+      request.log.warn(err);
+      return reply.code(503).header("retry-after", "5").send({
+        statusCode: 503,
+        error: "Service Unavailable",
+        message:
+          "Tạm thời không kết nối được cơ sở dữ liệu (đang khởi động lại hoặc chuyển dự phòng); vui lòng thử lại sau ít giây",
+      });
     }
     // Never expose stack traces or SQL to clients; the log keeps the detail.
     request.log.error(err);
