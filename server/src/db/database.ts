@@ -93,6 +93,7 @@ async function openPostgres(url: string, schema: string | undefined, application
     // be replaced instead of hanging a request (the TCP keepalive also finds half-open connections).
     connectionTimeoutMillis: 10_000,
     keepAlive: true,
+    keepAliveInitialDelayMillis: 30_000,
     idleTimeoutMillis: 30_000,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
