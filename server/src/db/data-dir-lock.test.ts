@@ -35,7 +35,8 @@ function writeOwner(d: string, owner: Partial<LockOwner> & { pid: number }): voi
   writeFileSync(path.join(d, LOCK_FILE), JSON.stringify(full));
 }
 
-describe("the data directory lock", () => {
+// PGlite only: run on the PGlite pass of the suite.
+describe.skipIf(Boolean(process.env.DATABASE_URL))("the data directory lock", () => {
   it("refuses a second open in the same process and frees the directory on close", async () => {
     const d = dir();
     const first = await openDatabase({ dataDir: d, role: "thử" });
