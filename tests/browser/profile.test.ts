@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
@@ -108,6 +109,24 @@ describe("a leader of Cần Thơ on a national install", () => {
     expect(await areaShown(page)).toContain("Cần Thơ");
     expect(await text(page)).not.toMatch(SCOPE_ERROR);
     await shot(page, "profile-cantho-leader-dashboard");
+    // A dashboard the office saved for every leader, for the whole country, opens on the leader's own area.
+    const id = randomUUID();
+    await h.database.db
+      .insertInto("dashboards")
+      .values({
+        id,
+        name: "Bảng của lãnh đạo",
+        owner_user_id: null,
+        for_role: "leader",
+        shared: false,
+        area_id: "VN",
+        tiles: JSON.stringify([{ indicator: "QG.A.II.1", area: null, chart: "tile", periods: 12 }]),
+      })
+      .execute();
+    await page.goto(`${h.base}/bang-dieu-khien/${id}`);
+    await page.getByTestId("tile-value-QG.A.II.1").waitFor();
+    expect(await areaShown(page)).toContain("Cần Thơ");
+    expect(await text(page)).not.toMatch(SCOPE_ERROR);
     await page.close();
   });
 

@@ -134,7 +134,7 @@ function SeriesTile({ spec, area }: { spec: TileSpec; area: string }) {
 /** One dashboard: its tiles live; for those who may, add, remove and arrange tiles, then save or share. */
 export function DashboardView() {
   const { id = "" } = useParams();
-  const { can } = useAuth();
+  const { can, me } = useAuth();
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const editing = new URLSearchParams(window.location.search).has("sua");
@@ -156,7 +156,8 @@ export function DashboardView() {
   });
   const d = draft ?? dashboard.data;
   const tileSpecs = (d?.tiles ?? []).filter((t) => t.chart === "tile" || t.chart === "map");
-  const area = d?.area ?? home.area;
+  // A dashboard saved for the whole country shows a province's leader their own province (never a scope error).
+  const area = d ? (me.scope.areaId && d.area === "VN" ? me.scope.areaId : d.area) : home.area;
   const tiles = useQuery({
     queryKey: ["analytics", "latest", area, tileSpecs.map((t) => t.indicator).join(",")],
     enabled: tileSpecs.length > 0,
