@@ -85,6 +85,40 @@ describe(`validation gaps (issue 11, items 7 and 13) on ${testEngine}`, () => {
     expect(explained.statusCode, explained.body).toBe(200);
   });
 
+  it("judges a unit formed in 2025 against the series of the units merged into it, not against none", async () => {
+    const merges = await database.db.selectFrom("area_merges").selectAll().where("new_area_id", "in", ["01", "92"]).execute();
+    expect(merges.filter((m) => m.new_area_id === "01").map((m) => [m.old_area_id, m.merge_type])).toEqual([["old-01", "full"]]);
+    expect(
+      merges
+        .filter((m) => m.new_area_id === "92")
+        .map((m) => m.old_area_id)
+        .sort(),
+    ).toEqual(["old-92", "old-93", "old-94"]);
+    // A year of budget revenue (tỷ đồng) before the reform, by the old provinces.
+    const months = ["2024M07", "2024M08", "2024M09", "2024M10", "2024M11", "2024M12"];
+    const more = ["2025M01", "2025M02", "2025M03", "2025M04", "2025M05", "2025M06"];
+    const old = (area: string, base: number) =>
+      [...months, ...more].map((period, i) => ({ indicator: "QG.A.II.4", area, period, value: base + (i % 3) * base * 0.02 }));
+    const seeded = await post(admin, [
+      ...old("old-01", 30_000),
+      ...old("old-92", 700),
+      ...old("old-93", 300),
+      ...old("old-94", 400),
+    ]);
+    expect(seeded.statusCode, seeded.body).toBe(200);
+
+    // Hà Nội continues old Hà Nội: ten times its usual month needs a word; its usual month does not.
+    const jump = await post(admin, [{ indicator: "QG.A.II.4", area: "01", period: "2025M07", value: 300_000 }]);
+    expect(errorsOf(jump)).toEqual([
+      expect.stringMatching(/^1 value: Giá trị 300\.000 bất thường .*trung vị 30\.\d+.*cần ghi chú/),
+    ]);
+    expect((await post(admin, [{ indicator: "QG.A.II.4", area: "01", period: "2025M07", value: 30_500 }])).statusCode).toBe(200);
+    // Cần Thơ continues the sum of Cần Thơ, Hậu Giang and Sóc Trăng.
+    const merged = await post(admin, [{ indicator: "QG.A.II.4", area: "92", period: "2025M07", value: 14_000 }]);
+    expect(errorsOf(merged)).toEqual([expect.stringMatching(/^1 value: Giá trị 14\.000 bất thường .*trung vị 1\.4\d\d/)]);
+    expect((await post(admin, [{ indicator: "QG.A.II.4", area: "92", period: "2025M07", value: 1_450 }])).statusCode).toBe(200);
+  });
+
   it("refuses figures for a period before a unit was formed, naming where they belong, and after it was dissolved", async () => {
     const commune = await database.db
       .selectFrom("areas")

@@ -671,7 +671,12 @@ async function checkRelations(
   return errors;
 }
 
-/** Numeric figures far from their series' own history (same indicator, area, breakdown and period type). */
+/**
+ * Numeric figures far from their series' own history (same indicator, area, breakdown and period type).
+ * A unit formed in the 2025 reform continues the series of the units merged into it in full — the one it
+ * succeeded, or for amounts and counts their sum (docs/decisions/0007) — so that its first months are
+ * judged against that history rather than against none.
+ */
 async function findOutliers(db: Executor, rows: { row: PreparedRow; at: RowLocator }[], indicators: Map<string, IndicatorMeta>) {
   const candidates = rows.filter(
     (r) => r.row.action === "upsert" && r.row.value !== null && indicators.get(r.row.indicator)?.value_type === "number",
@@ -685,22 +690,71 @@ async function findOutliers(db: Executor, rows: { row: PreparedRow; at: RowLocat
     p: r.row.period,
     t: r.row.periodType,
   }));
-  const history = await sql<{ n: number; vals: string[] | null }>`
-    SELECT k.n, h.vals FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(n int, i text, a text, g text, p text, t text)
-    CROSS JOIN LATERAL (
-      SELECT array_agg(v.value::text) AS vals FROM (
-        SELECT d.value FROM data_values d
-        WHERE d.indicator_code = k.i AND d.area_id = k.a AND d.disaggregation = k.g AND d.period_type = k.t
-          AND d.period < k.p AND d.superseded_at IS NULL AND d.value IS NOT NULL
-        ORDER BY d.period DESC LIMIT 24
-      ) v
-    ) h`.execute(db);
+  const series = async (k: typeof keys) =>
+    (
+      await sql<{ n: number; a: string; periods: string[] | null; vals: string[] | null }>`
+        SELECT k.n, k.a, h.periods, h.vals FROM jsonb_to_recordset(${JSON.stringify(k)}::jsonb) AS k(n int, i text, a text, g text, p text, t text)
+        CROSS JOIN LATERAL (
+          SELECT array_agg(v.period) AS periods, array_agg(v.value::text) AS vals FROM (
+            SELECT d.period, d.value FROM data_values d
+            WHERE d.indicator_code = k.i AND d.area_id = k.a AND d.disaggregation = k.g AND d.period_type = k.t
+              AND d.period < k.p AND d.superseded_at IS NULL AND d.value IS NOT NULL
+            ORDER BY d.period DESC LIMIT ${HISTORY_LENGTH}
+          ) v
+        ) h`.execute(db)
+    ).rows;
+  const history = new Map<number, Map<string, number>>();
+  for (const h of await series(keys)) history.set(Number(h.n), new Map((h.periods ?? []).map((p, x) => [p, Number(h.vals![x])])));
+
+  // The predecessors' series, where an area continues units merged into it in full.
+  const merges = await db
+    .selectFrom("area_merges")
+    .select(["new_area_id", "old_area_id", "merge_type"])
+    .where("new_area_id", "in", [...new Set(candidates.map((c) => c.row.area))])
+    .execute();
+  const continued = (n: number): string[] => {
+    const c = candidates[n]!;
+    const into = merges.filter((m) => m.new_area_id === c.row.area);
+    if (into.length === 0 || into.some((m) => m.merge_type !== "full")) return [];
+    if (into.length > 1 && !isAdditiveUnit(indicators.get(c.row.indicator)?.unit)) return [];
+    return into.map((m) => m.old_area_id);
+  };
+  const predecessorKeys = keys.flatMap((k) => continued(k.n).map((a) => ({ ...k, a })));
+  if (predecessorKeys.length) {
+    const byCandidate = new Map<number, Map<string, Map<string, number>>>();
+    for (const h of await series(predecessorKeys)) {
+      const perArea = byCandidate.get(Number(h.n)) ?? new Map<string, Map<string, number>>();
+      perArea.set(h.a, new Map((h.periods ?? []).map((p, x) => [p, Number(h.vals![x])])));
+      byCandidate.set(Number(h.n), perArea);
+    }
+    for (const [n, perArea] of byCandidate) {
+      const own = history.get(n) ?? new Map<string, number>();
+      const olds = continued(n).map((a) => perArea.get(a) ?? new Map<string, number>());
+      // A period counts only when every predecessor has its figure (a partial sum is no history).
+      for (const period of olds[0]?.keys() ?? []) {
+        if (own.has(period) || !olds.every((o) => o.has(period))) continue;
+        own.set(
+          period,
+          olds.reduce((sum, o) => sum + o.get(period)!, 0),
+        );
+      }
+      history.set(n, own);
+    }
+  }
+
   const found: { row: PreparedRow; at: RowLocator; median: number }[] = [];
-  for (const h of history.rows) {
-    if (!h.vals) continue;
-    const c = candidates[Number(h.n)]!;
-    const o = isOutlier(h.vals.map(Number), c.row.value!);
+  for (const [n, values] of history) {
+    if (values.size === 0) continue;
+    const c = candidates[n]!;
+    const latest = [...values].sort((a, b) => (a[0] < b[0] ? 1 : -1)).slice(0, HISTORY_LENGTH);
+    const o = isOutlier(
+      latest.map(([, v]) => v),
+      c.row.value!,
+    );
     if (o) found.push({ ...c, median: o.median });
   }
   return found;
 }
+
+/** How many past periods an outlier is judged against. */
+const HISTORY_LENGTH = 24;
