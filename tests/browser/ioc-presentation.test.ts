@@ -219,6 +219,15 @@ describe("names, numbers and dates", () => {
     const cells = await table.locator("tbody tr.ant-table-row").first().locator("td").allInnerTexts();
     const changes = cells.filter((c) => /^[+-−]?\d/.test(c) && /%$/.test(c));
     expect(changes.length).toBeGreaterThanOrEqual(1);
+    // Bars start at zero: last year's revenue as bars on an axis cut at 1.800 would lie about their size.
+    type Charts = {
+      __charts: Record<string, { getModel(): { getComponent(t: string): { axis: { scale: { getExtent(): number[] } } } } }>;
+    };
+    await page.getByTestId("group-chart-QG.A.II.1").locator("svg").waitFor();
+    const extent = await page.evaluate(() =>
+      (window as unknown as Charts).__charts["group-chart-QG.A.II.1"]!.getModel().getComponent("yAxis").axis.scale.getExtent(),
+    );
+    expect(extent[0]).toBeLessThanOrEqual(0);
     // Sample figures are marked on the sector's charts and in its table too.
     expect(await page.getByTestId("group-card-QG.A.II.1").locator(".sample-mark").count()).toBe(1);
     expect(await table.locator("tr.ant-table-row").first().locator(".sample-mark").count()).toBe(1);

@@ -24,7 +24,7 @@ export default function GroupView() {
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const home = useHomeDefaults();
-  const area = params.get("area") ?? home.area;
+  const area = home.areaFor(params.get("area"));
   const catalogueId = home.catalogueId;
   const [g, sub] = group.split("-");
   const to = lastMonthCode();
@@ -93,6 +93,7 @@ export default function GroupView() {
                       data-testid={`group-card-${ind.code}`}
                     >
                       <EChart
+                        testId={`group-chart-${ind.code}`}
                         style={{ height: 200 }}
                         option={{
                           tooltip: { trigger: "axis" },
