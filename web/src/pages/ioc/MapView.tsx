@@ -80,7 +80,7 @@ export default function MapView() {
           aria-label="Chỉ số"
           showSearch
           optionFilterProp="label"
-          style={{ width: 380, maxWidth: "100%" }}
+          style={{ width: "min(380px, calc(100vw - 32px))" }}
           value={indicator}
           onChange={(v) => set({ indicator: v })}
           options={choices.map((c) => {
@@ -100,6 +100,7 @@ export default function MapView() {
         <Col xs={24} xl={shown === "VN" ? 24 : 14}>
           <Card
             size="small"
+            className="map-card"
             title={
               <Space wrap>
                 {shown !== root && (
