@@ -145,6 +145,13 @@ describe("a leader of Cần Thơ on a national install", () => {
     await page.getByTestId("commune-map").locator("svg, canvas").first().waitFor();
     expect(await text(page)).not.toMatch(SCOPE_ERROR);
     await shot(page, "profile-cantho-leader-phone-map");
+    // A link shared from the whole country's pages opens on the leader's own area.
+    await page.goto(`${h.base}/dieu-hanh/chi-so/QG.A.II.1?area=VN`);
+    await page.getByTestId("indicator-latest").waitFor();
+    await page.goto(`${h.base}/dieu-hanh?area=VN`);
+    await page.getByTestId("tile-value-QG.A.II.1").waitFor();
+    expect(await areaShown(page)).toContain("Cần Thơ");
+    expect(await text(page)).not.toMatch(SCOPE_ERROR);
     await page.close();
   });
 });

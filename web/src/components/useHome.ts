@@ -33,6 +33,8 @@ export interface HomeDefaults {
   catalogueId: string;
   /** The indicators the overview, the wall, the map and a new dashboard open with. */
   tiles: string[];
+  /** The area a page shows for its `?area`: the home area without one; the caller's own for a country-wide link. */
+  areaFor(requested: string | null): string;
 }
 
 /**
@@ -53,5 +55,7 @@ export function useHomeDefaults(): HomeDefaults {
     area,
     catalogueId: p?.catalogue.id ?? "qd1012",
     tiles: p?.defaultTiles ?? (profile.isError ? NATIONAL_TILES : []),
+    // A link shared from the whole country's page opens on a province leader's own area, not on a refusal.
+    areaFor: (requested) => (!requested ? area : requested === "VN" && me.scope.areaId ? me.scope.areaId : requested),
   };
 }

@@ -17,7 +17,7 @@ export default function IndicatorView() {
   const { code = "" } = useParams();
   const [params, setParams] = useSearchParams();
   const home = useHomeDefaults();
-  const area = params.get("area") ?? home.area;
+  const area = home.areaFor(params.get("area"));
   const to = params.get("to") ?? lastMonthCode();
   const from = periodsBefore(to, 23);
   useLiveData();

@@ -126,7 +126,7 @@ export function AreaPicker({ value, onChange }: { value: string; onChange: (v: s
 export default function Overview() {
   const home = useHomeDefaults();
   const [params, setParams] = useSearchParams();
-  const area = params.get("area") ?? home.area;
+  const area = home.areaFor(params.get("area"));
   const last = useLiveData();
   const tiles = useTiles(area, home.tiles);
   const period = lastMonthCode();

@@ -157,7 +157,7 @@ export default function WallMode() {
   const [params] = useSearchParams();
   const navigate = useNavigate();
   // Without ?area: the caller's own area (a province's leader is never shown the whole country's).
-  const area = params.get("area") ?? home.area;
+  const area = home.areaFor(params.get("area"));
   const areaName = useAreaName(area);
   const tileCodes = home.tiles;
   const tiles = useTiles(area, tileCodes);
