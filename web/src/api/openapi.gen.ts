@@ -6113,6 +6113,8 @@ export type paths = {
                 parent: string | null;
                 previousValue: number | null;
                 subgroup: string | null;
+                /** @description Số liệu hiện hành do chính người gọi ghi: họ không tự duyệt được (nguyên tắc bốn mắt), cần người khác */
+                submittedByYou: boolean;
                 unit: string | null;
                 /** @enum {string} */
                 valueType: "number" | "text";
