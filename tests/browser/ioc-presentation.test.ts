@@ -288,6 +288,17 @@ describe("a phone at 390×844", () => {
     await page.context().close();
   });
 
+  it("shows Cần Thơ's communes on a phone without sideways scrolling", async () => {
+    const page = await signedIn(h, "lanhdao-ct", { viewport: { width: 390, height: 844 }, isMobile: true });
+    await page.goto(`${h.base}/dieu-hanh/ban-do?indicator=CT.A.I.3`);
+    expect(await countRegions(page, "commune-map")).toBe(103);
+    expect((await fitsScreen(page)).x).toBe(true);
+    const title = (await page.getByTestId("map-title").boundingBox())!;
+    expect(title.x + title.width).toBeLessThanOrEqual(390);
+    await shot(page, "map-phone-390");
+    await page.context().close();
+  });
+
   it("fills the screen with the page's background and the menu on a short page", async () => {
     const page = await signedIn(h, "lanhdao-tw", { viewport: { width: 1366, height: 900 } });
     await page.goto(`${h.base}/doi-mat-khau`);
