@@ -49,12 +49,19 @@ export type Scorecard = JsonOf<"/api/tasks/scorecard", "get">;
 export type ScorecardRow = Scorecard["items"][number];
 export type DirectiveDocument = Item<JsonOf<"/api/documents", "get">>;
 export type TaskList = Item<JsonOf<"/api/task-lists", "get">>;
+export type Attachment = JsonOf<"/api/attachments", "post">;
 export type AppNotification = Item<JsonOf<"/api/notifications", "get">>;
 
 // Targets and programmes.
 export type Target = Item<JsonOf<"/api/targets", "get">>;
 export type TargetStatus = Target["status"];
+export type TargetsPage = JsonOf<"/api/targets", "get">;
 export type Programme = Item<JsonOf<"/api/programmes", "get">>;
+
+// The install's profile and the dashboards.
+export type InstallProfile = JsonOf<"/api/profile", "get">;
+export type Dashboard = JsonOf<"/api/dashboards/{id}", "get">;
+export type DashboardTile = Dashboard["tiles"][number];
 
 // Accounts, tokens, audit.
 export type User = Item<JsonOf<"/api/users", "get">>;

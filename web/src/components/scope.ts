@@ -1,11 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
 import { apiGet, type Page } from "../api/client";
-import type { Agency, Area } from "../api/types";
+import type { Agency, Area, Scope } from "../api/types";
 
-export interface Scope {
-  agencies: string[] | null;
-  areaId: string | null;
-}
+export type { Scope };
 
 /** Every agency by code (154 of them, dissolved ones included: an old scope may still name one). */
 export function useAgencyNames(): Map<string, string> {

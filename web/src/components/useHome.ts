@@ -1,20 +1,10 @@
 import { useQuery } from "@tanstack/react-query";
 import { apiGet } from "../api/client";
+import type { InstallProfile } from "../api/types";
 import { useAuth } from "./auth";
 
 /** GET /api/profile: whom the install serves (server/src/profile/service.ts). */
-export interface InstallProfile {
-  kind: "government_office" | "ministry" | "province";
-  kindLabel: string;
-  name: string;
-  catalogue: { id: string; name: string; codePrefix: string };
-  area: { id: string; name: string; level: string };
-  agency: { code: string; name: string } | null;
-  defaultTiles: string[];
-  version: number;
-  updatedAt: string | null;
-  stored: boolean;
-}
+export type { InstallProfile };
 
 /** The Government Office's tiles, for the rare case the profile cannot be read. */
 const NATIONAL_TILES = ["QG.A.I.1", "QG.A.II.1", "QG.A.II.3", "QG.A.IV.1", "QG.A.IV.6", "QG.A.IX.1", "QG.A.IX.3", "QG.A.XI.4"];

@@ -5,7 +5,7 @@ import { App, Button, Card, Checkbox, Col, Input, List, Row, Select, Space, Typo
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { apiGet, apiSend, type Page } from "../../api/client";
-import type { IndicatorSummary, LatestTile } from "../../api/types";
+import type { Dashboard, DashboardTile as TileSpec, IndicatorSummary, JsonOf } from "../../api/types";
 import { useAuth } from "../../components/auth";
 import { EChart } from "../../components/EChart";
 import { useLiveData } from "../../components/live";
@@ -15,24 +15,6 @@ import { SampleMark } from "./common";
 import { lastMonthCode, periodsBefore } from "../reports/common";
 import { useAnalytics } from "./MapView";
 import { AreaPicker, Tile } from "./Overview";
-
-interface TileSpec {
-  indicator: string;
-  area: string | null;
-  chart: "tile" | "line" | "bar" | "map";
-  periods: number;
-}
-interface Dashboard {
-  id: string;
-  name: string;
-  ownerUserId: string | null;
-  forRole: string | null;
-  shared: boolean;
-  area: string;
-  tiles: TileSpec[];
-  version: number;
-  canEdit: boolean;
-}
 
 const chartLabels = { tile: "Ô số liệu", line: "Biểu đồ đường", bar: "Theo địa bàn con", map: "Bản đồ" } as const;
 
@@ -162,7 +144,10 @@ export function DashboardView() {
     queryKey: ["analytics", "latest", area, tileSpecs.map((t) => t.indicator).join(",")],
     enabled: tileSpecs.length > 0,
     queryFn: () =>
-      apiGet<{ items: LatestTile[] }>("/api/analytics/latest", { indicators: tileSpecs.map((t) => t.indicator).join(","), area }),
+      apiGet<JsonOf<"/api/analytics/latest", "get">>("/api/analytics/latest", {
+        indicators: tileSpecs.map((t) => t.indicator).join(","),
+        area,
+      }),
   });
   const save = useMutation({
     mutationFn: (x: Dashboard) =>

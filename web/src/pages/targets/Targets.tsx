@@ -22,7 +22,7 @@ import {
 } from "antd";
 import { useState } from "react";
 import { apiGet, apiSend, type Page } from "../../api/client";
-import type { Area, Programme, Target, TargetStatus } from "../../api/types";
+import type { Area, JsonOf, Programme, Target, TargetsPage, TargetStatus } from "../../api/types";
 import { useAuth } from "../../components/auth";
 import { QueryState } from "../../components/QueryState";
 
@@ -35,13 +35,6 @@ const statusColors: Record<TargetStatus, string> = {
   no_data: "default",
 };
 const operatorText: Record<Target["operator"], string> = { ">=": "≥", "<=": "≤", "=": "=", range: "trong khoảng" };
-
-interface TargetsResponse {
-  items: Target[];
-  total: number;
-  summary: { achieved: number; onTrack: number; atRisk: number; offTrack: number; noTarget: number; noData: number };
-  asOf: string;
-}
 
 /** Adding a project with its capital plan to a programme; a province's office adds its own province's projects. */
 function ProjectModal({ programme, onClose }: { programme: Programme; onClose: () => void }) {
@@ -144,7 +137,7 @@ export default function Targets() {
   // The year: the app clock's current year by default; the picker lists the years that have targets.
   const years = useQuery({
     queryKey: ["targets", "years"],
-    queryFn: () => apiGet<{ years: number[]; current: number }>("/api/targets/years"),
+    queryFn: () => apiGet<JsonOf<"/api/targets/years", "get">>("/api/targets/years"),
   });
   const [picked, setPicked] = useState<number | null>(null);
   const year = picked ?? years.data?.current ?? null;
@@ -155,12 +148,12 @@ export default function Targets() {
   const targets = useQuery({
     queryKey: ["targets", catalogue, year],
     enabled: year !== null,
-    queryFn: () => apiGet<TargetsResponse>("/api/targets", { catalogue, year }),
+    queryFn: () => apiGet<TargetsPage>("/api/targets", { catalogue, year }),
   });
   const programmes = useQuery({
     queryKey: ["programmes", year],
     enabled: year !== null,
-    queryFn: () => apiGet<{ year: number; items: Programme[] }>("/api/programmes", { year }),
+    queryFn: () => apiGet<JsonOf<"/api/programmes", "get">>("/api/programmes", { year }),
   });
   const yearPicker = (
     <Select

@@ -6,7 +6,7 @@ import type { Dayjs } from "dayjs";
 import { useState } from "react";
 import { Link } from "react-router-dom";
 import { apiGet, apiSend, apiUpload, type Page } from "../../api/client";
-import type { Area, DirectiveDocument } from "../../api/types";
+import type { Area, Attachment, DirectiveDocument as Doc, JsonOf } from "../../api/types";
 import { useAuth } from "../../components/auth";
 import { QueryState } from "../../components/QueryState";
 import { CreateTaskModal } from "./CreateTask";
@@ -21,12 +21,6 @@ const kinds: { value: string; label: string }[] = [
   { value: "other", label: "Văn bản khác" },
 ];
 
-interface Attachment {
-  id: string;
-  fileName: string;
-  sizeBytes: number;
-}
-
 interface Values {
   kind: string;
   number?: string;
@@ -36,10 +30,11 @@ interface Values {
   areaId?: string | null;
 }
 
-type Doc = DirectiveDocument & { areaId: string | null; attachmentId: string | null; origin: "seed" | "manual" };
+/** The answer to adding a document: the document without its task count (it has none yet). */
+type NewDoc = JsonOf<"/api/documents", "post">;
 
 /** Adding a directive document (văn bản chỉ đạo) with its file; the server checks the file by its content. */
-function NewDocumentModal({ onClose, onCreated }: { onClose: () => void; onCreated: (d: Doc) => void }) {
+function NewDocumentModal({ onClose, onCreated }: { onClose: () => void; onCreated: (d: NewDoc) => void }) {
   const { message } = App.useApp();
   const { me } = useAuth();
   const [form] = Form.useForm<Values>();
@@ -51,7 +46,7 @@ function NewDocumentModal({ onClose, onCreated }: { onClose: () => void; onCreat
   });
   const create = useMutation({
     mutationFn: (v: Values) =>
-      apiSend<Doc>("POST", "/api/documents", {
+      apiSend<NewDoc>("POST", "/api/documents", {
         kind: v.kind,
         number: v.number?.trim() || null,
         issuedOn: v.issuedOn?.format("YYYY-MM-DD") ?? null,
