@@ -4,8 +4,8 @@ import { formatDay, formatTime } from "@dieuhanh/core";
 import { App, Badge, Button, Input, List, Popover, Space, Typography } from "antd";
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
-import { apiGet, apiSend, type Page } from "../api/client";
-import type { AppNotification } from "../api/types";
+import { apiGet, apiSend } from "../api/client";
+import type { AppNotification, BodyOf, JsonOf } from "../api/types";
 import { useAuth } from "./auth";
 
 const dangerKinds = new Set(["overdue", "report_returned", "progress_returned"]);
@@ -19,7 +19,8 @@ function EmailSetting() {
   const [editing, setEditing] = useState(false);
   const [value, setValue] = useState(current ?? "");
   const save = useMutation({
-    mutationFn: (email: string | null) => apiSend<{ email: string | null }>("PUT", "/api/me/email", { email }),
+    mutationFn: (email: string | null) =>
+      apiSend<JsonOf<"/api/me/email", "put">>("PUT", "/api/me/email", { email } satisfies BodyOf<"/api/me/email", "put">),
     onSuccess: (r) => {
       message.success(r.email ? `Thông báo sẽ được gửi cả đến ${r.email}` : "Chỉ nhận thông báo trong ứng dụng");
       setEditing(false);
@@ -77,7 +78,7 @@ export function Notifications() {
   const [open, setOpen] = useState(false);
   const list = useQuery({
     queryKey: ["notifications"],
-    queryFn: () => apiGet<Page<AppNotification> & { unread: number }>("/api/notifications", { limit: 30 }),
+    queryFn: () => apiGet<JsonOf<"/api/notifications", "get">>("/api/notifications", { limit: 30 }),
     refetchInterval: 120_000,
   });
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ["notifications"] });
@@ -86,7 +87,7 @@ export function Notifications() {
     onSuccess: refresh,
   });
   const readAll = useMutation({
-    mutationFn: () => apiSend<{ marked: number }>("POST", "/api/notifications/read-all", {}),
+    mutationFn: () => apiSend<JsonOf<"/api/notifications/read-all", "post">>("POST", "/api/notifications/read-all", {}),
     onSuccess: refresh,
   });
   const items = list.data?.items ?? [];

@@ -3,7 +3,7 @@ import { formatDate } from "@dieuhanh/core";
 import { App, Button, Checkbox, Form, Input, Modal, Popconfirm, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { apiGet, apiSend, type Page } from "../../api/client";
-import type { ApiToken } from "../../api/types";
+import type { ApiToken, BodyOf, JsonOf } from "../../api/types";
 import { OneTimeSecret } from "../../components/OneTimeSecret";
 import { QueryState } from "../../components/QueryState";
 
@@ -17,12 +17,12 @@ export default function Tokens() {
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["tokens"] });
   const create = useMutation({
     mutationFn: (v: { name: string; agencyCode?: string; areaId?: string; canWrite?: boolean }) =>
-      apiSend<{ token: ApiToken; secret: string }>("POST", "/api/tokens", {
+      apiSend<JsonOf<"/api/tokens", "post">>("POST", "/api/tokens", {
         name: v.name,
         agencyCode: v.agencyCode || null,
         areaId: v.areaId || null,
         canWrite: !!v.canWrite,
-      }),
+      } satisfies BodyOf<"/api/tokens", "post">),
     onSuccess: (r) => {
       setCreating(false);
       setSecret(r.secret);

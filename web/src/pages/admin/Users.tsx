@@ -3,7 +3,7 @@ import { roleLabels, roles } from "@dieuhanh/core";
 import { App, Button, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { apiGet, apiSend, type Page } from "../../api/client";
-import type { Agency, User } from "../../api/types";
+import type { Agency, BodyOf, JsonOf, User } from "../../api/types";
 import { OneTimeSecret } from "../../components/OneTimeSecret";
 import { QueryState } from "../../components/QueryState";
 import { scopeText, useAgencyNames, useAreaNames } from "../../components/scope";
@@ -36,12 +36,12 @@ export default function Users() {
 
   const create = useMutation({
     mutationFn: (v: NewUserForm) =>
-      apiSend<{ user: User; oneTimePassword: string | null }>("POST", "/api/users", {
+      apiSend<JsonOf<"/api/users", "post">>("POST", "/api/users", {
         ...v,
         scopeAgencies: v.scopeAgencies?.length ? v.scopeAgencies : null,
         scopeAreaId: v.scopeAreaId || null,
         email: v.email?.trim() || null,
-      }),
+      } satisfies BodyOf<"/api/users", "post">),
     onSuccess: (r) => {
       setCreating(false);
       if (r.oneTimePassword) setSecret({ username: r.user.username, password: r.oneTimePassword });
@@ -50,12 +50,14 @@ export default function Users() {
     onError: (e) => message.error(e.message),
   });
   const toggle = useMutation({
-    mutationFn: (u: User) => apiSend("PATCH", `/api/users/${u.id}`, { disabled: !u.disabled }),
+    mutationFn: (u: User) =>
+      apiSend("PATCH", `/api/users/${u.id}`, { disabled: !u.disabled } satisfies BodyOf<"/api/users/{id}", "patch">),
     onSuccess: () => void refresh(),
     onError: (e) => message.error(e.message),
   });
   const setEmail = useMutation({
-    mutationFn: ({ u, email }: { u: User; email: string | null }) => apiSend("PATCH", `/api/users/${u.id}`, { email }),
+    mutationFn: ({ u, email }: { u: User; email: string | null }) =>
+      apiSend("PATCH", `/api/users/${u.id}`, { email } satisfies BodyOf<"/api/users/{id}", "patch">),
     onSuccess: () => {
       setMailOf(null);
       void refresh();
@@ -64,7 +66,10 @@ export default function Users() {
   });
   const reset = useMutation({
     mutationFn: (u: User) =>
-      apiSend<{ oneTimePassword: string }>("POST", `/api/users/${u.id}/reset-password`, {}).then((r) => ({ u, r })),
+      apiSend<JsonOf<"/api/users/{id}/reset-password", "post">>("POST", `/api/users/${u.id}/reset-password`, {}).then((r) => ({
+        u,
+        r,
+      })),
     onSuccess: ({ u, r }) => setSecret({ username: u.username, password: r.oneTimePassword }),
     onError: (e) => message.error(e.message),
   });

@@ -2,18 +2,18 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, Form, Input, Typography } from "antd";
 import { useState } from "react";
 import { apiSend, setCsrfToken } from "../../api/client";
-import type { User } from "../../api/types";
+import type { BodyOf, JsonOf } from "../../api/types";
 
 /** Sign-in page (đăng nhập). */
 export function Login() {
   const queryClient = useQueryClient();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const submit = async (values: { username: string; password: string }) => {
+  const submit = async (values: BodyOf<"/api/auth/login", "post">) => {
     setBusy(true);
     setError(undefined);
     try {
-      const result = await apiSend<{ user: User; csrfToken: string }>("POST", "/api/auth/login", values);
+      const result = await apiSend<JsonOf<"/api/auth/login", "post">>("POST", "/api/auth/login", values);
       setCsrfToken(result.csrfToken);
       // Drop whatever a previous session cached and load the new user's view.
       await queryClient.resetQueries();

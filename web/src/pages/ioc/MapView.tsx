@@ -3,8 +3,8 @@ import { useQuery } from "@tanstack/react-query";
 import { formatNumber } from "@dieuhanh/core";
 import { Button, Card, Col, Row, Select, Space, Typography } from "antd";
 import { useSearchParams } from "react-router-dom";
-import { apiGet, type Page } from "../../api/client";
-import type { AnalyticsResult } from "../../api/types";
+import { apiGet } from "../../api/client";
+import type { AnalyticsResult, JsonOf } from "../../api/types";
 import { EChart } from "../../components/EChart";
 import { useLiveData } from "../../components/live";
 import { useHomeDefaults } from "../../components/useHome";
@@ -51,7 +51,7 @@ export default function MapView() {
     queryKey: ["indicators-with-data", home.catalogueId, shown, period],
     enabled: home.ready && shown !== "VN",
     queryFn: () =>
-      apiGet<Page<{ code: string; name: string; unit: string | null }>>(
+      apiGet<JsonOf<"/api/catalogues/{id}/indicators-with-data", "get">>(
         `/api/catalogues/${home.catalogueId}/indicators-with-data`,
         { parent: shown, period },
       ),

@@ -3,7 +3,7 @@ import { App, DatePicker, Form, Input, Modal, Select } from "antd";
 import type { Dayjs } from "dayjs";
 import { useNavigate } from "react-router-dom";
 import { apiGet, apiSend, type Page } from "../../api/client";
-import type { Agency, DirectiveDocument } from "../../api/types";
+import type { Agency, DirectiveDocument, JsonOf } from "../../api/types";
 
 interface Values {
   documentId?: string;
@@ -53,7 +53,7 @@ export function CreateTaskModal({
             : v.deadlineKind === "recurring"
               ? { kind: "recurring", cadence: v.cadence ?? null }
               : { kind: "on_request" };
-      return apiSend<{ code: string }>("POST", "/api/tasks", {
+      return apiSend<JsonOf<"/api/tasks", "post">>("POST", "/api/tasks", {
         documentId: v.documentId ?? null,
         name: v.name,
         expectedResult: v.expectedResult ?? null,
