@@ -243,6 +243,10 @@ export function DashboardView() {
               {draft.tiles.map((t, i) => (
                 <Space key={`${t.indicator}-${i}`} style={{ display: "flex", marginBottom: 4 }} wrap>
                   <Typography.Text code>{t.indicator}</Typography.Text>
+                  <Typography.Text ellipsis style={{ maxWidth: 360 }}>
+                    {indicators.data?.items.find((i) => i.code === t.indicator)?.name ??
+                      tiles.data?.items.find((x) => x.indicator.code === t.indicator)?.indicator.name}
+                  </Typography.Text>
                   <Select
                     size="small"
                     style={{ width: 170 }}
