@@ -69,6 +69,8 @@ describe("published figures in Chromium", () => {
     await expect.poll(() => tile.innerText(), { timeout: 5_000, interval: 100 }).toBe(formatNumber(4321.5, 2));
     await leader.reload();
     await expect.poll(() => tile.innerText(), { timeout: 5_000, interval: 100 }).toBe(formatNumber(4321.5, 2));
+    // Sent, not yet approved: the tile says so.
+    expect(await card.innerText()).toContain("Chưa duyệt");
     await shot(leader, "published-leader-after-submit");
 
     // This month is not over: the form says so and takes only a draft, which never becomes the latest figure.

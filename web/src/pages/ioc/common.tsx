@@ -34,7 +34,10 @@ export function SampleMark({ show = true }: { show?: boolean }) {
   );
 }
 
-/** Where a figure comes from (reported, summed, estimated), and "Mẫu" when it is, or includes, a sample figure. */
+/**
+ * Where a figure comes from (reported, summed, estimated), "Chưa duyệt" when it is (or includes) a figure sent but
+ * not yet approved, and "Mẫu" when it is, or includes, a sample figure.
+ */
 export function SourceTag({ point, sample = true }: { point: AnalyticsPoint | null; sample?: boolean }) {
   if (!point?.source) return null;
   const s = sourceLabels[point.source];
@@ -42,6 +45,11 @@ export function SourceTag({ point, sample = true }: { point: AnalyticsPoint | nu
   return (
     <>
       <Tag color={s.color}>{s.text + coverage}</Tag>
+      {point.unapproved && (
+        <Tag color="orange" title="Số liệu đã gửi, đang chờ duyệt">
+          Chưa duyệt
+        </Tag>
+      )}
       <SampleMark show={sample && !!point.sample} />
     </>
   );
