@@ -78,6 +78,32 @@ export async function seriesLinks(db: Executor): Promise<SeriesLink[]> {
 }
 
 /**
+ * The links and the areas under each provincial catalogue change only when the reference data is reloaded:
+ * read once a minute per database (every analytics query needs them; reading them took some 50 ms).
+ */
+const REFERENCE_TTL_MS = 60_000;
+const linkCache = new WeakMap<object, { at: number; links: SeriesLink[]; subtrees: Map<string, Set<string>> }>();
+async function knownLinks(db: Executor) {
+  let c = linkCache.get(db);
+  if (!c || Date.now() - c.at > REFERENCE_TTL_MS) {
+    c = { at: Date.now(), links: await seriesLinks(db), subtrees: new Map() };
+    linkCache.set(db, c);
+  }
+  const entry = c;
+  return {
+    links: entry.links,
+    async subtree(root: string) {
+      let set = entry.subtrees.get(root);
+      if (!set) {
+        set = await scopeChecker(db).subtree(root);
+        entry.subtrees.set(root, set);
+      }
+      return set;
+    },
+  };
+}
+
+/**
  * What to read for `requested` indicator codes so that each reads its whole series: the codes stored
  * (requested ones and their partners) and, for a stored figure, the requested codes it is a figure of.
  * A national code reads its provincial implementation's figures; a provincial code reads the national
@@ -85,10 +111,10 @@ export async function seriesLinks(db: Executor): Promise<SeriesLink[]> {
  */
 export async function seriesReader(db: Executor, requested: readonly string[]) {
   const wanted = new Set(requested);
-  const links = (await seriesLinks(db)).filter((l) => wanted.has(l.code) || wanted.has(l.nationalCode));
-  const checker = scopeChecker(db);
+  const known = await knownLinks(db);
+  const links = known.links.filter((l) => wanted.has(l.code) || wanted.has(l.nationalCode));
   const subtrees = new Map<string, Set<string>>();
-  for (const root of new Set(links.map((l) => l.rootArea))) subtrees.set(root, await checker.subtree(root));
+  for (const root of new Set(links.map((l) => l.rootArea))) subtrees.set(root, await known.subtree(root));
   const storedCodes = [...new Set([...requested, ...links.flatMap((l) => [l.code, l.nationalCode])])];
   const targetsOf = (code: string, area: string): string[] => {
     const out = wanted.has(code) ? [code] : [];
@@ -136,9 +162,9 @@ export async function indicatorsWithChildData(db: Executor, q: { catalogueId: st
     WHERE v.period = ${q.period} AND v.disaggregation = '' AND v.value IS NOT NULL AND ${publishedAt(undefined, "v")}
     GROUP BY v.indicator_code`.execute(db);
   const counts = new Map(stored.rows.map((r) => [r.indicator_code, Number(r.n)]));
-  const checker = scopeChecker(db);
-  for (const l of await seriesLinks(db)) {
-    if (!(await checker.subtree(l.rootArea)).has(q.parent)) continue;
+  const known = await knownLinks(db);
+  for (const l of known.links) {
+    if (!(await known.subtree(l.rootArea)).has(q.parent)) continue;
     const n = Math.max(counts.get(l.code) ?? 0, counts.get(l.nationalCode) ?? 0);
     if (n > 0) for (const c of [l.code, l.nationalCode]) counts.set(c, n);
   }
