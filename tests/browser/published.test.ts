@@ -71,6 +71,8 @@ describe("published figures in Chromium", () => {
     await expect.poll(() => tile.innerText(), { timeout: 5_000, interval: 100 }).toBe(formatNumber(4321.5, 2));
     // Sent, not yet approved: the tile says so.
     expect(await card.innerText()).toContain("Chưa duyệt");
+    await leader.getByTestId("help-QG.A.II.1").hover();
+    expect(await leader.getByTestId("help-QG.A.II.1-content").innerText()).toMatch(/Chưa duyệt: Số liệu đã gửi nhưng/);
     await shot(leader, "published-leader-after-submit");
 
     // This month is not over: the form says so and takes only a draft, which never becomes the latest figure.

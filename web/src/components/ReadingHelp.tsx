@@ -7,7 +7,16 @@ import { Popover, Typography } from "antd";
  * same period last year, December of last year, year to date, plan).
  */
 export const readingHelp: { term: string; text: string }[] = [
-  { term: "Báo cáo", text: "Số liệu do chính địa bàn này báo cáo." },
+  {
+    term: "Báo cáo",
+    text:
+      "Số liệu do chính địa bàn này báo cáo. Chỉ số liệu đã gửi hoặc đã duyệt được hiển thị; " +
+      "bản nháp và số liệu bị trả lại không bao giờ hiện ở đây.",
+  },
+  {
+    term: "Chưa duyệt",
+    text: "Số liệu đã gửi nhưng người phê duyệt chưa duyệt (hoặc tổng có cộng số liệu như vậy); có thể còn được sửa.",
+  },
   {
     term: "Cộng dồn a/b",
     text:
