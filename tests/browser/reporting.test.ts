@@ -30,7 +30,9 @@ const cell = (page: Page, indicator: string) => page.getByLabel(`Giá trị ${in
 const rowOf = (page: Page, indicator: string) => page.locator("tr", { has: page.getByLabel(`Giá trị ${indicator}`) });
 async function apiValue(page: Page, indicator: string) {
   return page.evaluate(
-    async ([i, p]) => (await (await fetch(`/api/data-values?indicator=${i}&area=92&period=${p}`)).json()).items[0] ?? null,
+    // status=all: the current version whatever its status, drafts included (the reporter's own view).
+    async ([i, p]) =>
+      (await (await fetch(`/api/data-values?indicator=${i}&area=92&period=${p}&status=all`)).json()).items[0] ?? null,
     [indicator, lastMonth] as const,
   );
 }
