@@ -5,7 +5,7 @@ import { App, Button, Card, Checkbox, Col, Input, List, Row, Select, Space, Typo
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { apiGet, apiSend, type Page } from "../../api/client";
-import type { Dashboard, DashboardTile as TileSpec, IndicatorSummary, JsonOf } from "../../api/types";
+import type { BodyOf, Dashboard, DashboardTile as TileSpec, IndicatorSummary, JsonOf } from "../../api/types";
 import { useAuth } from "../../components/auth";
 import { EChart } from "../../components/EChart";
 import { useLiveData } from "../../components/live";
@@ -31,7 +31,7 @@ export function DashboardList() {
         // The caller's own area and the install's tiles: a province's leader may not open the whole country.
         area: home.area,
         tiles: home.tiles.slice(0, 4).map((indicator) => ({ indicator })),
-      }),
+      } satisfies BodyOf<"/api/dashboards", "post">),
     onSuccess: (d) => navigate(`/bang-dieu-khien/${d.id}?sua=1`),
     onError: (e) => message.error(e.message),
   });
@@ -158,7 +158,7 @@ export function DashboardView() {
         area: x.area,
         tiles: x.tiles,
         version: x.version,
-      }),
+      } satisfies BodyOf<"/api/dashboards/{id}", "put">),
     onSuccess: (saved) => {
       message.success("Đã lưu bảng điều khiển");
       setDraft(null);

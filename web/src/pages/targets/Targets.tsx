@@ -22,7 +22,7 @@ import {
 } from "antd";
 import { useState } from "react";
 import { apiGet, apiSend, type Page } from "../../api/client";
-import type { Area, JsonOf, Programme, Target, TargetsPage, TargetStatus } from "../../api/types";
+import type { Area, BodyOf, JsonOf, Programme, Target, TargetsPage, TargetStatus } from "../../api/types";
 import { useAuth } from "../../components/auth";
 import { QueryState } from "../../components/QueryState";
 
@@ -61,14 +61,14 @@ function ProjectModal({ programme, onClose }: { programme: Programme; onClose: (
       capitalPlan: number | null;
       physicalProgress: number | null;
     }) =>
-      apiSend<{ code: string }>("POST", "/api/projects", {
+      apiSend<JsonOf<"/api/projects", "post">>("POST", "/api/projects", {
         code: v.code.trim(),
         programme: programme.code,
         name: v.name.trim(),
         area: v.area ?? null,
         capitalPlan: v.capitalPlan ?? null,
         physicalProgress: v.physicalProgress ?? null,
-      }),
+      } satisfies BodyOf<"/api/projects", "post">),
     onSuccess: (r) => {
       message.success(`Đã lưu dự án ${r.code}`);
       void queryClient.invalidateQueries({ queryKey: ["programmes"] });
@@ -167,7 +167,7 @@ export default function Targets() {
   );
   const save = useMutation({
     mutationFn: (v: { operator: Target["operator"]; targetValue: number | null; targetMax: number | null; reason: string }) =>
-      apiSend("PATCH", `/api/targets/${editing!.id}`, v),
+      apiSend("PATCH", `/api/targets/${editing!.id}`, v satisfies BodyOf<"/api/targets/{id}", "patch">),
     onSuccess: () => {
       message.success("Đã lưu chỉ tiêu");
       setEditing(null);

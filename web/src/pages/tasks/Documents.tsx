@@ -6,12 +6,12 @@ import type { Dayjs } from "dayjs";
 import { useState } from "react";
 import { Link } from "react-router-dom";
 import { apiGet, apiSend, apiUpload, type Page } from "../../api/client";
-import type { Area, Attachment, DirectiveDocument as Doc, JsonOf } from "../../api/types";
+import type { Area, Attachment, BodyOf, DirectiveDocument as Doc, JsonOf } from "../../api/types";
 import { useAuth } from "../../components/auth";
 import { QueryState } from "../../components/QueryState";
 import { CreateTaskModal } from "./CreateTask";
 
-const kinds: { value: string; label: string }[] = [
+const kinds: { value: Doc["kind"]; label: string }[] = [
   { value: "decision", label: "Quyết định" },
   { value: "plan", label: "Kế hoạch" },
   { value: "resolution", label: "Nghị quyết" },
@@ -22,7 +22,7 @@ const kinds: { value: string; label: string }[] = [
 ];
 
 interface Values {
-  kind: string;
+  kind: Doc["kind"];
   number?: string;
   issuedOn?: Dayjs;
   issuer: string;
@@ -54,7 +54,7 @@ function NewDocumentModal({ onClose, onCreated }: { onClose: () => void; onCreat
         title: v.title.trim(),
         areaId: v.areaId ?? null,
         attachmentId: file?.id ?? null,
-      }),
+      } satisfies BodyOf<"/api/documents", "post">),
     onSuccess: (d) => {
       message.success(`Đã thêm văn bản ${d.number ?? d.title}`);
       onCreated(d);
