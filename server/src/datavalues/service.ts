@@ -77,13 +77,11 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
         const result = await db.transaction().execute(async (trx) => {
           const outcome = await validateRows(trx, principal, req.rows, { status: req.status, now: at, channel: req.channel });
           const errors = [...(req.readErrors ?? []), ...outcome.errors];
-          // A period the validation already refused needs no second error.
-          if (req.status === "submitted")
-            errors.push(
-              ...unfinishedPeriodErrors(req.rows, at).filter(
-                (e) => !errors.some((x) => x.row === e.row && x.field === "period" && x.sheet === e.sheet),
-              ),
-            );
+          // A period the validation already refused needs no second error (one pass: uploads are large).
+          if (req.status === "submitted") {
+            const refused = new Set(errors.filter((x) => x.field === "period").map((x) => `${x.sheet ?? ""}|${x.row}`));
+            for (const e of unfinishedPeriodErrors(req.rows, at)) if (!refused.has(`${e.sheet ?? ""}|${e.row}`)) errors.push(e);
+          }
           errors.sort((a, b) => a.row - b.row);
           if (errors.length) throw new BatchError(`Có ${errors.length} lỗi, không ghi dòng nào`, errors);
           if (outcome.scopeErrors.length)
