@@ -2,6 +2,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Card, Form, Input, Typography } from "antd";
 import { useState } from "react";
 import { apiSend } from "../../api/client";
+import type { BodyOf } from "../../api/types";
 
 /** Password change; `forced` after a one-time password. */
 export function ChangePassword({ forced = false }: { forced?: boolean }) {
@@ -11,7 +12,10 @@ export function ChangePassword({ forced = false }: { forced?: boolean }) {
   const submit = async (values: { currentPassword: string; newPassword: string }) => {
     setError(undefined);
     try {
-      await apiSend("POST", "/api/me/password", { currentPassword: values.currentPassword, newPassword: values.newPassword });
+      await apiSend("POST", "/api/me/password", {
+        currentPassword: values.currentPassword,
+        newPassword: values.newPassword,
+      } satisfies BodyOf<"/api/me/password", "post">);
       message.success("Đã đổi mật khẩu");
       await queryClient.invalidateQueries({ queryKey: ["me"] });
     } catch (e) {

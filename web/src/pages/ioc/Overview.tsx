@@ -4,7 +4,7 @@ import { formatNumber, formatTime } from "@dieuhanh/core";
 import { Button, Card, Col, Progress, Row, Select, Space, Typography } from "antd";
 import { Link, useSearchParams } from "react-router-dom";
 import { apiGet, type Page } from "../../api/client";
-import type { Area, Completeness, LatestTile } from "../../api/types";
+import type { Area, Completeness, JsonOf, LatestTile } from "../../api/types";
 import { useAuth } from "../../components/auth";
 import { useLiveData } from "../../components/live";
 import { QueryState } from "../../components/QueryState";
@@ -92,7 +92,8 @@ export function useTiles(area: string, indicators: string[] = DEFAULT_TILES) {
   return useQuery({
     queryKey: ["analytics", "latest", area, indicators.join(",")],
     enabled: indicators.length > 0,
-    queryFn: () => apiGet<{ items: LatestTile[] }>("/api/analytics/latest", { indicators: indicators.join(","), area }),
+    queryFn: () =>
+      apiGet<JsonOf<"/api/analytics/latest", "get">>("/api/analytics/latest", { indicators: indicators.join(","), area }),
   });
 }
 
