@@ -258,3 +258,44 @@ describe(`validation gaps (issue 11, items 7 and 13) on ${testEngine}`, () => {
     ]);
   });
 });
+
+describe(`the same rules for plan targets on ${testEngine}`, () => {
+  const create = (body: object) =>
+    app.inject({
+      method: "POST",
+      url: "/api/targets",
+      headers: admin.headers(true),
+      payload: { source: "Nghị quyết HĐND", operator: "<=", note: null, targetMax: null, ...body },
+    });
+
+  it("refuses a fractional target for a count unit, on creation and on change", async () => {
+    const half = await create({ indicator: "QG.A.XI.5", area: "VN", year: 2026, targetValue: 12.5 });
+    expect(half.statusCode).toBe(400);
+    expect(half.json()).toMatchObject({
+      field: "targetValue",
+      message: "Chỉ tiêu 12,5 không hợp lệ: đơn vị 'vụ' đếm số lượng, phải là số nguyên",
+    });
+    const whole = await create({ indicator: "QG.A.XI.5", area: "VN", year: 2026, targetValue: 12 });
+    expect(whole.statusCode, whole.body).toBe(200);
+    const changed = await app.inject({
+      method: "PATCH",
+      url: `/api/targets/${whole.json().id}`,
+      headers: admin.headers(true),
+      payload: { targetValue: 10.5, reason: "Điều chỉnh theo nghị quyết" },
+    });
+    expect(changed.statusCode).toBe(400);
+    expect(changed.json().message).toContain("phải là số nguyên");
+    // Amounts take decimals.
+    expect((await create({ indicator: "QG.A.II.4", area: "VN", year: 2026, targetValue: 1234.5 })).statusCode).toBe(200);
+  });
+
+  it("refuses a target for a year before the unit was formed or after it was dissolved", async () => {
+    const early = await create({ indicator: "QG.A.II.4", area: "92", year: 2024, targetValue: 100 });
+    expect(early.statusCode).toBe(400);
+    expect(early.json()).toMatchObject({ field: "year", message: expect.stringContaining("được thành lập từ 01/07/2025") });
+    const late = await create({ indicator: "QG.A.II.4", area: "old-92", year: 2026, targetValue: 100 });
+    expect(late.statusCode).toBe(400);
+    expect(late.json().message).toContain("đã thôi tồn tại");
+    expect((await create({ indicator: "QG.A.II.4", area: "92", year: 2025, targetValue: 100 })).statusCode).toBe(200);
+  });
+});

@@ -1,5 +1,8 @@
 import {
   foldVietnamese,
+  formatDate,
+  formatNumber,
+  isCountUnit,
   lowerIsBetter,
   parsePeriod,
   targetProgress,
@@ -216,6 +219,10 @@ export function targetService(db: Kysely<Schema>, options: { today: () => string
         const operator = patch.operator ?? before.operator;
         const value = patch.targetValue !== undefined ? patch.targetValue : num(before.target_value);
         const max = patch.targetMax !== undefined ? patch.targetMax : num(before.target_max);
+        await checkTargetValues(trx, before.indicator_code, [
+          ["targetValue", value],
+          ["targetMax", max],
+        ]);
         if (operator === "range" && value !== null && (max === null || max < value))
           throw new InvalidInputError("Chỉ tiêu dạng khoảng cần giá trị tối đa không nhỏ hơn giá trị tối thiểu", "targetMax");
         await trx
@@ -266,8 +273,27 @@ export function targetService(db: Kysely<Schema>, options: { today: () => string
         if (!indicator) throw new InvalidInputError(`Không có chỉ số mã '${input.indicator}'`, "indicator");
         if (indicator.value_type !== "number")
           throw new InvalidInputError(`Chỉ số ${input.indicator} không phải dạng số`, "indicator");
-        if (!(await trx.selectFrom("areas").select("id").where("id", "=", input.area).executeTakeFirst()))
-          throw new InvalidInputError(`Không có địa bàn mã '${input.area}'`, "area");
+        const area = await trx
+          .selectFrom("areas")
+          .select(["id", "name", "valid_from", "valid_to"])
+          .where("id", "=", input.area)
+          .executeTakeFirst();
+        if (!area) throw new InvalidInputError(`Không có địa bàn mã '${input.area}'`, "area");
+        // A target is for a year the unit exists in (as figures are for periods it existed in).
+        if (area.valid_from && `${input.year}-12-31` < String(area.valid_from))
+          throw new InvalidInputError(
+            `${area.name} (${area.id}) được thành lập từ ${formatDate(String(area.valid_from))}: không đặt chỉ tiêu năm ${input.year}`,
+            "year",
+          );
+        if (area.valid_to && `${input.year}-01-01` > String(area.valid_to))
+          throw new InvalidInputError(
+            `${area.name} (${area.id}) đã thôi tồn tại từ sau ${formatDate(String(area.valid_to))}: không đặt chỉ tiêu năm ${input.year}`,
+            "year",
+          );
+        await checkTargetValues(trx, input.indicator, [
+          ["targetValue", input.targetValue],
+          ["targetMax", input.targetMax],
+        ]);
         await requireAreaScope(trx, ctx, input.area);
         const exists = await trx
           .selectFrom("targets")
@@ -452,4 +478,16 @@ async function requireAreaScope(trx: Executor, ctx: RequestContext, areaId: stri
   if (!ctx.principal) throw new UnauthorizedError();
   if (!(await scopeChecker(trx).coversArea(ctx.principal, areaId)))
     throw new ForbiddenError(`Địa bàn ${areaId} nằm ngoài phạm vi của bạn`);
+}
+
+/** Targets of an indicator in a unit that counts (vụ, người, doanh nghiệp, …) are whole numbers, as its figures are. */
+async function checkTargetValues(db: Executor, indicator: string, values: [string, number | null][]) {
+  const row = await db.selectFrom("indicators").select("unit").where("code", "=", indicator).executeTakeFirst();
+  if (!isCountUnit(row?.unit)) return;
+  for (const [field, value] of values)
+    if (value !== null && !Number.isInteger(value))
+      throw new InvalidInputError(
+        `Chỉ tiêu ${formatNumber(value)} không hợp lệ: đơn vị '${row!.unit}' đếm số lượng, phải là số nguyên`,
+        field,
+      );
 }
