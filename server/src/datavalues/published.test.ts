@@ -339,7 +339,7 @@ describe(`the published figures of an existing database on ${testEngine}`, () =>
       await loadReferenceData(db.db);
       // Versions as the product kept them before: recorded_at, superseded_at, status, review comment.
       const t = (h: number) => `2025-11-0${h}T00:00:00Z`;
-      const history: [string, number, string, string, string | null, string | null][] = [
+      const history: [string, number, string, string, string | null, string | null, string?, string?][] = [
         // A: draft, submitted, draft over it, submitted again → the last one published, the first until 4.
         ["QG.A.II.1|01", 1, "draft", t(1), t(2), null],
         ["QG.A.II.1|01", 2, "submitted", t(2), t(3), null],
@@ -354,12 +354,19 @@ describe(`the published figures of an existing database on ${testEngine}`, () =>
         // D: submitted then deleted at 3, entered again as a draft at 5.
         ["QG.A.II.1|48", 1, "submitted", t(1), t(3), null],
         ["QG.A.II.1|48", 2, "draft", t(5), null, null],
+        // E: submitted for a month not over when the migration runs: not published (the system's own figures are).
+        ["QG.A.II.1|31", 1, "submitted", t(1), null, null, "2099M01"],
+        ["QG.A.II.1|33", 1, "approved", t(1), null, null, "2099M01", "system"],
+        // F: a week that has ended, a day that has not.
+        ["QG.A.II.1|04", 1, "submitted", t(1), null, null, "2025W31"],
+        ["QG.A.II.1|08", 1, "submitted", t(1), null, null, "20990105"],
       ];
-      for (const [key, version, status, recorded, superseded, review] of history) {
+      const typeOf = (p: string) => (p.includes("W") ? "week" : p.includes("M") ? "month" : "day");
+      for (const [key, version, status, recorded, superseded, review, period = "2025M10", source = "api"] of history) {
         const [indicator, area] = key.split("|");
         await sql`INSERT INTO data_values (indicator_code, area_id, period, period_type, version, value, status, source,
             recorded_at, superseded_at, review_comment)
-          VALUES (${indicator}, ${area}, '2025M10', 'month', ${version}, ${version * 100}, ${status}, 'api',
+          VALUES (${indicator}, ${area}, ${period}, ${typeOf(period)}, ${version}, ${version * 100}, ${status}, ${source},
             ${recorded}, ${superseded}, ${review})`.execute(db.db);
       }
       await sql.raw(migration.up).execute(db.db);
@@ -371,6 +378,10 @@ describe(`the published figures of an existing database on ${testEngine}`, () =>
         ["01", 2, t(2), t(4)],
         ["01", 3, null, null],
         ["01", 4, t(4), null],
+        ["04", 1, t(1), null],
+        ["08", 1, null, null],
+        ["31", 1, null, null],
+        ["33", 1, t(1), null],
         ["48", 1, t(1), t(3)],
         ["48", 2, null, null],
         ["79", 1, t(1), t(2)],

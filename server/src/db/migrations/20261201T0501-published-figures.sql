@@ -27,7 +27,18 @@ w AS (
                    ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
 )
 UPDATE data_values d SET published_at = w.recorded_at, unpublished_at = w.ends_at
-FROM w WHERE w.id = d.id AND w.status IN ('submitted', 'approved');
+FROM w WHERE w.id = d.id AND w.status IN ('submitted', 'approved')
+  -- A period not over (Vietnam time) is never final: what was submitted for it stays unpublished, except the
+  -- figures the system computes as at today (the task indicator).
+  AND (d.source = 'system' OR (
+    CASE d.period_type
+      WHEN 'year' THEN make_date(substr(d.period, 1, 4)::int, 12, 31)
+      WHEN 'half_year' THEN (make_date(substr(d.period, 1, 4)::int, substr(d.period, 6, 1)::int * 6, 1) + interval '1 month' - interval '1 day')::date
+      WHEN 'quarter' THEN (make_date(substr(d.period, 1, 4)::int, substr(d.period, 6, 1)::int * 3, 1) + interval '1 month' - interval '1 day')::date
+      WHEN 'month' THEN (make_date(substr(d.period, 1, 4)::int, substr(d.period, 6, 2)::int, 1) + interval '1 month' - interval '1 day')::date
+      WHEN 'week' THEN to_date(d.period, 'IYYY"W"IW') + 6
+      WHEN 'day' THEN to_date(d.period, 'YYYYMMDD')
+    END < ((now() AT TIME ZONE 'UTC') + interval '7 hours')::date) IS NOT FALSE);
 
 -- At most one published version per key; it is also the index the dashboards' reads use.
 CREATE UNIQUE INDEX data_values_published_idx ON data_values (indicator_code, area_id, period, disaggregation)
