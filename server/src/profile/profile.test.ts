@@ -86,6 +86,7 @@ describe(`install profile on ${testEngine}`, () => {
       [{ kind: "province", areaId: "92", catalogueId: "khong-co", version: 0 }, "catalogueId", /Không có bộ chỉ số/],
       [{ kind: "government_office", areaId: "92", version: 0 }, "areaId", /cả nước/],
       [{ kind: "ministry", version: 0 }, "agencyCode", /mã cơ quan/],
+      [{ kind: "ministry", agencyCode: "CT.STC", version: 0 }, "agencyCode", /không phải bộ/],
       [
         { kind: "province", areaId: "92", defaultTiles: ["CT.A.I.3", "KHONG.CO"], version: 0 },
         "defaultTiles",
@@ -131,6 +132,19 @@ describe(`install profile on ${testEngine}`, () => {
     // First start never overwrites what an administrator set.
     expect((await profileService(database.db).ensure({ kind: "government_office" })).created).toBe(false);
     expect((await getProfile(admin)).json().area.id).toBe("92");
+  });
+
+  it("serves a ministry the national catalogue for the whole country", async () => {
+    const res = await putProfile(admin, { kind: "ministry", agencyCode: "BTC", version: 1 });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      kind: "ministry",
+      agency: { code: "BTC" },
+      name: res.json().agency.name,
+      catalogue: { id: "qd1012" },
+      area: { id: "VN" },
+      version: 2,
+    });
   });
 });
 

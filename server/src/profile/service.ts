@@ -113,11 +113,12 @@ export function profileService(db: Kysely<Schema>) {
       if (!code) throw new InvalidInputError("Hồ sơ bộ cần mã cơ quan (agencyCode)", "agencyCode");
       const a = await trx
         .selectFrom("agencies")
-        .select(["code", "name", "dissolved_on"])
+        .select(["code", "name", "level", "dissolved_on"])
         .where("code", "=", code)
         .executeTakeFirst();
       if (!a) throw new InvalidInputError(`Không có cơ quan ${code}`, "agencyCode");
       if (a.dissolved_on) throw new InvalidInputError(`Cơ quan ${a.name} đã giải thể hoặc hợp nhất`, "agencyCode");
+      if (a.level !== "central") throw new InvalidInputError(`${a.name} không phải bộ, cơ quan trung ương`, "agencyCode");
       agency = { code: a.code, name: a.name };
     } else if (input.agencyCode) {
       throw new InvalidInputError("Chỉ hồ sơ bộ mới có cơ quan", "agencyCode");

@@ -43,7 +43,7 @@ export default function ProfilePage() {
   const agencies = useQuery({
     queryKey: ["agencies", "ministries"],
     enabled: kind === "ministry",
-    queryFn: () => apiGet<Page<Agency>>("/api/agencies", { includeDissolved: "false", limit: 5000 }),
+    queryFn: () => apiGet<Page<Agency>>("/api/agencies", { level: "central", includeDissolved: "false", limit: 5000 }),
   });
   const indicators = useQuery({
     queryKey: ["catalogue-rows", catalogueId, "all"],
@@ -140,9 +140,7 @@ export default function ProfilePage() {
                       aria-label="Bộ, cơ quan"
                       showSearch
                       optionFilterProp="label"
-                      options={(agencies.data?.items ?? [])
-                        .filter((a) => a.level !== "province")
-                        .map((a) => ({ value: a.code, label: a.name }))}
+                      options={(agencies.data?.items ?? []).map((a) => ({ value: a.code, label: a.name }))}
                     />
                   </Form.Item>
                 )}
