@@ -29,6 +29,9 @@ const FormRow = z.object({
   group: z.string(),
   subgroup: z.string().nullable(),
   current: DataValue.nullable(),
+  submittedByYou: z
+    .boolean()
+    .describe("Số liệu hiện hành do chính người gọi ghi: họ không tự duyệt được (nguyên tắc bốn mắt), cần người khác"),
   previousValue: z.number().nullable(),
   lastYearValue: z.number().nullable(),
   changeFromPrevious: z.number().nullable().describe("% thay đổi so với kỳ trước"),

@@ -173,6 +173,8 @@ export function reportingService(
           group: i.group_code,
           subgroup: i.subgroup_code,
           current: cur ? presentDataValue(cur) : null,
+          // Four eyes: the caller recorded this figure, so someone else must approve it (the form says so).
+          submittedByYou: !!cur && cur.recorded_by_user !== null && cur.recorded_by_user === principal.userId,
           previousValue: num(prev),
           lastYearValue: num(ly),
           changeFromPrevious: changePercent(num(cur), num(prev)),

@@ -80,7 +80,8 @@ const TaskDetail = Task.extend({
       attachmentIds: z.array(z.string()),
       reportedOn: z.string(),
       reportedAt: z.string(),
-      reportedBy: z.string().nullable(),
+      reportedBy: z.string().nullable().describe("Họ tên người báo cáo"),
+      reportedByYou: z.boolean().describe("Báo cáo do chính người gọi gửi: họ không tự công nhận được (nguyên tắc bốn mắt)"),
       review: z.enum(["pending", "accepted", "returned", "noted"]),
       reviewedBy: z.string().nullable(),
       reviewedAt: z.string().nullable(),
@@ -309,7 +310,7 @@ export const taskRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { databa
         response: { 200: TaskDetail, ...errorResponses },
       },
     },
-    async (request) => service.get(request.params.code),
+    async (request) => service.get(request.params.code, request.principal?.userId ?? null),
   );
 
   app.post(

@@ -163,7 +163,8 @@ export function taskService(db: Executor, options: { today: () => string }) {
       return present(await filtered({ ...query, limit: 0, offset: 0 }, today), today);
     },
 
-    async get(code: string) {
+    /** One task; `viewerId` (the caller) learns which reports are their own (four eyes: not theirs to accept). */
+    async get(code: string, viewerId: string | null = null) {
       const today = options.today();
       const [row] = await loadTaskRows(db, [code]);
       if (!row) throw new NotFoundError(`Không có nhiệm vụ mã '${code}'`);
@@ -178,7 +179,7 @@ export function taskService(db: Executor, options: { today: () => string }) {
       return {
         ...task!,
         subTasks: await present(subRows, today),
-        reports,
+        reports: reports.map(({ reporterId, ...r }) => ({ ...r, reportedByYou: viewerId !== null && reporterId === viewerId })),
         events,
         indicators,
         document: document

@@ -7867,7 +7867,10 @@ export type paths = {
                 percent: number | null;
                 proposedDeadline: string | null;
                 reportedAt: string;
+                /** @description Họ tên người báo cáo */
                 reportedBy: string | null;
+                /** @description Báo cáo do chính người gọi gửi: họ không tự công nhận được (nguyên tắc bốn mắt) */
+                reportedByYou: boolean;
                 reportedOn: string;
                 /** @enum {string} */
                 review: "pending" | "accepted" | "returned" | "noted";

@@ -8,12 +8,14 @@ export function AgencyTags({ agencies }: { agencies: AgencyLink[] }) {
       {agencies.map((a) =>
         a.current.code !== a.code ? (
           <Tooltip key={a.code + a.asWritten} title={`Nay là: ${a.current.name}`}>
-            <Tag color="orange">
+            <Tag color="orange" className="agency-tag">
               {a.asWritten} → {a.current.name}
             </Tag>
           </Tooltip>
         ) : (
-          <Tag key={a.code + a.asWritten}>{a.asWritten}</Tag>
+          <Tag key={a.code + a.asWritten} className="agency-tag">
+            {a.asWritten}
+          </Tag>
         ),
       )}
     </>

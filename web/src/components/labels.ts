@@ -1,4 +1,4 @@
-import { formatDate } from "@dieuhanh/core";
+import { formatDate, formatNumber } from "@dieuhanh/core";
 
 /** Vietnamese labels for codes the API returns. */
 
@@ -48,4 +48,11 @@ export function deadlineText(d: { kind: string; dueDate: string | null; from: st
     default:
       return "Chưa xác định";
   }
+}
+
+/** Days to a deadline as a person says it: "còn 5 ngày", "đến hạn hôm nay", "quá hạn 335 ngày" (never "còn -335"). */
+export function daysLeftText(days: number): string {
+  if (days > 0) return `còn ${formatNumber(days)} ngày`;
+  if (days === 0) return "đến hạn hôm nay";
+  return `quá hạn ${formatNumber(-days)} ngày`;
 }

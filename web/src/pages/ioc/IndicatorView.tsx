@@ -79,8 +79,11 @@ export default function IndicatorView() {
                 {latest ? (
                   <Descriptions column={1} size="small">
                     <Descriptions.Item label="Giá trị">
-                      <span data-testid="indicator-latest">{formatNumber(latest.value, 2)}</span> {ind.unit}{" "}
-                      <SourceTag point={latest} />
+                      {/* One inline box: the item's content is a flex box, which drops the space before the unit. */}
+                      <span data-testid="indicator-value-line">
+                        <span data-testid="indicator-latest">{formatNumber(latest.value, 2)}</span> {ind.unit}{" "}
+                        <SourceTag point={latest} />
+                      </span>
                     </Descriptions.Item>
                     <Descriptions.Item label="So kỳ trước">
                       <Change label="" c={latest.comparisons?.previousPeriod} indicator={ind} />

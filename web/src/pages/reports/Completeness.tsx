@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { formatDate, formatNumber } from "@dieuhanh/core";
-import { Card, Col, Progress, Row, Select, Space, Statistic, Switch, Table, Tabs, Tag, Typography } from "antd";
+import { Card, Col, Grid, Progress, Row, Select, Space, Statistic, Switch, Table, Tabs, Tag, Typography } from "antd";
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { apiGet, type Page } from "../../api/client";
@@ -21,6 +21,7 @@ const stateColors: Record<ReportState, string> = {
  * (chất lượng số liệu): missing, late, outlying and returned, per agency.
  */
 export default function CompletenessPage() {
+  const wide = Grid.useBreakpoint().md !== false;
   const [params, setParams] = useSearchParams();
   const period = params.get("period") ?? lastMonthCode();
   const [onlyProblems, setOnlyProblems] = useState(false);
@@ -111,7 +112,8 @@ export default function CompletenessPage() {
                   size="small"
                   dataSource={items}
                   pagination={{ pageSize: 50, showSizeChanger: false }}
-                  scroll={{ x: 1000 }}
+                  // On a phone: agency, how complete, state (the details from a tablet up), no sideways scrolling.
+                  scroll={wide ? { x: 1000 } : undefined}
                   columns={[
                     {
                       title: "Cơ quan",
@@ -122,22 +124,24 @@ export default function CompletenessPage() {
                         </Link>
                       ),
                     },
-                    { title: "Địa bàn", dataIndex: "areaName" },
-                    { title: "Hạn", dataIndex: "deadline", render: formatDate },
+                    { title: "Địa bàn", dataIndex: "areaName", responsive: ["md"] },
+                    { title: "Hạn", dataIndex: "deadline", render: formatDate, responsive: ["md"] },
                     {
                       title: "Đầy đủ",
                       key: "c",
-                      width: 200,
+                      width: wide ? 200 : 70,
                       render: (_, r) => (
                         <Space>
-                          <Progress percent={r.completeness ?? 0} size="small" style={{ width: 100 }} showInfo={false} />
+                          {wide && (
+                            <Progress percent={r.completeness ?? 0} size="small" style={{ width: 100 }} showInfo={false} />
+                          )}
                           <span data-testid={`completeness-${r.agency}-${r.area}`}>{`${r.submitted}/${r.expected}`}</span>
                         </Space>
                       ),
                     },
-                    { title: "Đúng hạn", dataIndex: "onTime" },
-                    { title: "Chậm", dataIndex: "late" },
-                    { title: "Đã duyệt", dataIndex: "approved" },
+                    { title: "Đúng hạn", dataIndex: "onTime", responsive: ["md"] },
+                    { title: "Chậm", dataIndex: "late", responsive: ["md"] },
+                    { title: "Đã duyệt", dataIndex: "approved", responsive: ["md"] },
                     {
                       title: "Trạng thái",
                       dataIndex: "state",

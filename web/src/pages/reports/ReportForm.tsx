@@ -1,7 +1,7 @@
 import { DownloadOutlined, HistoryOutlined, UploadOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { formatDate, formatNumber, parseNumber } from "@dieuhanh/core";
-import { Alert, App, Button, Input, Modal, Space, Table, Tag, Typography, Upload } from "antd";
+import { Alert, App, Button, Grid, Input, Modal, Space, Table, Tag, Typography, Upload } from "antd";
 import { useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { ApiError, apiGet, apiSend, apiUpload, type RowError } from "../../api/client";
@@ -34,6 +34,7 @@ function initialEntry(r: FormRow): Entry {
 export default function ReportFormPage() {
   const { message } = App.useApp();
   const { can } = useAuth();
+  const wide = Grid.useBreakpoint().md !== false;
   const queryClient = useQueryClient();
   const [params, setParams] = useSearchParams();
   const key = useReportKey(params);
@@ -186,6 +187,9 @@ export default function ReportFormPage() {
   const picked = selected.filter((c) => awaiting.some((r) => r.indicator === c));
   /** The rows a decision applies to: those picked, or every row awaiting approval. */
   const deciding = picked.length ? awaiting.filter((r) => picked.includes(r.indicator)) : awaiting;
+  // Four eyes: the server refuses approving one's own figures, so they are never offered for approval.
+  const approving = deciding.filter((r) => !r.submittedByYou);
+  const ownAwaiting = awaiting.filter((r) => r.submittedByYou).length;
   const reviewer = can("data.approve");
   const approved = rows.filter((r) => r.current?.status === "approved").length;
   const f = form.data;
@@ -196,6 +200,15 @@ export default function ReportFormPage() {
     <>
       <Typography.Title level={3}>Nhập số liệu báo cáo</Typography.Title>
       <ReportPicker value={key} onChange={(k) => setParams(k)} />
+      {!(key.agency && key.area) && (
+        <Alert
+          type="info"
+          showIcon
+          style={{ marginTop: 12 }}
+          message="Chọn cơ quan báo cáo và địa bàn để mở biểu nhập số liệu."
+          data-testid="report-choose"
+        />
+      )}
       <QueryState isLoading={form.isLoading} error={form.error}>
         {f && (
           <>
@@ -244,16 +257,18 @@ export default function ReportFormPage() {
                     }
                   : undefined
               }
-              scroll={{ x: 1300 }}
+              // On a phone the comparisons give way, so the value cell is on screen without scrolling sideways.
+              scroll={{ x: wide ? 1300 : 640 }}
               columns={[
-                { title: "Mã", dataIndex: "indicator", width: 120 },
-                { title: "Chỉ số", dataIndex: "name", width: 300 },
+                { title: "Mã", dataIndex: "indicator", width: 120, responsive: ["md"] },
+                { title: "Chỉ số", dataIndex: "name", width: wide ? 300 : 150 },
                 { title: "Đơn vị", dataIndex: "unit", width: 90, render: (u: string | null) => u ?? "văn bản" },
                 {
                   title: "Kỳ trước",
                   dataIndex: "previousValue",
                   align: "right",
                   width: 110,
+                  responsive: ["md"],
                   render: (v: number | null) => formatNumber(v),
                 },
                 {
@@ -261,6 +276,7 @@ export default function ReportFormPage() {
                   dataIndex: "lastYearValue",
                   align: "right",
                   width: 120,
+                  responsive: ["md"],
                   render: (v: number | null) => formatNumber(v),
                 },
                 {
@@ -302,6 +318,11 @@ export default function ReportFormPage() {
                   render: (_, r) => (
                     <Space direction="vertical" size={0}>
                       <StatusTag value={r.current} />
+                      {reviewer && r.submittedByYou && r.current?.status === "submitted" && (
+                        <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid={`own-${r.indicator}`}>
+                          Bạn gửi: người khác duyệt
+                        </Typography.Text>
+                      )}
                       {r.current?.reviewComment && (
                         <Typography.Text
                           type={r.current.status === "returned" ? "danger" : "secondary"}
@@ -319,6 +340,7 @@ export default function ReportFormPage() {
                   title: "So kỳ trước",
                   key: "prev",
                   width: 100,
+                  responsive: ["md"],
                   align: "right",
                   render: (_, r) => <ChangeText entry={entries[r.indicator]?.value} base={r.previousValue} />,
                 },
@@ -326,6 +348,7 @@ export default function ReportFormPage() {
                   title: "So cùng kỳ",
                   key: "ly",
                   width: 100,
+                  responsive: ["md"],
                   align: "right",
                   render: (_, r) => <ChangeText entry={entries[r.indicator]?.value} base={r.lastYearValue} />,
                 },
@@ -394,15 +417,21 @@ export default function ReportFormPage() {
                   <Button
                     type="primary"
                     ghost
-                    disabled={submitted === 0}
-                    onClick={() => review.mutate(deciding.map((r) => ({ indicator: r.indicator, action: "approve" as const })))}
+                    disabled={approving.length === 0}
+                    onClick={() => review.mutate(approving.map((r) => ({ indicator: r.indicator, action: "approve" as const })))}
                     loading={review.isPending && asking === null}
                   >
-                    {picked.length ? `Duyệt ${picked.length} dòng đã chọn` : `Duyệt tất cả (${submitted})`}
+                    {picked.length ? `Duyệt ${approving.length} dòng đã chọn` : `Duyệt tất cả (${approving.length})`}
                   </Button>
                   <Button danger disabled={submitted === 0} onClick={() => setAsking("return")}>
                     {picked.length ? `Trả lại ${picked.length} dòng đã chọn` : `Trả lại tất cả (${submitted})`}
                   </Button>
+                  {ownAwaiting > 0 && (
+                    <Typography.Text type="warning" data-testid="four-eyes">
+                      {ownAwaiting} số liệu do chính bạn gửi: cần một người phê duyệt khác (nguyên tắc bốn mắt); bạn vẫn trả lại
+                      được.
+                    </Typography.Text>
+                  )}
                   {submitted > 0 && !picked.length && (
                     <Typography.Text type="secondary">
                       Chọn từng dòng để duyệt hoặc trả lại riêng, mỗi dòng một lý do.

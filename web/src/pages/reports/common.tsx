@@ -48,7 +48,8 @@ export function useReportKey(params: URLSearchParams): ReportKey {
   const { me } = useAuth();
   return {
     agency: params.get("agency") ?? me?.scope.agencies?.[0] ?? "",
-    area: params.get("area") ?? me?.scope.areaId ?? "",
+    // A user without an area scope reports for the whole country unless they pick a province.
+    area: params.get("area") ?? me?.scope.areaId ?? "VN",
     period: params.get("period") ?? lastMonthCode(),
   };
 }

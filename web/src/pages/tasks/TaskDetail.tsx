@@ -29,7 +29,7 @@ import type { Task, TaskDetail as Detail, TaskReport } from "../../api/types";
 import { AgencyTags } from "../../components/AgencyTags";
 import { useAuth } from "../../components/auth";
 import { QueryState } from "../../components/QueryState";
-import { deadlineText } from "../../components/labels";
+import { daysLeftText, deadlineText } from "../../components/labels";
 import { CreateTaskModal } from "./CreateTask";
 import { priorityLabels, TaskStatusTag } from "./common";
 
@@ -78,6 +78,10 @@ export default function TaskDetail() {
   const t = task.data;
   const inCharge = t ? [...t.leadAgencies, ...t.coordinatingAgencies].map((a) => a.current?.code ?? a.code) : [];
   const myAgencies = (me?.scope.agencies ?? inCharge).filter((a) => inCharge.includes(a));
+  /** Names of the agencies in charge, by their current code: a person picks an agency by name. */
+  const agencyName = (code: string) =>
+    [...(t?.leadAgencies ?? []), ...(t?.coordinatingAgencies ?? [])].find((a) => (a.current?.code ?? a.code) === code)?.current
+      ?.name ?? code;
   const open = t && !t.completedOn && !t.closedAs;
 
   const report = useMutation({
@@ -131,7 +135,16 @@ export default function TaskDetail() {
             {t.code} <TaskStatusTag status={t.status} label={t.statusLabel} />
           </Typography.Title>
           <Typography.Paragraph style={{ fontSize: 16 }}>{t.name}</Typography.Paragraph>
-          <Descriptions bordered size="small" column={{ xs: 1, md: 2 }} style={{ marginBottom: 16 }}>
+          {/* Fixed layout: long agency names wrap inside the page instead of widening the table past it. */}
+          <Descriptions
+            bordered
+            size="small"
+            column={{ xs: 1, md: 2 }}
+            className="task-details"
+            labelStyle={{ width: 130 }}
+            style={{ marginBottom: 16 }}
+            data-testid="task-details"
+          >
             <Descriptions.Item label="Văn bản giao">
               {t.document ? `${t.document.number ?? ""} ${t.document.title}`.trim() : "—"}
             </Descriptions.Item>
@@ -146,7 +159,11 @@ export default function TaskDetail() {
             </Descriptions.Item>
             <Descriptions.Item label="Tình trạng ngày">
               {formatDate(t.asOf)}
-              {t.daysLeft !== null && open ? ` (còn ${t.daysLeft} ngày)` : ""}
+              {t.daysLeft !== null && open && (
+                <Typography.Text type={t.daysLeft < 0 ? "danger" : undefined} data-testid="task-days-left">
+                  {` (${daysLeftText(t.daysLeft)})`}
+                </Typography.Text>
+              )}
             </Descriptions.Item>
             <Descriptions.Item label="Cơ quan chủ trì">
               <AgencyTags agencies={t.leadAgencies} />
@@ -206,10 +223,17 @@ export default function TaskDetail() {
                 ))}
                 {r.reviewComment && <Typography.Text type="secondary">Văn phòng: {r.reviewComment}</Typography.Text>}
                 {r.review === "pending" && can("tasks.manage") && (
-                  <Space style={{ display: "flex", marginTop: 4 }}>
-                    <Button size="small" type="primary" onClick={() => review.mutate({ id: r.id, action: "accept" })}>
-                      {r.claimsCompletion ? "Công nhận hoàn thành" : "Đồng ý gia hạn"}
-                    </Button>
+                  <Space wrap style={{ display: "flex", marginTop: 4 }}>
+                    {/* Four eyes: the server refuses accepting one's own report, so it is not offered. */}
+                    {r.reportedByYou ? (
+                      <Typography.Text type="secondary" data-testid="own-report">
+                        Báo cáo do chính bạn gửi: cần một chuyên viên khác công nhận.
+                      </Typography.Text>
+                    ) : (
+                      <Button size="small" type="primary" onClick={() => review.mutate({ id: r.id, action: "accept" })}>
+                        {r.claimsCompletion ? "Công nhận hoàn thành" : "Đồng ý gia hạn"}
+                      </Button>
+                    )}
                     <Button size="small" danger onClick={() => setReturning(r)}>
                       Trả lại
                     </Button>
@@ -229,7 +253,11 @@ export default function TaskDetail() {
               >
                 <Space wrap align="start">
                   <Form.Item name="agency" label="Cơ quan báo cáo">
-                    <Select style={{ width: 240 }} options={myAgencies.map((a) => ({ value: a, label: a }))} />
+                    <Select
+                      style={{ width: 340, maxWidth: "100%" }}
+                      aria-label="Cơ quan báo cáo"
+                      options={myAgencies.map((a) => ({ value: a, label: agencyName(a) }))}
+                    />
                   </Form.Item>
                   <Form.Item name="percent" label="Tiến độ (%)">
                     <InputNumber min={0} max={100} aria-label="Tiến độ" />

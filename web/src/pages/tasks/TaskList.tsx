@@ -10,7 +10,7 @@ import type { Agency, Task, TaskList as TaskListType } from "../../api/types";
 import { AgencyTags } from "../../components/AgencyTags";
 import { useAuth } from "../../components/auth";
 import { QueryState } from "../../components/QueryState";
-import { deadlineText } from "../../components/labels";
+import { daysLeftText, deadlineText } from "../../components/labels";
 import { CreateTaskModal } from "./CreateTask";
 import { TaskStatusTag, taskStatusOptions } from "./common";
 
@@ -271,15 +271,15 @@ export default function TaskList() {
                   render: (_, t) => <TaskStatusTag status={t.status} label={t.statusLabel} />,
                 },
                 {
-                  title: "Còn (ngày)",
+                  title: "Thời gian còn",
                   dataIndex: "daysLeft",
-                  width: 90,
+                  width: 110,
                   align: "right",
                   render: (d: number | null, t) =>
                     d === null || t.completedOn || t.closedAs ? (
                       ""
                     ) : (
-                      <Typography.Text type={d < 0 ? "danger" : undefined}>{d}</Typography.Text>
+                      <Typography.Text type={d < 0 ? "danger" : undefined}>{daysLeftText(d)}</Typography.Text>
                     ),
                 },
                 {
