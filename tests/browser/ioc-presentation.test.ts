@@ -242,6 +242,17 @@ describe("names and dates for the administrator", () => {
     const row = page.locator("tr.ant-table-row", { hasText: "baocao-stc" });
     await expect.poll(() => row.innerText(), { timeout: 10_000 }).toContain("Sở Tài chính thành phố Cần Thơ; Thành phố Cần Thơ");
     expect(await row.innerText()).not.toContain("CT.STC");
+    // A new account's area is chosen by name (typed without diacritics), not typed as a code.
+    await page.getByRole("button", { name: "Thêm người dùng" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Tên đăng nhập").fill("lanhdao.moi");
+    await dialog.getByLabel("Họ tên").fill("Lãnh đạo mới");
+    await dialog.getByLabel("Địa bàn (tỉnh hoặc xã; để trống: cả nước)").fill("can tho");
+    await page.locator(".ant-select-item-option", { hasText: "Thành phố Cần Thơ" }).first().click();
+    await dialog.getByRole("button", { name: "Tạo" }).click();
+    await page.getByTestId("one-time-secret").waitFor();
+    const created = page.locator("tr.ant-table-row", { hasText: "lanhdao.moi" });
+    await expect.poll(() => created.innerText(), { timeout: 10_000 }).toContain("mọi cơ quan; Thành phố Cần Thơ");
     await page.goto(`${h.base}/nhat-ky`);
     const first = page.locator("tr.ant-table-row").first();
     await first.waitFor();
