@@ -4,12 +4,13 @@ import { recordAudit } from "../audit/service";
 import type { RequestContext } from "../auth/principal";
 import { scopeChecker } from "../auth/scope";
 import { vietnamDate } from "../clock";
+import type { Executor } from "../db/bulk";
 import type { DataChannel, Schema } from "../db/schema";
 import { BatchError, ConflictError, InvalidInputError, UnauthorizedError, type RowError } from "../errors";
 import { figuresAwaitingApproval } from "../notifications/service";
 import { dataValueRepository, presentDataValue, type DataValueStatusFilter } from "./repository";
-import { locate, validateRows, type IncomingRow, type Warning } from "./validation";
-import { writeRows, type WriteSummary } from "./writer";
+import { locate, validateRows, type IncomingRow, type PreparedRow, type ValidationOutcome, type Warning } from "./validation";
+import { WRITE_PART_ROWS, writeRows, writeRowsInParts, type WriteSummary } from "./writer";
 
 export interface IngestRequest {
   rows: IncomingRow[];
@@ -49,6 +50,9 @@ export function unfinishedPeriodErrors(rows: IncomingRow[], now: Date): RowError
   return errors;
 }
 
+/** From this many rows a batch is validated outside any transaction and written in parts (writeRowsInParts). */
+const LARGE_BATCH_ROWS = 2 * WRITE_PART_ROWS;
+
 const isUniqueViolation = (e: unknown) => typeof e === "object" && e !== null && (e as { code?: string }).code === "23505";
 
 export interface ServiceOptions {
@@ -73,31 +77,58 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
       if (!principal) throw new UnauthorizedError();
       if (req.rows.length === 0 && !req.readErrors?.length) throw new InvalidInputError("Không có số liệu nào để ghi");
       const at = now();
+      const info = { channel: req.channel, status: req.status, fileName: req.fileName, fileSha256: req.fileSha256 };
+      // Everything wrong with the batch, in row order: nothing is written when there is anything.
+      const refuse = (outcome: ValidationOutcome) => {
+        const errors = [...(req.readErrors ?? []), ...outcome.errors];
+        // A period the validation already refused needs no second error (one pass: uploads are large).
+        if (req.status === "submitted") {
+          const refused = new Set(errors.filter((x) => x.field === "period").map((x) => `${x.sheet ?? ""}|${x.row}`));
+          for (const e of unfinishedPeriodErrors(req.rows, at)) if (!refused.has(`${e.sheet ?? ""}|${e.row}`)) errors.push(e);
+        }
+        errors.sort((a, b) => a.row - b.row);
+        if (errors.length) throw new BatchError(`Có ${errors.length} lỗi, không ghi dòng nào`, errors);
+        if (outcome.scopeErrors.length)
+          throw new BatchError("Ngoài phạm vi được giao, không ghi dòng nào", outcome.scopeErrors, 403);
+      };
+      // Submitted figures wait for an approver: tell those in scope, with the write.
+      const tellApprovers = (trx: Executor, rows: PreparedRow[], batchId: string) =>
+        req.status === "submitted" && !req.dryRun ? figuresAwaitingApproval(trx, rows, batchId, principal.userId) : null;
       try {
-        const result = await db.transaction().execute(async (trx) => {
-          const outcome = await validateRows(trx, principal, req.rows, { status: req.status, now: at, channel: req.channel });
-          const errors = [...(req.readErrors ?? []), ...outcome.errors];
-          // A period the validation already refused needs no second error (one pass: uploads are large).
-          if (req.status === "submitted") {
-            const refused = new Set(errors.filter((x) => x.field === "period").map((x) => `${x.sheet ?? ""}|${x.row}`));
-            for (const e of unfinishedPeriodErrors(req.rows, at)) if (!refused.has(`${e.sheet ?? ""}|${e.row}`)) errors.push(e);
-          }
-          errors.sort((a, b) => a.row - b.row);
-          if (errors.length) throw new BatchError(`Có ${errors.length} lỗi, không ghi dòng nào`, errors);
-          if (outcome.scopeErrors.length)
-            throw new BatchError("Ngoài phạm vi được giao, không ghi dòng nào", outcome.scopeErrors, 403);
-          const summary = await writeRows(
-            trx,
-            ctx,
-            outcome.rows,
-            { channel: req.channel, status: req.status, fileName: req.fileName, fileSha256: req.fileSha256 },
-            { dryRun: req.dryRun, now: at, latest: outcome.latest },
-          );
-          // Submitted figures wait for an approver: tell those in scope, in this transaction.
-          if (req.status === "submitted" && summary.batchId && !req.dryRun)
-            await figuresAwaitingApproval(trx, outcome.rows, summary.batchId, principal.userId);
-          return { ...summary, warnings: outcome.warnings, changed: outcome.rows };
-        });
+        const result =
+          req.rows.length > LARGE_BATCH_ROWS
+            ? // A large import: validated with short reads outside any transaction, written in short parts
+              // (writeRowsInParts), so that the rest of the service keeps answering meanwhile.
+              await (async () => {
+                const outcome = await validateRows(db, principal, req.rows, {
+                  status: req.status,
+                  now: at,
+                  channel: req.channel,
+                });
+                refuse(outcome);
+                const summary = await writeRowsInParts(db, ctx, outcome.rows, info, {
+                  dryRun: req.dryRun,
+                  now: at,
+                  latest: outcome.latest ?? new Map(),
+                  afterWrite: (trx, batchId) => tellApprovers(trx, outcome.rows, batchId) ?? Promise.resolve(),
+                });
+                return { ...summary, warnings: outcome.warnings, changed: outcome.rows };
+              })()
+            : await db.transaction().execute(async (trx) => {
+                const outcome = await validateRows(trx, principal, req.rows, {
+                  status: req.status,
+                  now: at,
+                  channel: req.channel,
+                });
+                refuse(outcome);
+                const summary = await writeRows(trx, ctx, outcome.rows, info, {
+                  dryRun: req.dryRun,
+                  now: at,
+                  latest: outcome.latest,
+                });
+                if (summary.batchId) await tellApprovers(trx, outcome.rows, summary.batchId);
+                return { ...summary, warnings: outcome.warnings, changed: outcome.rows };
+              });
         if (result.batchId) options.onChange?.(result.changed);
         const { changed: _changed, ...answer } = result;
         return answer;

@@ -164,7 +164,13 @@ export async function validateRows(
 
   const seen = new Map<string, number>();
   const prepared: { row: PreparedRow; at: RowLocator }[] = [];
+  const responsibleOf = new Map<string, string[]>();
+  for (const x of responsible)
+    responsibleOf.set(x.indicator_code, [...(responsibleOf.get(x.indicator_code) ?? []), x.agency_code]);
+  let n = 0;
   for (const r of incoming) {
+    // A large batch is checked in turns: other requests are served between them.
+    if (++n % YIELD_ROWS === 0) await nextTurn();
     const rowErrors: RowError[] = [];
     const err = (field: string, message: string) => rowErrors.push(locate(r.at, field, message));
     const indicator = indicators.get(r.indicator);
@@ -263,7 +269,7 @@ export async function validateRows(
       continue;
     }
     // Scope of the caller: the indicator's responsible agency and the area.
-    const agencies = responsible.filter((x) => x.indicator_code === r.indicator).map((x) => x.agency_code);
+    const agencies = responsibleOf.get(r.indicator) ?? [];
     if (!(await scope.coversAnyAgency(principal, agencies)))
       scopeErrors.push(locate(r.at, "indicator", `Chỉ số ${r.indicator} không thuộc cơ quan trong phạm vi của bạn`));
     else if (callerAreas && !callerAreas.has(r.area))
@@ -298,7 +304,12 @@ export async function validateRows(
   errors.push(...(await checkLocks(db, principal, prepared, latest, options.now)));
   errors.push(...(await checkRelations(db, prepared, indicators, options_.partitions)));
   if (errors.length === 0) {
-    const outliers = await findOutliers(db, prepared, indicators);
+    // Read in parts: each a short query, so that a large batch never holds the database for long.
+    const outliers: Awaited<ReturnType<typeof findOutliers>> = [];
+    for (let i = 0; i < prepared.length; i += READ_PART_ROWS) {
+      outliers.push(...(await findOutliers(db, prepared.slice(i, i + READ_PART_ROWS), indicators)));
+      await nextTurn();
+    }
     for (const o of outliers) {
       const msg = `Giá trị ${formatNumber(o.row.value)} bất thường so với lịch sử của chuỗi (trung vị ${formatNumber(o.median)})`;
       if (options.status === "submitted" && !o.row.comment) {
@@ -311,6 +322,11 @@ export async function validateRows(
   }
   return { rows: errors.length ? [] : prepared.map((p) => p.row), errors, warnings, scopeErrors, latest };
 }
+
+/** Rows read per query (large batches are read in parts) and rows checked per turn of the event loop. */
+const READ_PART_ROWS = 1000;
+const YIELD_ROWS = 500;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Names and codes of the units merged into each of `areaIds` (where their earlier figures belong). */
 async function predecessorNames(db: Executor, areaIds: string[]): Promise<Map<string, string[]>> {
@@ -512,21 +528,22 @@ export async function latestVersions(
   db: Executor,
   rows: { indicator: string; area: string; period: string; disaggregation: string }[],
 ): Promise<Map<string, DataValueRow>> {
-  if (rows.length === 0) return new Map();
-  const keys = rows.map((r) => ({ i: r.indicator, a: r.area, p: r.period, g: r.disaggregation }));
-  const found = await sql<DataValueRow>`
-    SELECT d.* FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(i text, a text, p text, g text)
-    CROSS JOIN LATERAL (
-      SELECT * FROM data_values v
-      WHERE v.indicator_code = k.i AND v.area_id = k.a AND v.period = k.p AND v.disaggregation = k.g
-      ORDER BY v.version DESC LIMIT 1
-    ) d`.execute(db);
-  return new Map(
-    found.rows.map((d) => [
-      keyOf({ indicator: d.indicator_code, area: d.area_id, period: d.period, disaggregation: d.disaggregation }),
-      d,
-    ]),
-  );
+  const latest = new Map<string, DataValueRow>();
+  // In parts: each a short query (a large batch never holds the database for long).
+  for (let i = 0; i < rows.length; i += READ_PART_ROWS) {
+    if (i > 0) await nextTurn();
+    const keys = rows.slice(i, i + READ_PART_ROWS).map((r) => ({ i: r.indicator, a: r.area, p: r.period, g: r.disaggregation }));
+    const found = await sql<DataValueRow>`
+      SELECT d.* FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(i text, a text, p text, g text)
+      CROSS JOIN LATERAL (
+        SELECT * FROM data_values v
+        WHERE v.indicator_code = k.i AND v.area_id = k.a AND v.period = k.p AND v.disaggregation = k.g
+        ORDER BY v.version DESC LIMIT 1
+      ) d`.execute(db);
+    for (const d of found.rows)
+      latest.set(keyOf({ indicator: d.indicator_code, area: d.area_id, period: d.period, disaggregation: d.disaggregation }), d);
+  }
+  return latest;
 }
 
 /**
@@ -593,7 +610,9 @@ async function checkRelations(
     reported.add(group);
     errors.push(locate(at, "value", message));
   };
+  let n = 0;
   for (const { row, at } of involved) {
+    if (++n % YIELD_ROWS === 0) await nextTurn();
     if (row.action === "delete") continue;
     const parts = parseDisaggregation(row.disaggregation);
     const dims = parts.ok ? Object.keys(parts.parts) : [];

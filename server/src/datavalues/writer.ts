@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { sql } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { recordAudit } from "../audit/service";
 import type { RequestContext } from "../auth/principal";
 import { insertJsonRows, type Executor } from "../db/bulk";
-import type { DataChannel, DataValueStatus } from "../db/schema";
+import type { DataChannel, DataValueStatus, Schema } from "../db/schema";
+import { ConflictError } from "../errors";
 import { isPublished, presentDataValue, type DataValueRow } from "./repository";
 import { keyOf, latestVersions, type PreparedRow } from "./validation";
 
@@ -54,105 +55,117 @@ export function restated(v: DataValueRow, periodType: PreparedRow["periodType"])
 /** At most this many changes are copied into the audit entry; the versions themselves keep the rest. */
 const AUDITED_CHANGES = 200;
 
-/**
- * Writes validated rows set-wise: one query reads the current versions, one marks the changed ones
- * superseded, one withdraws the published figures the batch replaces or takes back, one inserts the new
- * versions, all tagged with the batch. A submitted or approved version is published at once; a draft
- * leaves the key's published figure as it stands; a return or a deletion withdraws it. A row equal to
- * its current version changes nothing. The batch is one audit entry naming its counts and the first
- * changes. Must run inside a transaction.
- */
-export async function writeRows(
-  trx: Executor,
-  ctx: RequestContext,
-  rows: PreparedRow[],
-  info: BatchInfo,
-  options: { dryRun: boolean; now: Date; latest?: Map<string, DataValueRow> },
-): Promise<WriteSummary> {
-  const latest = options.latest ?? (await latestVersions(trx, rows));
-  const summary: WriteSummary = { created: 0, updated: 0, deleted: 0, unchanged: 0, dryRun: options.dryRun, batchId: null };
-  const supersede: string[] = [];
-  // The published figure to withdraw: by id when it is the current version, else by key (a draft or a
-  // return stands over it). A key without a current version has nothing published: deletions withdraw.
-  const unpublishIds: string[] = [];
-  const unpublishKeys: { i: string; a: string; p: string; g: string }[] = [];
-  const withdraw = (row: PreparedRow, cur: DataValueRow | undefined) => {
-    if (!cur) return;
-    if (isPublished(cur)) unpublishIds.push(cur.id);
-    else unpublishKeys.push({ i: row.indicator, a: row.area, p: row.period, g: row.disaggregation });
-  };
+/** What writing one row does, decided from its key's latest stored version before anything is written. */
+interface PlannedRow {
+  row: PreparedRow;
+  /** The key's current version, which this row supersedes (and perhaps withdraws). */
+  previous: DataValueRow | undefined;
+  version: number;
+  kind: "created" | "updated" | "deleted" | "unchanged";
+  /** The published figure this row withdraws: by id (the current version) or by key (a draft stands over it). */
+  withdrawId: string | null;
+  withdrawKey: boolean;
+}
+
+/** Decides every row's change against the latest versions, without writing: the counts come from here. */
+function planWrite(rows: PreparedRow[], latest: Map<string, DataValueRow>, info: BatchInfo) {
+  const summary = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
   const withdraws = publishes(info.status) || (info.status === "returned" && !info.keepPublished);
-  const inserts: { row: PreparedRow; previous: DataValueRow | undefined; version: number }[] = [];
+  const planned: PlannedRow[] = [];
   for (const row of rows) {
     const last = latest.get(keyOf(row));
     const cur = last && last.superseded_at === null ? last : undefined;
-    const version = (last?.version ?? 0) + 1;
+    const p: PlannedRow = {
+      row,
+      previous: cur,
+      version: (last?.version ?? 0) + 1,
+      kind: "unchanged",
+      withdrawId: null,
+      withdrawKey: false,
+    };
+    // The published figure to withdraw: by id when it is the current version, else by key (a draft or a
+    // return stands over it). A key without a current version has nothing published: deletions withdraw.
+    const withdraw = () => {
+      if (!cur) return;
+      if (isPublished(cur)) p.withdrawId = String(cur.id);
+      else p.withdrawKey = true;
+    };
     if (row.action === "delete") {
-      if (!cur) summary.unchanged++;
-      else {
-        summary.deleted++;
-        supersede.push(cur.id);
-        withdraw(row, cur);
-        inserts.push({ row, previous: cur, version });
+      if (cur) {
+        p.kind = "deleted";
+        withdraw();
       }
-      continue;
+    } else {
+      const same =
+        cur !== undefined &&
+        (cur.value === null ? row.value === null : row.value !== null && Number(cur.value) === row.value) &&
+        cur.value_text === row.valueText &&
+        cur.comment === row.comment &&
+        cur.status === info.status &&
+        (info.reviewComment ?? null) === cur.review_comment;
+      if (!same) {
+        p.kind = cur ? "updated" : "created";
+        if (cur && withdraws) withdraw();
+      }
     }
-    const same =
-      cur !== undefined &&
-      (cur.value === null ? row.value === null : row.value !== null && Number(cur.value) === row.value) &&
-      cur.value_text === row.valueText &&
-      cur.comment === row.comment &&
-      cur.status === info.status &&
-      (info.reviewComment ?? null) === cur.review_comment;
-    if (same) {
-      summary.unchanged++;
-      continue;
-    }
-    if (cur) {
-      summary.updated++;
-      supersede.push(cur.id);
-      if (withdraws) withdraw(row, cur);
-    } else summary.created++;
-    inserts.push({ row, previous: cur, version });
+    summary[p.kind]++;
+    planned.push(p);
   }
-  if (options.dryRun || inserts.length === 0) return summary;
+  return { summary, changes: planned.filter((p) => p.kind !== "unchanged") };
+}
 
+/** What one applied part of a batch changed in rows it did not insert, so that it can be undone. */
+interface Applied {
+  superseded: string[];
+  unpublished: string[];
+}
+
+/**
+ * Applies planned changes set-wise: one statement marks the changed versions superseded, one or two
+ * withdraw the published figures the rows replace or take back, one per 5,000 rows inserts the new
+ * versions, all tagged with the batch.
+ */
+async function applyChanges(
+  trx: Executor,
+  ctx: RequestContext,
+  changes: PlannedRow[],
+  info: BatchInfo,
+  batchId: string,
+  now: Date,
+  strict = false,
+): Promise<Applied> {
   const principal = ctx.principal;
-  const batchId = randomUUID();
-  summary.batchId = batchId;
-  await trx
-    .insertInto("data_batches")
-    .values({
-      id: batchId,
-      channel: info.channel,
-      file_name: info.fileName ?? null,
-      file_sha256: info.fileSha256 ?? null,
-      recorded_by_user: principal?.userId ?? null,
-      recorded_by_token: principal?.tokenId ?? null,
-      recorded_at: options.now,
-      created: summary.created,
-      updated: summary.updated,
-      deleted: summary.deleted,
-      unchanged: summary.unchanged,
-    })
-    .execute();
-  for (let i = 0; i < supersede.length; i += 10_000) {
-    await sql`UPDATE data_values SET superseded_at = ${options.now}
-      WHERE id = ANY(${supersede.slice(i, i + 10_000)}::bigint[]) AND superseded_at IS NULL`.execute(trx);
+  const toSupersede = changes.filter((c) => c.previous).map((c) => String(c.previous!.id));
+  const superseded: string[] = [];
+  for (let i = 0; i < toSupersede.length; i += 10_000) {
+    const r = await sql<{ id: string }>`UPDATE data_values SET superseded_at = ${now}
+      WHERE id = ANY(${toSupersede.slice(i, i + 10_000)}::bigint[]) AND superseded_at IS NULL RETURNING id`.execute(trx);
+    superseded.push(...r.rows.map((x) => String(x.id)));
   }
+  // A version the batch was planned against has been replaced since (a write in between): a conflict.
+  // (A key written in between also makes the new version's number collide: a unique violation.)
+  if (strict && superseded.length !== toSupersede.length)
+    throw new ConflictError("Số liệu vừa được người khác ghi cùng lúc; hãy gửi lại");
   // Withdrawn before the new versions are published: one published version per key (a unique index).
+  const unpublishIds = changes.filter((c) => c.withdrawId).map((c) => c.withdrawId!);
+  const unpublished: string[] = [];
   for (let i = 0; i < unpublishIds.length; i += 10_000) {
-    await sql`UPDATE data_values SET unpublished_at = ${options.now}
-      WHERE id = ANY(${unpublishIds.slice(i, i + 10_000)}::bigint[]) AND unpublished_at IS NULL`.execute(trx);
+    const r = await sql<{ id: string }>`UPDATE data_values SET unpublished_at = ${now}
+      WHERE id = ANY(${unpublishIds.slice(i, i + 10_000)}::bigint[]) AND unpublished_at IS NULL RETURNING id`.execute(trx);
+    unpublished.push(...r.rows.map((x) => String(x.id)));
   }
+  const unpublishKeys = changes
+    .filter((c) => c.withdrawKey)
+    .map(({ row }) => ({ i: row.indicator, a: row.area, p: row.period, g: row.disaggregation }));
   for (let i = 0; i < unpublishKeys.length; i += 10_000) {
-    await sql`UPDATE data_values d SET unpublished_at = ${options.now}
+    const r = await sql<{ id: string }>`UPDATE data_values d SET unpublished_at = ${now}
       FROM jsonb_to_recordset(${JSON.stringify(unpublishKeys.slice(i, i + 10_000))}::jsonb) AS k(i text, a text, p text, g text)
       WHERE d.indicator_code = k.i AND d.area_id = k.a AND d.period = k.p AND d.disaggregation = k.g
-        AND d.published_at IS NOT NULL AND d.unpublished_at IS NULL`.execute(trx);
+        AND d.published_at IS NOT NULL AND d.unpublished_at IS NULL RETURNING d.id`.execute(trx);
+    unpublished.push(...r.rows.map((x) => String(x.id)));
   }
-  const publishedAt = publishes(info.status) ? options.now.toISOString() : null;
-  const newRows = inserts
+  const publishedAt = publishes(info.status) ? now.toISOString() : null;
+  const newRows = changes
     .filter((x) => x.row.action === "upsert")
     .map(({ row, version }) => ({
       indicator_code: row.indicator,
@@ -169,7 +182,7 @@ export async function writeRows(
       agency_code: row.agency,
       recorded_by_user: principal?.userId ?? null,
       recorded_by_token: principal?.tokenId ?? null,
-      recorded_at: options.now.toISOString(),
+      recorded_at: now.toISOString(),
       superseded_at: null,
       published_at: publishedAt,
       unpublished_at: null,
@@ -178,28 +191,154 @@ export async function writeRows(
       flags: row.flags,
     }));
   await insertJsonRows(trx, "data_values", newRows, 5000);
+  return { superseded, unpublished };
+}
 
-  const changes = inserts.slice(0, AUDITED_CHANGES);
+/** The batch's record and its one audit entry, naming its counts and the first changes. */
+async function recordBatch(
+  trx: Executor,
+  ctx: RequestContext,
+  batchId: string,
+  summary: WriteSummary,
+  changes: PlannedRow[],
+  info: BatchInfo,
+  now: Date,
+) {
+  const principal = ctx.principal;
+  await trx
+    .insertInto("data_batches")
+    .values({
+      id: batchId,
+      channel: info.channel,
+      file_name: info.fileName ?? null,
+      file_sha256: info.fileSha256 ?? null,
+      recorded_by_user: principal?.userId ?? null,
+      recorded_by_token: principal?.tokenId ?? null,
+      recorded_at: now,
+      created: summary.created,
+      updated: summary.updated,
+      deleted: summary.deleted,
+      unchanged: summary.unchanged,
+    })
+    .execute();
+  const audited = changes.slice(0, AUDITED_CHANGES);
   await recordAudit(trx, ctx, {
     action: info.channel === "review" ? `data_value.${info.status}` : "data_value.write",
     entityType: "data_batch",
     entityId: batchId,
-    before: changes.map((c) => (c.previous ? presentDataValue(c.previous) : null)),
+    before: audited.map((c) => (c.previous ? presentDataValue(c.previous) : null)),
     after: {
       channel: info.channel,
       fileName: info.fileName ?? null,
       status: info.status,
       counts: { created: summary.created, updated: summary.updated, deleted: summary.deleted, unchanged: summary.unchanged },
-      changes: changes.map((c) => ({
+      changes: audited.map((c) => ({
         key: keyOf(c.row),
         action: c.row.action,
         value: c.row.value,
         valueText: c.row.valueText,
         comment: c.row.comment,
       })),
-      truncated: inserts.length > AUDITED_CHANGES,
+      truncated: changes.length > AUDITED_CHANGES,
     },
     reason: info.reviewComment ?? null,
   });
+}
+
+/**
+ * Writes validated rows set-wise (see `applyChanges`). A submitted or approved version is published at
+ * once; a draft leaves the key's published figure as it stands; a return or a deletion withdraws it. A
+ * row equal to its current version changes nothing. The batch is one audit entry naming its counts and
+ * the first changes. Must run inside a transaction.
+ */
+export async function writeRows(
+  trx: Executor,
+  ctx: RequestContext,
+  rows: PreparedRow[],
+  info: BatchInfo,
+  options: { dryRun: boolean; now: Date; latest?: Map<string, DataValueRow> },
+): Promise<WriteSummary> {
+  const latest = options.latest ?? (await latestVersions(trx, rows));
+  const { summary: counts, changes } = planWrite(rows, latest, info);
+  const summary: WriteSummary = { ...counts, dryRun: options.dryRun, batchId: null };
+  if (options.dryRun || changes.length === 0) return summary;
+  const batchId = randomUUID();
+  summary.batchId = batchId;
+  await recordBatch(trx, ctx, batchId, summary, changes, info, options.now);
+  await applyChanges(trx, ctx, changes, info, batchId, options.now);
   return summary;
+}
+
+/** Rows written per transaction by `writeRowsInParts`: each part holds the database for a moment only. */
+export const WRITE_PART_ROWS = 500;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Writes a large validated batch in parts, each its own short transaction, so that other requests are
+ * served between them (PGlite has one connection: one long transaction would stop every other query).
+ * The batch stays all or nothing: its record and audit entry come first; a key written by someone else
+ * since the validation makes a part fail (its version replaced, or its new version number taken); and a
+ * part that fails undoes the parts already written, in one transaction. Readers may see the batch's
+ * figures appear part by part for the few seconds the write takes.
+ */
+export async function writeRowsInParts(
+  db: Kysely<Schema>,
+  ctx: RequestContext,
+  rows: PreparedRow[],
+  info: BatchInfo,
+  options: {
+    dryRun: boolean;
+    now: Date;
+    latest: Map<string, DataValueRow>;
+    afterWrite?: (trx: Executor, batchId: string) => Promise<unknown>;
+  },
+): Promise<WriteSummary> {
+  const { summary: counts, changes } = planWrite(rows, options.latest, info);
+  const summary: WriteSummary = { ...counts, dryRun: options.dryRun, batchId: null };
+  if (options.dryRun || changes.length === 0) return summary;
+  const batchId = randomUUID();
+  summary.batchId = batchId;
+  await db.transaction().execute((trx) => recordBatch(trx, ctx, batchId, summary, changes, info, options.now));
+  const done: Applied = { superseded: [], unpublished: [] };
+  try {
+    for (let i = 0; i < changes.length; i += WRITE_PART_ROWS) {
+      const part = changes.slice(i, i + WRITE_PART_ROWS);
+      const applied = await db.transaction().execute((trx) => applyChanges(trx, ctx, part, info, batchId, options.now, true));
+      done.superseded.push(...applied.superseded);
+      done.unpublished.push(...applied.unpublished);
+      await nextTurn();
+    }
+    if (options.afterWrite) await db.transaction().execute((trx) => options.afterWrite!(trx, batchId));
+  } catch (e) {
+    await undoBatch(db, ctx, batchId, done, e);
+    throw e;
+  }
+  return summary;
+}
+
+/** Takes back what the written parts of a failed batch changed, and says so in the audit trail. */
+async function undoBatch(db: Kysely<Schema>, ctx: RequestContext, batchId: string, done: Applied, cause: unknown) {
+  await db.transaction().execute(async (trx) => {
+    // The batch's versions go first: the ones they replaced become current and published again.
+    await sql`DELETE FROM data_values WHERE batch_id = ${batchId}`.execute(trx);
+    for (let i = 0; i < done.superseded.length; i += 10_000)
+      await sql`UPDATE data_values SET superseded_at = NULL
+        WHERE id = ANY(${done.superseded.slice(i, i + 10_000)}::bigint[])`.execute(trx);
+    for (let i = 0; i < done.unpublished.length; i += 10_000)
+      await sql`UPDATE data_values SET unpublished_at = NULL
+        WHERE id = ANY(${done.unpublished.slice(i, i + 10_000)}::bigint[])`.execute(trx);
+    await sql`DELETE FROM data_batches WHERE id = ${batchId}`.execute(trx);
+    await recordAudit(trx, ctx, {
+      action: "data_value.write",
+      outcome: "failure",
+      entityType: "data_batch",
+      entityId: batchId,
+      reason:
+        `Lô bị hủy giữa chừng, mọi thay đổi đã được hoàn lại: ${cause instanceof Error ? cause.message : String(cause)}`.slice(
+          0,
+          4000,
+        ),
+    });
+  });
 }
