@@ -5,7 +5,7 @@ import { Alert, App, Button, Grid, Input, Modal, Space, Table, Tag, Typography, 
 import { useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { ApiError, apiGet, apiSend, apiUpload, type RowError } from "../../api/client";
-import type { FormRow, ReportForm as Form, WriteResult } from "../../api/types";
+import type { FormRow, JsonOf, ReportForm as Form, WriteResult } from "../../api/types";
 import { useAuth } from "../../components/auth";
 import { QueryState } from "../../components/QueryState";
 import { ChangeText, ReportPicker, StatusTag, useReportKey } from "./common";
@@ -131,7 +131,7 @@ export default function ReportFormPage() {
 
   const review = useMutation({
     mutationFn: (decisions: { indicator: string; action: "approve" | "return"; comment?: string }[]) =>
-      apiSend<{ approved: number; returned: number }>("POST", "/api/reports/review", { ...key, decisions }),
+      apiSend<JsonOf<"/api/reports/review", "post">>("POST", "/api/reports/review", { ...key, decisions }),
     onSuccess: (r) => {
       const said = [r.approved ? `đã duyệt ${r.approved} số liệu` : "", r.returned ? `đã trả lại ${r.returned} số liệu` : ""]
         .filter(Boolean)
@@ -146,7 +146,7 @@ export default function ReportFormPage() {
   });
   const reopen = useMutation({
     mutationFn: (r: string) =>
-      apiSend<{ reopenedValues: number; openUntil: string }>("POST", "/api/reports/reopen", { ...key, reason: r }),
+      apiSend<JsonOf<"/api/reports/reopen", "post">>("POST", "/api/reports/reopen", { ...key, reason: r }),
     onSuccess: (r) => {
       message.success(`Đã mở lại đến ${formatDate(r.openUntil)}; ${r.reopenedValues} số liệu trả về người báo cáo`);
       setAsking(null);

@@ -25,7 +25,7 @@ import type { Dayjs } from "dayjs";
 import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { apiGet, apiSend, apiUpload } from "../../api/client";
-import type { Task, TaskDetail as Detail, TaskReport } from "../../api/types";
+import type { Attachment, BodyOf, JsonOf, Task, TaskDetail as Detail, TaskReport } from "../../api/types";
 import { AgencyTags } from "../../components/AgencyTags";
 import { useAuth } from "../../components/auth";
 import { QueryState } from "../../components/QueryState";
@@ -86,14 +86,14 @@ export default function TaskDetail() {
 
   const report = useMutation({
     mutationFn: (v: ReportValues) =>
-      apiSend<{ status: string }>("POST", `/api/tasks/${encodeURIComponent(code)}/reports`, {
+      apiSend<JsonOf<"/api/tasks/{code}/reports", "post">>("POST", `/api/tasks/${encodeURIComponent(code)}/reports`, {
         agency: v.agency,
         body: v.body,
         percent: v.percent ?? null,
         claimsCompletion: !!v.claimsCompletion,
         proposedDeadline: v.proposedDeadline?.format("YYYY-MM-DD") ?? null,
         attachmentIds: files.map((f) => f.id),
-      }),
+      } satisfies BodyOf<"/api/tasks/{code}/reports", "post">),
     onSuccess: () => {
       message.success("Đã gửi báo cáo tiến độ");
       form.resetFields();
@@ -104,10 +104,11 @@ export default function TaskDetail() {
   });
   const review = useMutation({
     mutationFn: (v: { id: string; action: "accept" | "return"; comment?: string }) =>
-      apiSend<{ status: string }>("POST", `/api/tasks/${encodeURIComponent(code)}/reports/${v.id}/review`, {
-        action: v.action,
-        comment: v.comment ?? null,
-      }),
+      apiSend<JsonOf<"/api/tasks/{code}/reports/{id}/review", "post">>(
+        "POST",
+        `/api/tasks/${encodeURIComponent(code)}/reports/${v.id}/review`,
+        { action: v.action, comment: v.comment ?? null } satisfies BodyOf<"/api/tasks/{code}/reports/{id}/review", "post">,
+      ),
     onSuccess: (_, v) => {
       message.success(v.action === "accept" ? "Đã công nhận" : "Đã trả lại báo cáo");
       setReturning(null);
@@ -277,7 +278,7 @@ export default function TaskDetail() {
                     showUploadList={false}
                     beforeUpload={async (file) => {
                       try {
-                        const saved = await apiUpload<{ id: string; fileName: string }>(
+                        const saved = await apiUpload<Attachment>(
                           `/api/attachments?fileName=${encodeURIComponent(file.name)}`,
                           file,
                           "application/octet-stream",

@@ -6,7 +6,7 @@ import dayjs, { type Dayjs } from "dayjs";
 import { useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { apiGet, type Page } from "../../api/client";
-import type { Agency, Task, TaskList as TaskListType } from "../../api/types";
+import type { Agency, JsonOf, Task, TaskList as TaskListType } from "../../api/types";
 import { AgencyTags } from "../../components/AgencyTags";
 import { useAuth } from "../../components/auth";
 import { QueryState } from "../../components/QueryState";
@@ -67,7 +67,7 @@ export default function TaskList() {
   const tasks = useQuery({
     queryKey: ["tasks", params.toString()],
     queryFn: () =>
-      apiGet<Page<Task> & { asOf: string }>("/api/tasks", {
+      apiGet<JsonOf<"/api/tasks", "get">>("/api/tasks", {
         ...filters,
         sort: mode === "calendar" ? "due" : undefined,
         limit: 5000,
