@@ -3,7 +3,7 @@ import { formatDay, formatTime } from "@dieuhanh/core";
 import { Alert, App, Button, Card, Descriptions, Form, Input, Select, Space, Typography } from "antd";
 import { useEffect } from "react";
 import { apiGet, apiSend, type Page } from "../../api/client";
-import type { Agency, Area, Catalogue, IndicatorSummary } from "../../api/types";
+import type { Agency, Area, BodyOf, Catalogue, IndicatorSummary } from "../../api/types";
 import { QueryState } from "../../components/QueryState";
 import { useProfile, type InstallProfile } from "../../components/useHome";
 
@@ -73,7 +73,7 @@ export default function ProfilePage() {
         agencyCode: v.kind === "ministry" ? (v.agencyCode ?? null) : null,
         defaultTiles: v.defaultTiles?.length ? v.defaultTiles : null,
         version: p?.version ?? 0,
-      }),
+      } satisfies BodyOf<"/api/profile", "put">),
     onSuccess: (saved) => {
       message.success("Đã lưu hồ sơ triển khai");
       queryClient.setQueryData(["profile"], saved);
