@@ -192,6 +192,9 @@ describe("a Cần Thơ install (profile: province 92, Cần Thơ's catalogue)", 
       await page.getByTestId("group-card-CT.A.I.3").locator("svg").waitFor();
       await page.goto(`${h.base}/chi-so`);
       await page.locator(".ant-table-row", { hasText: "CT.A.I.3" }).first().waitFor();
+      // And the targets page on the city's own plan.
+      await page.goto(`${h.base}/chi-tieu`);
+      await page.getByText("Nhóm D — Nghị quyết HĐND thành phố Cần Thơ").first().waitFor();
       await page.close();
     });
   }

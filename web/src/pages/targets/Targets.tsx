@@ -24,6 +24,7 @@ import { useState } from "react";
 import { apiGet, apiSend, type Page } from "../../api/client";
 import type { Area, BodyOf, JsonOf, Programme, Target, TargetsPage, TargetStatus } from "../../api/types";
 import { useAuth } from "../../components/auth";
+import { useHomeDefaults } from "../../components/useHome";
 import { QueryState } from "../../components/QueryState";
 
 const statusColors: Record<TargetStatus, string> = {
@@ -121,12 +122,20 @@ function ProjectModal({ programme, onClose }: { programme: Programme; onClose: (
   );
 }
 
+const targetCatalogues = [
+  { value: "qd1012", label: "Nhóm B — Kế hoạch phát triển KT-XH năm (quốc gia)" },
+  { value: "cantho-256", label: "Nhóm D — Nghị quyết HĐND thành phố Cần Thơ" },
+];
+
 /** Plan targets (chỉ tiêu) with progress from reported figures, and the national target programmes. */
 export default function Targets() {
   const { can } = useAuth();
   const { message } = App.useApp();
   const queryClient = useQueryClient();
-  const [catalogue, setCatalogue] = useState<string>("qd1012");
+  const home = useHomeDefaults();
+  const [chosen, setCatalogue] = useState<string>();
+  // The install's own plan first: Cần Thơ's resolution targets on Cần Thơ's install.
+  const catalogue = chosen ?? (targetCatalogues.some((c) => c.value === home.catalogueId) ? home.catalogueId : "qd1012");
   const [editing, setEditing] = useState<Target | null>(null);
   const [form] = Form.useForm<{
     operator: Target["operator"];
@@ -187,17 +196,17 @@ export default function Targets() {
             children: (
               <>
                 <Space style={{ marginBottom: 12 }} wrap>
-                  <Select
-                    style={{ width: 360 }}
-                    value={catalogue}
-                    onChange={setCatalogue}
-                    options={[
-                      { value: "qd1012", label: "Nhóm B — Kế hoạch phát triển KT-XH năm (quốc gia)" },
-                      { value: "cantho-256", label: "Nhóm D — Nghị quyết HĐND thành phố Cần Thơ" },
-                    ]}
-                  />
+                  <Select style={{ width: 360 }} value={catalogue} onChange={setCatalogue} options={targetCatalogues} />
                   {yearPicker}
-                  <Button icon={<DownloadOutlined />} href={`/api/targets/export?catalogue=${catalogue}&year=${year ?? ""}`}>
+                  {/* The shown year, always: until it is known there is nothing to export (an empty year is refused). */}
+                  <Button
+                    icon={<DownloadOutlined />}
+                    data-testid="targets-export"
+                    disabled={year === null}
+                    href={
+                      year === null ? undefined : `/api/targets/export?${new URLSearchParams({ catalogue, year: String(year) })}`
+                    }
+                  >
                     Xuất Excel
                   </Button>
                 </Space>
@@ -316,7 +325,13 @@ export default function Targets() {
                     data-testid={`programme-${p.code}`}
                     extra={
                       <Space>
-                        <span>{`${p.periodFrom}–${p.periodTo} · ${p.leadAgencyName ?? ""}`}</span>
+                        {/* Who leads it today; the dissolved agency the document named stays readable beside it. */}
+                        <span data-testid="programme-lead">
+                          {`${p.periodFrom}–${p.periodTo} · ${p.leadAgencyName ?? ""}`}
+                          {p.leadAgencyAsWritten && (
+                            <Typography.Text type="secondary">{` (văn bản ghi: ${p.leadAgencyAsWritten.name})`}</Typography.Text>
+                          )}
+                        </span>
                         {can("tasks.manage") && (
                           <Button size="small" icon={<PlusOutlined />} onClick={() => setAddingTo(p)}>
                             Thêm dự án, kế hoạch vốn
