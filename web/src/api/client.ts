@@ -1,11 +1,11 @@
 /** Thin typed client over the JSON API; errors carry the server's Vietnamese message. */
-export interface RowError {
-  row: number;
-  field: string;
-  message: string;
-  sheet?: string;
-  column?: string;
-}
+import type { paths } from "./openapi.gen";
+
+/** The error answer every route shares (ErrorBody in server/src/http/schemas.ts). */
+type ErrorBody = paths["/api/data-values"]["post"]["responses"][400]["content"]["application/json"];
+
+/** One problem of a refused batch, by row and field. */
+export type RowError = NonNullable<ErrorBody["errors"]>[number];
 
 export class ApiError extends Error {
   constructor(
@@ -43,7 +43,7 @@ async function request<T>(method: string, url: string, body?: unknown, contentTy
     let field: string | undefined;
     let errors: RowError[] = [];
     try {
-      const json = (await res.json()) as { message?: string; field?: string; errors?: RowError[] };
+      const json = (await res.json()) as Partial<ErrorBody>;
       message = json.message ?? message;
       field = json.field;
       errors = json.errors ?? [];
