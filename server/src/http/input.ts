@@ -6,7 +6,8 @@ import { InvalidInputError } from "../errors";
  * Checks every API request makes before any route sees it, so that no route has to remember them:
  * text holds only real characters (PostgreSQL refuses NUL; half a UTF-16 surrogate pair is no character
  * and would be stored altered), and a query parameter the route does not know is refused rather than
- * ignored — a client sending `updatedAfter` must not believe it got a delta.
+ * ignored — a client sending `updatedAfter` must not believe it got a delta. Likewise a JSON body field the
+ * route does not know (at any depth) is refused: a client sending `dryrun` instead of `dryRun` would write for real.
  */
 export function installInputChecks(app: FastifyInstance): void {
   app.addHook("onRequest", async (request) => {
@@ -24,6 +25,8 @@ export function installInputChecks(app: FastifyInstance): void {
       (request.body !== null && typeof request.body === "object" && !Buffer.isBuffer(request.body))
     )
       checkValue(request.body, "body");
+    if (request.body !== null && typeof request.body === "object" && !Buffer.isBuffer(request.body))
+      checkBodyNames(request.body, request.routeOptions.schema?.body);
   });
 }
 
@@ -138,4 +141,96 @@ function queryNames(schema: unknown): Set<string> | null {
   }
   namesCache.set(schema, names);
   return names;
+}
+
+interface ZodDef {
+  type: string;
+  shape?: Record<string, unknown>;
+  catchall?: { _zod?: { def: { type: string } } };
+  innerType?: unknown;
+  element?: unknown;
+  in?: unknown;
+  left?: unknown;
+  right?: unknown;
+  options?: unknown[];
+  items?: unknown[];
+  getter?: () => unknown;
+}
+
+/** Refuses body fields the route's schema does not name, so that a misspelt option is never silently dropped. */
+function checkBodyNames(body: object, schema: unknown): void {
+  // A route without a body schema takes no fields (an empty object is what the UI sends to such routes).
+  const first = Object.keys(body)[0];
+  const found = schema === undefined || schema === null ? (first === undefined ? null : [first]) : unknownField(schema, body, []);
+  if (!found) return;
+  const field = found.join(".");
+  throw new InvalidInputError(
+    `Trường '${field}' không được hỗ trợ ở đường dẫn này (không có trong mô tả dữ liệu gửi lên)`,
+    field,
+  );
+}
+
+/** The path of the first field of `value` that `schema` (zod) does not name, or null (also when unknowable). */
+function unknownField(schema: unknown, value: unknown, path: (string | number)[], depth = 0): (string | number)[] | null {
+  if (depth > 30 || value === null || typeof value !== "object") return null;
+  const def = (schema as { _zod?: { def: ZodDef } } | undefined)?._zod?.def;
+  if (!def) return null;
+  switch (def.type) {
+    case "object": {
+      // A schema that accepts any further field (z.looseObject, .catchall) says so; only the default strips them.
+      const rest = def.catchall?._zod?.def.type;
+      const shape = def.shape ?? {};
+      for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+        if (!Object.hasOwn(shape, key)) {
+          if (rest === undefined || rest === "never") return [...path, key];
+          continue;
+        }
+        const found = unknownField(shape[key], inner, [...path, key], depth + 1);
+        if (found) return found;
+      }
+      return null;
+    }
+    case "array": {
+      if (!Array.isArray(value)) return null;
+      for (let i = 0; i < value.length; i++) {
+        const found = unknownField(def.element, value[i], [...path, i], depth + 1);
+        if (found) return found;
+      }
+      return null;
+    }
+    case "tuple": {
+      if (!Array.isArray(value)) return null;
+      for (let i = 0; i < value.length && i < (def.items?.length ?? 0); i++) {
+        const found = unknownField(def.items![i], value[i], [...path, i], depth + 1);
+        if (found) return found;
+      }
+      return null;
+    }
+    case "optional":
+    case "nullable":
+    case "default":
+    case "prefault":
+    case "nonoptional":
+    case "readonly":
+    case "catch":
+      return unknownField(def.innerType, value, path, depth + 1);
+    case "pipe":
+      return unknownField(def.in, value, path, depth + 1);
+    case "lazy":
+      return def.getter ? unknownField(def.getter(), value, path, depth + 1) : null;
+    case "intersection": {
+      // A field is known when either side names it (nested fields are left to each side's own schema).
+      const names = queryNames(schema);
+      if (names === null) return null;
+      const key = Object.keys(value).find((k) => !names.has(k));
+      return key === undefined ? null : [...path, key];
+    }
+    case "union": {
+      // Accepted when one alternative knows every field; otherwise the first alternative's complaint.
+      const found = (def.options ?? []).map((o) => unknownField(o, value, path, depth + 1));
+      return found.some((f) => f === null) ? null : (found[0] ?? null);
+    }
+    default:
+      return null; // records, unknown, any: whatever they accept is theirs to judge
+  }
 }
