@@ -187,8 +187,15 @@ export const targetRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { data
                 name: z.string(),
                 kind: z.enum(["national_target_programme", "key_projects"]),
                 indicator: z.string().nullable(),
-                leadAgency: z.string().nullable(),
+                leadAgency: z
+                  .string()
+                  .nullable()
+                  .describe("Cơ quan chủ trì hiện nay (cơ quan kế thừa nếu cơ quan trong văn bản đã giải thể)"),
                 leadAgencyName: z.string().nullable(),
+                leadAgencyAsWritten: z
+                  .object({ code: z.string(), name: z.string() })
+                  .nullable()
+                  .describe("Cơ quan chủ trì như văn bản ghi, khi đó là cơ quan đã giải thể"),
                 periodFrom: z.number().int(),
                 periodTo: z.number().int(),
                 projects: z.array(

@@ -11,6 +11,8 @@ import {
 } from "@dieuhanh/core";
 import { sql, type Kysely } from "kysely";
 import { recordAudit } from "../audit/service";
+import { agencyRepository, type AgencyRow } from "../agencies/repository";
+import { currentAgency } from "../agencies/succession";
 import { servedArea } from "../catalogue/repository";
 import type { RequestContext } from "../auth/principal";
 import type { Executor } from "../db/bulk";
@@ -346,6 +348,8 @@ export function targetService(db: Kysely<Schema>, options: { today: () => string
         ])
         .orderBy("p.code")
         .execute();
+      // A programme's lead agency as the document names it may have been dissolved in 2025: show who leads it today.
+      const agencies = new Map((await agencyRepository(db).all()).map((a) => [a.code, a]));
       const projects = await db
         .selectFrom("projects as j")
         .leftJoin("areas as a", "a.id", "j.area_id")
@@ -390,8 +394,7 @@ export function targetService(db: Kysely<Schema>, options: { today: () => string
             name: p.name,
             kind: p.kind,
             indicator: p.indicator_code,
-            leadAgency: p.lead_agency,
-            leadAgencyName: p.lead_agency_name,
+            ...leadAgency(p.lead_agency, p.lead_agency_name, agencies),
             periodFrom: p.period_from,
             periodTo: p.period_to,
             projects: mine.map((j) => ({
@@ -490,4 +493,18 @@ async function checkTargetValues(db: Executor, indicator: string, values: [strin
         `Chỉ tiêu ${formatNumber(value)} không hợp lệ: đơn vị '${row!.unit}' đếm số lượng, phải là số nguyên`,
         field,
       );
+}
+
+/**
+ * The agency leading a programme today (the successor of one dissolved since the document), and the name the
+ * document wrote when that is another agency's.
+ */
+function leadAgency(code: string | null, name: string | null, agencies: Map<string, AgencyRow>) {
+  const current = code ? currentAgency(code, agencies) : undefined;
+  const succeeded = current !== undefined && current.code !== code;
+  return {
+    leadAgency: current?.code ?? code,
+    leadAgencyName: current?.name ?? name,
+    leadAgencyAsWritten: succeeded ? { code: code!, name: name ?? code! } : null,
+  };
 }

@@ -5352,7 +5352,13 @@ export type paths = {
                 indicator: string | null;
                 /** @enum {string} */
                 kind: "national_target_programme" | "key_projects";
+                /** @description Cơ quan chủ trì hiện nay (cơ quan kế thừa nếu cơ quan trong văn bản đã giải thể) */
                 leadAgency: string | null;
+                /** @description Cơ quan chủ trì như văn bản ghi, khi đó là cơ quan đã giải thể */
+                leadAgencyAsWritten: {
+                  code: string;
+                  name: string;
+                } | null;
                 leadAgencyName: string | null;
                 name: string;
                 periodFrom: number;
