@@ -198,15 +198,7 @@ export default function Targets() {
                 <Space style={{ marginBottom: 12 }} wrap>
                   <Select style={{ width: 360 }} value={catalogue} onChange={setCatalogue} options={targetCatalogues} />
                   {yearPicker}
-                  {/* The shown year, always: until it is known there is nothing to export (an empty year is refused). */}
-                  <Button
-                    icon={<DownloadOutlined />}
-                    data-testid="targets-export"
-                    disabled={year === null}
-                    href={
-                      year === null ? undefined : `/api/targets/export?${new URLSearchParams({ catalogue, year: String(year) })}`
-                    }
-                  >
+                  <Button icon={<DownloadOutlined />} href={`/api/targets/export?catalogue=${catalogue}&year=${year ?? ""}`}>
                     Xuất Excel
                   </Button>
                 </Space>
@@ -325,13 +317,7 @@ export default function Targets() {
                     data-testid={`programme-${p.code}`}
                     extra={
                       <Space>
-                        {/* Who leads it today; the dissolved agency the document named stays readable beside it. */}
-                        <span data-testid="programme-lead">
-                          {`${p.periodFrom}–${p.periodTo} · ${p.leadAgencyName ?? ""}`}
-                          {p.leadAgencyAsWritten && (
-                            <Typography.Text type="secondary">{` (văn bản ghi: ${p.leadAgencyAsWritten.name})`}</Typography.Text>
-                          )}
-                        </span>
+                        <span>{`${p.periodFrom}–${p.periodTo} · ${p.leadAgencyName ?? ""}`}</span>
                         {can("tasks.manage") && (
                           <Button size="small" icon={<PlusOutlined />} onClick={() => setAddingTo(p)}>
                             Thêm dự án, kế hoạch vốn
