@@ -198,7 +198,15 @@ export default function Targets() {
                 <Space style={{ marginBottom: 12 }} wrap>
                   <Select style={{ width: 360 }} value={catalogue} onChange={setCatalogue} options={targetCatalogues} />
                   {yearPicker}
-                  <Button icon={<DownloadOutlined />} href={`/api/targets/export?catalogue=${catalogue}&year=${year ?? ""}`}>
+                  {/* The shown year, always: until it is known there is nothing to export (an empty year is refused). */}
+                  <Button
+                    icon={<DownloadOutlined />}
+                    data-testid="targets-export"
+                    disabled={year === null}
+                    href={
+                      year === null ? undefined : `/api/targets/export?${new URLSearchParams({ catalogue, year: String(year) })}`
+                    }
+                  >
                     Xuất Excel
                   </Button>
                 </Space>
@@ -317,7 +325,13 @@ export default function Targets() {
                     data-testid={`programme-${p.code}`}
                     extra={
                       <Space>
-                        <span>{`${p.periodFrom}–${p.periodTo} · ${p.leadAgencyName ?? ""}`}</span>
+                        {/* Who leads it today; the dissolved agency the document named stays readable beside it. */}
+                        <span data-testid="programme-lead">
+                          {`${p.periodFrom}–${p.periodTo} · ${p.leadAgencyName ?? ""}`}
+                          {p.leadAgencyAsWritten && (
+                            <Typography.Text type="secondary">{` (văn bản ghi: ${p.leadAgencyAsWritten.name})`}</Typography.Text>
+                          )}
+                        </span>
                         {can("tasks.manage") && (
                           <Button size="small" icon={<PlusOutlined />} onClick={() => setAddingTo(p)}>
                             Thêm dự án, kế hoạch vốn
