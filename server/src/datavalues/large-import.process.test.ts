@@ -153,18 +153,22 @@ describe(`a large valid import keeps the service answering (real process, ${engi
     const csv = Buffer.from(lines.join("\n"));
     const dashboard = `/api/analytics?indicators=${indicators[0]!.code}&parent=92&from=${months[0]}&to=${months.at(-1)}`;
 
-    const delays: { what: string; ms: number }[] = [];
+    // Read once before: the first read of a fresh process pays for loading code and caches, import or not.
+    await get(dashboard);
+
+    const delays: { what: string; ms: number; at: number }[] = [];
     let importing = true;
     const poll = async (what: string, target: string) => {
       while (importing) {
+        const at = Date.now() - started;
         const r = await timed(target);
         expect(r.status, what).toBe(200);
-        delays.push({ what, ms: r.ms });
+        delays.push({ what, ms: r.ms, at });
         await new Promise((r) => setTimeout(r, 50));
       }
     };
-    const polls = [poll("health", "/api/health"), poll("dashboard", dashboard)];
     const started = Date.now();
+    const polls = [poll("health", "/api/health"), poll("dashboard", dashboard)];
     const res = await fetch(`${base}/api/data-values/import?format=csv&fileName=xa-phuong.csv`, {
       method: "POST",
       headers: { cookie: session.cookie, "x-csrf-token": session.csrf, "content-type": "text/csv" },

@@ -495,7 +495,9 @@ async function checkLocks(
         .execute()
     : [];
   const today = todayIso(now);
+  let n = 0;
   for (const { row, at } of rows) {
+    if (++n % YIELD_ROWS === 0) await nextTurn();
     const cur = latest.get(keyOf(row));
     if (cur && cur.superseded_at === null && cur.status === "approved")
       errors.push(
@@ -598,8 +600,10 @@ async function checkRelations(
   };
   for (const e of existing)
     put(e.indicator_code, e.area_id, e.period, e.disaggregation, e.value === null ? null : Number(e.value));
+  await nextTurn();
   for (const { row } of rows)
     put(row.indicator, row.area, row.period, row.disaggregation, row.action === "delete" ? null : row.value);
+  await nextTurn();
   const get = (indicator: string, area: string, period: string, disaggregation: string) =>
     cells.get(`${indicator}|${area}|${period}`)?.get(disaggregation) ?? null;
 
