@@ -19,6 +19,7 @@ const ReportKey = z.object({
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody } as const;
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+const FoldedFrom = z.enum(["aggregated", "estimated"]).nullable();
 const FormRow = z.object({
   indicator: z.string(),
   name: z.string(),
@@ -34,6 +35,12 @@ const FormRow = z.object({
     .describe("Số liệu hiện hành do chính người gọi ghi: họ không tự duyệt được (nguyên tắc bốn mắt), cần người khác"),
   previousValue: z.number().nullable(),
   lastYearValue: z.number().nullable(),
+  previousFrom: FoldedFrom.describe(
+    "Số kỳ trước không do đơn vị này giữ mà tính từ các đơn vị cũ sáp nhập vào (null: số của chính đơn vị)",
+  ),
+  lastYearFrom: FoldedFrom.describe(
+    "Số cùng kỳ năm trước tính từ các đơn vị cũ sáp nhập vào: aggregated cộng đủ, estimated có phần chia ước tính",
+  ),
   changeFromPrevious: z.number().nullable().describe("% thay đổi so với kỳ trước"),
   changeFromLastYear: z.number().nullable().describe("% thay đổi so với cùng kỳ năm trước"),
   breakdowns: z.number().int(),

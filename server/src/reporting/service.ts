@@ -9,6 +9,7 @@ import {
   type Period,
 } from "@dieuhanh/core";
 import type { Kysely } from "kysely";
+import { analyticsService } from "../analytics/service";
 import { recordAudit } from "../audit/service";
 import type { Principal, RequestContext } from "../auth/principal";
 import { requireSecondPerson } from "../auth/four-eyes";
@@ -118,6 +119,33 @@ export function reportingService(
     return today > period.end ? "open" : "not_due";
   }
 
+  /**
+   * Comparison figures a unit formed in the 2025 reform does not hold itself (the area validity rule keeps
+   * pre-reform periods off it): analytics' reform fold of the old units merged into it, summed in full or
+   * apportioned and flagged estimated. Only for units that have predecessors; keyed `indicator|period`.
+   */
+  async function foldedComparisons(principal: Principal, areaId: string, codes: string[], previous: string, lastYear: string) {
+    const result = new Map<string, { value: number; source: "aggregated" | "estimated" }>();
+    if (codes.length === 0) return result;
+    const merged = await db.selectFrom("area_merges").select("old_area_id").where("new_area_id", "=", areaId).executeTakeFirst();
+    if (!merged) return result;
+    const analytics = analyticsService(db);
+    for (let i = 0; i < codes.length; i += 50) {
+      // One period each: the two comparisons may be a year apart.
+      for (const p of [...new Set([previous, lastYear])]) {
+        const answer = await analytics.query(principal, { indicators: codes.slice(i, i + 50), areas: [areaId], from: p, to: p });
+        for (const s of answer.series)
+          for (const point of s.points)
+            if (point.value !== null && point.source !== null)
+              result.set(`${s.indicator}|${point.period}`, {
+                value: point.value,
+                source: point.source === "estimated" ? "estimated" : "aggregated",
+              });
+      }
+    }
+    return result;
+  }
+
   return {
     /** The form: each indicator the agency reports for the area and period, with the comparisons. */
     async form(ctx: RequestContext, key: ReportKey) {
@@ -158,11 +186,27 @@ export function reportingService(
         .where("open_until", ">", now())
         .orderBy("reopened_at", "desc")
         .executeTakeFirst();
+      const num = (v: ReturnType<typeof total>) => (v?.value === null || v?.value === undefined ? null : Number(v.value));
+      const folded = await foldedComparisons(
+        principal,
+        area.id,
+        indicators
+          .map((i) => i.code)
+          .filter((c) => num(total(c, previous.code)) === null || num(total(c, lastYear.code)) === null),
+        previous.code,
+        lastYear.code,
+      );
+      // A comparison the unit holds itself, else the figure analytics folds from the units merged into it.
+      const compare = (code: string, p: string) => {
+        const own = num(total(code, p));
+        if (own !== null) return { value: own, from: null };
+        const f = folded.get(`${code}|${p}`);
+        return f ? { value: f.value, from: f.source } : { value: null, from: null };
+      };
       const rows = indicators.map((i) => {
         const cur = total(i.code, period.code);
-        const prev = total(i.code, previous.code);
-        const ly = total(i.code, lastYear.code);
-        const num = (v: typeof cur) => (v?.value === null || v?.value === undefined ? null : Number(v.value));
+        const prev = compare(i.code, previous.code);
+        const ly = compare(i.code, lastYear.code);
         return {
           indicator: i.code,
           name: i.name,
@@ -175,10 +219,12 @@ export function reportingService(
           current: cur ? presentDataValue(cur) : null,
           // Four eyes: the caller recorded this figure, so someone else must approve it (the form says so).
           submittedByYou: !!cur && cur.recorded_by_user !== null && cur.recorded_by_user === principal.userId,
-          previousValue: num(prev),
-          lastYearValue: num(ly),
-          changeFromPrevious: changePercent(num(cur), num(prev)),
-          changeFromLastYear: changePercent(num(cur), num(ly)),
+          previousValue: prev.value,
+          lastYearValue: ly.value,
+          previousFrom: prev.from,
+          lastYearFrom: ly.from,
+          changeFromPrevious: changePercent(num(cur), prev.value),
+          changeFromLastYear: changePercent(num(cur), ly.value),
           breakdowns: values.filter((v) => v.indicator_code === i.code && v.period === period.code && v.disaggregation !== "")
             .length,
         };

@@ -6114,9 +6114,19 @@ export type paths = {
                 group: string;
                 indicator: string;
                 kind: string;
+                /**
+                 * @description Số cùng kỳ năm trước tính từ các đơn vị cũ sáp nhập vào: aggregated cộng đủ, estimated có phần chia ước tính
+                 * @enum {string|null}
+                 */
+                lastYearFrom: "aggregated" | "estimated" | null;
                 lastYearValue: number | null;
                 name: string;
                 parent: string | null;
+                /**
+                 * @description Số kỳ trước không do đơn vị này giữ mà tính từ các đơn vị cũ sáp nhập vào (null: số của chính đơn vị)
+                 * @enum {string|null}
+                 */
+                previousFrom: "aggregated" | "estimated" | null;
                 previousValue: number | null;
                 subgroup: string | null;
                 /** @description Số liệu hiện hành do chính người gọi ghi: họ không tự duyệt được (nguyên tắc bốn mắt), cần người khác */
@@ -7398,6 +7408,8 @@ export type paths = {
         query?: {
           /** @description Mã cơ quan (chủ trì hoặc phối hợp; kể cả cơ quan tiền thân) */
           agency?: string;
+          /** @description Mã địa bàn: nhiệm vụ của văn bản ban hành cho địa bàn (và các đơn vị trực thuộc) hoặc do cơ quan đóng trên địa bàn chủ trì */
+          area?: string;
           /** @description Cơ quan, người giao */
           authority?: string;
           deadlineKind?: "date" | "range" | "recurring" | "on_request" | "unknown";
@@ -8525,6 +8537,8 @@ export type paths = {
         query?: {
           /** @description Mã cơ quan (chủ trì hoặc phối hợp; kể cả cơ quan tiền thân) */
           agency?: string;
+          /** @description Mã địa bàn: nhiệm vụ của văn bản ban hành cho địa bàn (và các đơn vị trực thuộc) hoặc do cơ quan đóng trên địa bàn chủ trì */
+          area?: string;
           /** @description Cơ quan, người giao */
           authority?: string;
           deadlineKind?: "date" | "range" | "recurring" | "on_request" | "unknown";

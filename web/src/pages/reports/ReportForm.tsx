@@ -1,7 +1,7 @@
 import { DownloadOutlined, HistoryOutlined, UploadOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { formatDate, formatNumber, parseNumber } from "@dieuhanh/core";
-import { Alert, App, Button, Grid, Input, Modal, Space, Table, Tag, Typography, Upload } from "antd";
+import { Alert, App, Button, Grid, Input, Modal, Space, Table, Tag, Tooltip, Typography, Upload } from "antd";
 import { useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { ApiError, apiGet, apiSend, apiUpload, type RowError } from "../../api/client";
@@ -16,6 +16,30 @@ const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 interface Entry {
   value: string;
   comment: string;
+}
+
+/**
+ * A comparison figure; one the unit does not hold itself (a unit formed on 1/7/2025 before that date) is the
+ * figure of the old units merged into it, and says so.
+ */
+function Compared({ value, from }: { value: number | null; from: FormRow["lastYearFrom"] }) {
+  if (value === null || from === null) return <>{formatNumber(value)}</>;
+  const label = from === "estimated" ? "ước tính từ đơn vị cũ" : "cộng từ đơn vị cũ";
+  const why =
+    from === "estimated"
+      ? "Đơn vị mới chưa có số kỳ này; số được tính từ các đơn vị cũ sáp nhập vào, phần của đơn vị cũ bị chia tách là ước tính"
+      : "Đơn vị mới chưa có số kỳ này; số được cộng từ các đơn vị cũ sáp nhập vào";
+  return (
+    <Tooltip title={why}>
+      <span data-testid="folded-comparison">
+        {formatNumber(value)}
+        <br />
+        <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+          {label}
+        </Typography.Text>
+      </span>
+    </Tooltip>
+  );
 }
 
 function initialEntry(r: FormRow): Entry {
@@ -269,7 +293,7 @@ export default function ReportFormPage() {
                   align: "right",
                   width: 110,
                   responsive: ["md"],
-                  render: (v: number | null) => formatNumber(v),
+                  render: (v: number | null, r) => <Compared value={v} from={r.previousFrom} />,
                 },
                 {
                   title: "Cùng kỳ năm trước",
@@ -277,7 +301,7 @@ export default function ReportFormPage() {
                   align: "right",
                   width: 120,
                   responsive: ["md"],
-                  render: (v: number | null) => formatNumber(v),
+                  render: (v: number | null, r) => <Compared value={v} from={r.lastYearFrom} />,
                 },
                 {
                   title: "Giá trị kỳ này",
