@@ -103,6 +103,19 @@ describe("wall mode at 1920×1080", () => {
     const title = await page.getByTestId("wall-title").innerText();
     expect(title).toContain("Thành phố Cần Thơ");
     expect(title).not.toMatch(/\b92\b/);
+    // The overdue panel lists Cần Thơ's overdue tasks, not the country's.
+    type TaskPage = { total: number; items: { code: string; name: string }[] };
+    const ours = await api<TaskPage>(page, "/api/tasks?status=overdue&sort=due&limit=5&area=92");
+    const nation = await api<TaskPage>(page, "/api/tasks?status=overdue&limit=5000");
+    const plan = await api<TaskPage>(page, "/api/tasks?source=cantho-256&limit=5000");
+    expect(ours.total).toBeGreaterThan(0);
+    expect(ours.total).toBeLessThan(nation.total);
+    const overdue = page.getByTestId("wall-overdue");
+    await expect.poll(() => overdue.locator(".wall-count").innerText()).toBe(String(ours.total));
+    const listed = await overdue.locator("li .wall-ellipsis").evaluateAll((els) => els.map((e) => e.firstChild!.textContent!));
+    expect(listed).toEqual(ours.items.map((t) => t.name));
+    const planNames = new Set(plan.items.map((t) => t.name));
+    expect(listed.some((n) => planNames.has(n))).toBe(true);
     await shot(page, "wall-1920x1080-can-tho");
     await page.context().close();
   });

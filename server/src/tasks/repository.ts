@@ -32,6 +32,21 @@ export function taskRepository(db: Executor) {
       return (await q.execute()).map((r) => r.task_code);
     },
 
+    /** Each task's document area and its lead agencies (for filtering by area). */
+    async areaFacts() {
+      const docs = await db
+        .selectFrom("tasks as t")
+        .leftJoin("documents as d", "d.id", "t.document_id")
+        .select(["t.code", "d.area_id"])
+        .execute();
+      const leads = await db
+        .selectFrom("task_agencies")
+        .select(["task_code", "agency_code"])
+        .where("role", "=", "lead")
+        .execute();
+      return { docs, leads };
+    },
+
     async searchCodes(folded: string): Promise<Set<string>> {
       const rows = await db
         .selectFrom("tasks")

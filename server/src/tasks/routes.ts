@@ -139,6 +139,13 @@ const Filters = z.object({
   dueTo: isoDate.optional(),
   topLevel: z.stringbool().optional(),
   q: z.string().max(200).optional(),
+  area: z
+    .string()
+    .max(40)
+    .optional()
+    .describe(
+      "Mã địa bàn: nhiệm vụ của văn bản ban hành cho địa bàn (và các đơn vị trực thuộc) hoặc do cơ quan đóng trên địa bàn chủ trì",
+    ),
   sort: z.enum(["document", "due"]).default("document"),
 });
 

@@ -2,6 +2,7 @@ import { foldVietnamese, taskStatusLabels, type TaskStatus } from "@dieuhanh/cor
 import type { Executor } from "../db/bulk";
 import { agencyRepository } from "../agencies/repository";
 import { presentAgencyLink, withPredecessors } from "../agencies/succession";
+import { scopeChecker } from "../auth/scope";
 import { NotFoundError } from "../errors";
 import { loadTaskRows, statusOf, type TaskRow } from "./facts";
 import { taskRepository } from "./repository";
@@ -20,6 +21,8 @@ export interface TaskListQuery {
   /** Top-level tasks only (sub-tasks are listed under their task). */
   topLevel?: boolean;
   q?: string;
+  /** Tasks of this area: their document's area within its subtree, or a lead agency seated there. */
+  area?: string;
   sort?: "document" | "due";
   limit: number;
   offset: number;
@@ -96,6 +99,35 @@ export function taskService(db: Executor, options: { today: () => string }) {
     return new Set(await repo.tasksOfAgencies(withPredecessors(agency, all), role));
   }
 
+  /**
+   * Codes of the tasks of an area: the document that assigned the task was issued for an area within the
+   * subtree (old units merged into it included), or one of its lead agencies — or the agency that
+   * succeeded it — is seated there. Tasks of neither kind (national documents, national agencies) belong
+   * to the whole country only.
+   */
+  async function tasksOfArea(area: string): Promise<Set<string> | null> {
+    const known = await db.selectFrom("areas").select(["id", "parent_id"]).where("id", "=", area).executeTakeFirst();
+    if (!known) throw new NotFoundError(`Không tìm thấy địa bàn có mã '${area}'`, "area");
+    if (known.parent_id === null) return null; // the whole country: every task
+    const within = await scopeChecker(db).subtree(area);
+    const all = await agencies.all();
+    const byCode = new Map(all.map((a) => [a.code, a]));
+    const seated = (code: string): boolean => {
+      // Follow succession: a dissolved agency's tasks belong where its successor sits, and where it sat.
+      for (
+        let a = byCode.get(code), hops = 0;
+        a && hops < 10;
+        a = a.successor_code ? byCode.get(a.successor_code) : undefined, hops++
+      )
+        if (a.province_code !== null && within.has(a.province_code)) return true;
+      return false;
+    };
+    const { docs, leads } = await repo.areaFacts();
+    const codes = new Set(docs.filter((d) => d.area_id !== null && within.has(d.area_id)).map((d) => d.code));
+    for (const l of leads) if (seated(l.agency_code)) codes.add(l.task_code);
+    return codes;
+  }
+
   async function filtered(query: TaskListQuery, today: string): Promise<TaskRow[]> {
     let rows = await loadTaskRows(db);
     if (query.source) {
@@ -110,6 +142,10 @@ export function taskService(db: Executor, options: { today: () => string }) {
     if (query.agency) {
       const codes = await tasksOfAgency(query.agency, query.role);
       rows = rows.filter((t) => codes.has(t.code));
+    }
+    if (query.area) {
+      const codes = await tasksOfArea(query.area);
+      if (codes) rows = rows.filter((t) => codes.has(t.code));
     }
     if (query.q) {
       const matches = await repo.searchCodes(foldVietnamese(query.q));

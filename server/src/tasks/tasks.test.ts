@@ -85,6 +85,42 @@ describe(`tasks of the documents on a given day, on ${testEngine}`, () => {
   });
 });
 
+describe(`tasks of an area on ${testEngine}`, () => {
+  type Item = { code: string; taskListId: string | null; leadAgencies: { code: string; current: { code: string } }[] };
+  const codesOf = async (url: string) => {
+    const res = await get(office, url);
+    expect(res.statusCode).toBe(200);
+    return (res.json().items as Item[]).map((t) => t.code).sort();
+  };
+
+  it("lists only Cần Thơ's tasks for area 92, every task for VN, and refuses an unknown area", async () => {
+    const all = await codesOf("/api/tasks?limit=5000");
+    const cantho = await codesOf("/api/tasks?source=cantho-256&limit=5000");
+    const kontum = await codesOf("/api/tasks?source=kontum&limit=5000");
+    const inCantho = await codesOf("/api/tasks?area=92&limit=5000");
+    expect(cantho.length).toBe(23);
+    expect(inCantho).toEqual(expect.arrayContaining(cantho));
+    // Beyond Cần Thơ's own plan only tasks its agencies lead; nothing of Kon Tum's, nothing national.
+    const agencies = new Map(
+      ((await get(office, "/api/agencies?limit=5000")).json().items as { code: string; provinceCode: string | null }[]).map(
+        (a) => [a.code, a.provinceCode],
+      ),
+    );
+    const detail = (await get(office, "/api/tasks?area=92&limit=5000")).json().items as Item[];
+    for (const t of detail.filter((t) => !cantho.includes(t.code)))
+      expect(t.leadAgencies.some((a) => agencies.get(a.current.code) === "92" || agencies.get(a.code) === "92")).toBe(true);
+    expect(inCantho.some((c) => kontum.includes(c))).toBe(false);
+    expect(await codesOf("/api/tasks?area=VN&limit=5000")).toEqual(all);
+    // The overdue panel of the wall: Cần Thơ's two overdue tasks, not the country's.
+    const overdue = await codesOf("/api/tasks?area=92&status=overdue&limit=50");
+    expect(overdue.length).toBe(2);
+    expect(overdue.every((c) => cantho.includes(c))).toBe(true);
+    expect((await codesOf("/api/tasks?status=overdue&limit=50")).length).toBeGreaterThan(2);
+    const unknown = await get(office, "/api/tasks?area=XX9&limit=5");
+    expect(unknown.statusCode).toBe(404);
+  });
+});
+
 describe(`the task journey on ${testEngine}`, () => {
   let documentId: string;
   let code: string;

@@ -113,10 +113,11 @@ function CompletenessPanel({ area, period }: { area: string; period: string }) {
   );
 }
 
-function OverduePanel() {
+/** The shown area's overdue tasks (its plans' and its agencies'), not the whole country's. */
+function OverduePanel({ area }: { area: string }) {
   const q = useQuery({
-    queryKey: ["tasks", "overdue", "wall"],
-    queryFn: () => apiGet<Page<Task>>("/api/tasks", { status: "overdue", sort: "due", limit: 5 }),
+    queryKey: ["tasks", "overdue", "wall", area],
+    queryFn: () => apiGet<Page<Task>>("/api/tasks", { status: "overdue", sort: "due", limit: 5, area }),
   });
   return (
     <Panel
@@ -201,7 +202,7 @@ export default function WallMode() {
         </div>
         <div className="wall-bottom">
           <CompletenessPanel area={area} period={period} />
-          <OverduePanel />
+          <OverduePanel area={area} />
         </div>
       </div>
       <div className="wall-footer">
