@@ -53,6 +53,9 @@ export function unfinishedPeriodErrors(rows: IncomingRow[], now: Date): RowError
 /** From this many rows a batch is validated outside any transaction and written in parts (writeRowsInParts). */
 const LARGE_BATCH_ROWS = 2 * WRITE_PART_ROWS;
 
+/** Reports (agency, area, period) whose approvers are told per transaction after a large import. */
+const NOTIFIED_REPORTS_PER_PART = 25;
+
 const isUniqueViolation = (e: unknown) => typeof e === "object" && e !== null && (e as { code?: string }).code === "23505";
 
 export interface ServiceOptions {
@@ -110,7 +113,23 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
                   dryRun: req.dryRun,
                   now: at,
                   latest: outcome.latest ?? new Map(),
-                  afterWrite: (trx, batchId) => tellApprovers(trx, outcome.rows, batchId) ?? Promise.resolve(),
+                  afterWrite: async (batchId) => {
+                    // One message per agency, area and period; told in parts too, each its own transaction.
+                    const reports = new Map<string, PreparedRow[]>();
+                    for (const r of outcome.rows) {
+                      const k = `${r.agency}|${r.area}|${r.period}`;
+                      const report = reports.get(k);
+                      if (report) report.push(r);
+                      else reports.set(k, [r]);
+                    }
+                    const parts = [...reports.values()];
+                    for (let i = 0; i < parts.length; i += NOTIFIED_REPORTS_PER_PART) {
+                      await db.transaction().execute(async (trx) => {
+                        await tellApprovers(trx, parts.slice(i, i + NOTIFIED_REPORTS_PER_PART).flat(), batchId);
+                      });
+                      await new Promise((resolve) => setImmediate(resolve));
+                    }
+                  },
                 });
                 return { ...summary, warnings: outcome.warnings, changed: outcome.rows };
               })()

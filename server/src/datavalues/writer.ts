@@ -291,7 +291,7 @@ export async function writeRowsInParts(
     dryRun: boolean;
     now: Date;
     latest: Map<string, DataValueRow>;
-    afterWrite?: (trx: Executor, batchId: string) => Promise<unknown>;
+    afterWrite?: (batchId: string) => Promise<unknown>;
   },
 ): Promise<WriteSummary> {
   const { summary: counts, changes } = planWrite(rows, options.latest, info);
@@ -309,7 +309,8 @@ export async function writeRowsInParts(
       done.unpublished.push(...applied.unpublished);
       await nextTurn();
     }
-    if (options.afterWrite) await db.transaction().execute((trx) => options.afterWrite!(trx, batchId));
+    // What follows the write (telling approvers) does its own short transactions; its failure undoes too.
+    if (options.afterWrite) await options.afterWrite(batchId);
   } catch (e) {
     await undoBatch(db, ctx, batchId, done, e);
     throw e;
