@@ -241,6 +241,21 @@ describe("what a demanding user complained about", () => {
   });
 });
 
+describe("the audit trail in words", () => {
+  it("names the action and the account, not codes and identifiers", async () => {
+    const page = await signedIn(h, username("admin", "national"));
+    await page.goto(`${h.base}/nhat-ky`);
+    await page.locator(".ant-table-row").first().waitFor();
+    const text = await page.locator(".ant-table").innerText();
+    expect(text).toContain("Đăng nhập");
+    expect(text).toContain("Tạo người dùng");
+    expect(text).toMatch(/Người dùng leader-ct/);
+    expect(text).not.toMatch(/user [0-9a-f]{8}-[0-9a-f]{4}/);
+    await shot(page, "fix-audit-words");
+    await page.context().close();
+  });
+});
+
 describe("on a phone", () => {
   const phone = { viewport: { width: 390, height: 844 }, isMobile: true };
   const pages: Record<"leader" | "reporter", string[]> = {

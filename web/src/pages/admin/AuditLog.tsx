@@ -16,6 +16,60 @@ const outcomeTags: Record<AuditEntry["outcome"], { color: string; label: string 
 const PAGE_SIZE = 50;
 
 /** The audit trail: who did what, when, from where, before and after, and why. Exportable to CSV. */
+/** The audit trail's codes in words (server/src/**: recordAudit's actions and entity types). */
+const actionLabels: Record<string, string> = {
+  "auth.login": "Đăng nhập",
+  "auth.logout": "Đăng xuất",
+  "user.create": "Tạo người dùng",
+  "user.update": "Sửa người dùng",
+  "user.disable": "Khóa người dùng",
+  "user.enable": "Mở khóa người dùng",
+  "user.email": "Đổi thư điện tử",
+  "user.password.change": "Đổi mật khẩu",
+  "user.password.reset": "Đặt lại mật khẩu",
+  "token.create": "Tạo khóa API",
+  "token.revoke": "Thu hồi khóa API",
+  "data_value.write": "Ghi số liệu",
+  "data_value.approved": "Duyệt số liệu",
+  "data_value.returned": "Trả lại số liệu",
+  "data.sample.remove": "Xóa số liệu mẫu",
+  "report.reopen": "Mở lại báo cáo",
+  "reporting_obligation.update": "Sửa chế độ báo cáo",
+  "task.create": "Giao nhiệm vụ",
+  "task.update": "Sửa nhiệm vụ",
+  "task.report": "Báo cáo tiến độ",
+  "task.report_accept": "Công nhận báo cáo",
+  "document.create": "Thêm văn bản",
+  "attachment.upload": "Tải tệp lên",
+  "target.create": "Thêm chỉ tiêu",
+  "target.update": "Sửa chỉ tiêu",
+  "project.create": "Thêm dự án",
+  "project.update": "Sửa dự án",
+  "dashboard.create": "Tạo bảng điều khiển",
+  "dashboard.update": "Sửa bảng điều khiển",
+  "dashboard.delete": "Xóa bảng điều khiển",
+  "install_profile.create": "Thiết lập hồ sơ triển khai",
+  "install_profile.update": "Sửa hồ sơ triển khai",
+  "area.split_weights": "Trọng số chia địa bàn",
+};
+const entityLabels: Record<string, string> = {
+  user: "Người dùng",
+  api_token: "Khóa API",
+  area: "Địa bàn",
+  attachment: "Tệp",
+  dashboard: "Bảng điều khiển",
+  data_batch: "Lô số liệu",
+  data_value: "Số liệu",
+  document: "Văn bản",
+  install_profile: "Hồ sơ triển khai",
+  project: "Dự án",
+  report: "Báo cáo",
+  reporting_obligation: "Chế độ báo cáo",
+  route: "Đường dẫn",
+  target: "Chỉ tiêu",
+  task: "Nhiệm vụ",
+};
+
 export default function AuditLog() {
   const [entityType, setEntityType] = useState<string>();
   const [entityId, setEntityId] = useState<string>();
@@ -86,14 +140,40 @@ export default function AuditLog() {
               width: 160,
               render: (_, e) => e.actorUsername ?? (e.actorTokenId ? "khóa API" : "hệ thống"),
             },
-            { title: "Thao tác", dataIndex: "action", width: 200 },
+            {
+              title: "Thao tác",
+              dataIndex: "action",
+              width: 200,
+              // What was done in words; the code stays beside it for searching and for the technical reader.
+              render: (a: string) => (
+                <>
+                  {actionLabels[a] ?? a}
+                  {actionLabels[a] && (
+                    <Typography.Text type="secondary" style={{ display: "block", fontSize: 12 }}>
+                      {a}
+                    </Typography.Text>
+                  )}
+                </>
+              ),
+            },
             {
               title: "Kết quả",
               dataIndex: "outcome",
               width: 110,
               render: (o: AuditEntry["outcome"]) => <Tag color={outcomeTags[o].color}>{outcomeTags[o].label}</Tag>,
             },
-            { title: "Đối tượng", key: "entity", render: (_, e) => `${e.entityType} ${e.entityId ?? ""}` },
+            {
+              title: "Đối tượng",
+              key: "entity",
+              render: (_, e) => {
+                // A person reads the account's name, not its identifier.
+                const named =
+                  [e.after, e.before].map((x) => (x as { username?: unknown } | null)?.username).find(Boolean) ??
+                  // A sign-in's account is the one signing in.
+                  (e.entityType === "user" && e.action.startsWith("auth.") ? e.actorUsername : null);
+                return `${entityLabels[e.entityType] ?? e.entityType} ${typeof named === "string" ? named : (e.entityId ?? "")}`;
+              },
+            },
             { title: "Lý do", dataIndex: "reason" },
             { title: "Địa chỉ IP", dataIndex: "ip", width: 130 },
           ]}
