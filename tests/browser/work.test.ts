@@ -113,6 +113,10 @@ describe("the screens for the work itself, in Chromium", () => {
     await page.getByRole("tab", { name: "Chương trình mục tiêu quốc gia" }).click();
     const card = page.locator("[data-testid^=programme-]").first();
     const programme = (await card.getAttribute("data-testid"))!.replace("programme-", "");
+    // A lead agency dissolved in 2025 is shown by its successor, the document's wording beside it.
+    const leads = await page.getByTestId("lead-agency").allInnerTexts();
+    expect(leads.some((t) => /\(văn bản ghi: Bộ .+\)/.test(t))).toBe(true);
+    expect(leads.filter((t) => t.split(" (văn bản ghi:")[0]!.includes("Phát triển nông thôn"))).toEqual([]);
     await card.getByRole("button", { name: "Thêm dự án, kế hoạch vốn" }).click();
     const modal = page.locator(".ant-modal").filter({ hasText: "Thêm dự án" });
     await modal.getByLabel("Mã dự án").fill("DA-HN-01");

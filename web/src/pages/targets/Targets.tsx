@@ -326,7 +326,7 @@ export default function Targets() {
                     extra={
                       <Space>
                         {/* Who leads it today; the dissolved agency the document named stays readable beside it. */}
-                        <span data-testid="programme-lead">
+                        <span data-testid="lead-agency">
                           {`${p.periodFrom}–${p.periodTo} · ${p.leadAgencyName ?? ""}`}
                           {p.leadAgencyAsWritten && (
                             <Typography.Text type="secondary">{` (văn bản ghi: ${p.leadAgencyAsWritten.name})`}</Typography.Text>
