@@ -52,6 +52,13 @@ export function restated(v: DataValueRow, periodType: PreparedRow["periodType"])
   };
 }
 
+/**
+ * The channel a new version is recorded as. A review or a reopening only restates a figure, so a sample
+ * figure stays a sample (marked "Mẫu" everywhere) once approved or returned; a figure a reporter writes is real.
+ */
+const sourceOf = (channel: DataChannel, previous: DataValueRow | undefined): DataChannel =>
+  channel === "review" && previous?.source === "sample" ? "sample" : channel;
+
 /** At most this many changes are copied into the audit entry; the versions themselves keep the rest. */
 const AUDITED_CHANGES = 200;
 
@@ -167,7 +174,7 @@ async function applyChanges(
   const publishedAt = publishes(info.status) ? now.toISOString() : null;
   const newRows = changes
     .filter((x) => x.row.action === "upsert")
-    .map(({ row, version }) => ({
+    .map(({ row, version, previous }) => ({
       indicator_code: row.indicator,
       area_id: row.area,
       period: row.period,
@@ -178,7 +185,7 @@ async function applyChanges(
       value_text: row.valueText,
       comment: row.comment,
       status: info.status,
-      source: info.channel,
+      source: sourceOf(info.channel, previous),
       agency_code: row.agency,
       recorded_by_user: principal?.userId ?? null,
       recorded_by_token: principal?.tokenId ?? null,
