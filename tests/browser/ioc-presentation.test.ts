@@ -205,6 +205,57 @@ describe("the map", () => {
   });
 });
 
+describe("a leader whose scope is one commune", () => {
+  type GeoOption = { geo: { map: string; regions?: { name: string; itemStyle?: { borderWidth?: number } }[] }[] };
+  type Charts = { __charts: Record<string, { getOption(): GeoOption }> };
+  let commune: { id: string; full_name: string };
+
+  beforeAll(async () => {
+    // A ward of Cần Thơ with figures: the first of the province's communes.
+    commune = await h.database.db
+      .selectFrom("areas")
+      .select(["id", "full_name"])
+      .where("parent_id", "=", "92")
+      .where("level", "=", "commune")
+      .orderBy("id")
+      .executeTakeFirstOrThrow();
+    await createUser(h.database, "leader", { username: "lanhdao-xa", scopeAreaId: commune.id });
+  });
+
+  const highlighted = (page: Page, testId: string) =>
+    page.evaluate(
+      // The regions drawn with an outline of their own (ECharts lists every region in its merged option).
+      (id) =>
+        ((window as unknown as Charts).__charts[id]!.getOption().geo[0]!.regions ?? [])
+          .filter((r) => (r.itemStyle?.borderWidth ?? 0) > 1)
+          .map((r) => r.name),
+      testId,
+    );
+
+  it("opens the map on the province's communes with their own commune picked out, not an error", async () => {
+    const page = await signedIn(h, "lanhdao-xa");
+    await page.goto(`${h.base}/dieu-hanh/ban-do?indicator=CT.A.I.3`);
+    expect(await countRegions(page, "commune-map")).toBe(103);
+    expect(await page.getByText("Không tải được ranh giới").count()).toBe(0);
+    expect(await highlighted(page, "commune-map")).toEqual([commune.id]);
+    await expect.poll(() => page.getByTestId("map-title").innerText()).toContain(commune.full_name);
+    expect(await page.getByTestId("map-coverage").innerText()).toMatch(/^[01]\/1 xã, phường, đặc khu có số liệu/);
+    await shot(page, "map-one-commune");
+    await page.close();
+  });
+
+  it("draws the wall's map the same way", async () => {
+    const page = await signedIn(h, "lanhdao-xa", WALL);
+    await page.goto(`${h.base}/man-hinh-lon`);
+    expect(await countRegions(page, "wall-choropleth")).toBe(103);
+    expect(await page.getByText("Không tải được ranh giới").count()).toBe(0);
+    expect(await highlighted(page, "wall-choropleth")).toEqual([commune.id]);
+    expect(await page.getByTestId("wall-title").innerText()).toContain(commune.full_name);
+    await shot(page, "wall-one-commune");
+    await page.context().close();
+  });
+});
+
 /** The regions ECharts drew for a map: one per feature of its registered map. */
 async function countRegions(page: Page, testId: string): Promise<number> {
   await page.getByTestId(testId).locator("svg path").first().waitFor();

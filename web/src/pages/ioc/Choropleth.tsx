@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { formatNumber } from "@dieuhanh/core";
 import { useMemo } from "react";
 import { apiGet } from "../../api/client";
-import type { AnalyticsResult } from "../../api/types";
+import type { AnalyticsResult, Area } from "../../api/types";
 import { EChart, echarts } from "../../components/EChart";
 
 interface Boundaries {
@@ -17,6 +17,32 @@ const ARCHIPELAGOS = [
 
 /** The map an area's children are drawn on: the 34 provinces for the nation, a province's communes. */
 export const mapNameOf = (area: string) => (area === "VN" ? "vn-34-provinces" : `communes-${area}`);
+
+/** Where an area is drawn: `map` is the area whose children's boundaries are drawn, `focus` a unit picked out. */
+export interface MapArea {
+  map: string;
+  focus: string | null;
+}
+
+/**
+ * The nation is drawn on its provinces and a province on its communes; a commune has no units below it, so
+ * it is drawn on its province's communes with itself picked out. Null while the area is being looked up.
+ */
+export function useMapArea(area: string): MapArea | null {
+  const q = useQuery({
+    queryKey: ["area", area],
+    enabled: area !== "VN",
+    staleTime: Infinity,
+    queryFn: () => apiGet<Area>(`/api/areas/${encodeURIComponent(area)}`),
+  });
+  const { data, error } = q;
+  return useMemo(() => {
+    if (area === "VN") return { map: "VN", focus: null };
+    if (data) return data.level === "commune" && data.parentId ? { map: data.parentId, focus: area } : { map: area, focus: null };
+    // Not found: draw the area itself, so the boundaries' own error says why.
+    return error ? { map: area, focus: null } : null;
+  }, [area, data, error]);
+}
 
 /**
  * The boundaries of an area's children, registered with ECharts under `mapNameOf(area)` once loaded:
@@ -60,10 +86,13 @@ export interface ChoroplethData {
 
 /** The figure of each child of `area` for one indicator and period, with its source. */
 export function useChildFigures(area: string, indicator: string, period: string): ChoroplethData {
+  // A commune has no children: its own figure is the one on the map.
+  const where = useMapArea(area);
+  const query = { indicators: indicator, ...(where?.focus ? { areas: area } : { parent: area }), from: period, to: period };
   const q = useQuery({
-    queryKey: ["analytics", { indicators: indicator, parent: area, from: period, to: period }],
-    queryFn: () => apiGet<AnalyticsResult>("/api/analytics", { indicators: indicator, parent: area, from: period, to: period }),
-    enabled: !!indicator,
+    queryKey: ["analytics", query],
+    queryFn: () => apiGet<AnalyticsResult>("/api/analytics", query),
+    enabled: !!indicator && !!where,
   });
   const points = (q.data?.series ?? []).map((s) => s.points[0]);
   return {
@@ -95,10 +124,11 @@ export function Choropleth({
   testId?: string;
   onSelect?: (code: string) => void;
 }) {
-  const boundaries = useBoundaries(area);
+  const where = useMapArea(area);
+  const boundaries = useBoundaries(where?.map ?? null);
   const { result } = useChildFigures(area, indicator, period);
   const option = useMemo(() => {
-    if (!boundaries.data) return null;
+    if (!boundaries.data || !where) return null;
     const names = new Map(boundaries.data.features.map((f) => [f.properties.code, f.properties.fullName]));
     const ind = result?.indicators[0];
     const byArea = new Map((result?.series ?? []).map((s) => [s.area, s.points[0]]));
@@ -122,7 +152,7 @@ export function Choropleth({
       };
     });
     const text = dark ? "#e6eef7" : "#333";
-    const national = area === "VN";
+    const national = where.map === "VN";
     return {
       tooltip: {
         trigger: "item",
@@ -151,7 +181,11 @@ export function Choropleth({
           }
         : {}),
       geo: {
-        map: mapNameOf(area),
+        map: mapNameOf(where.map),
+        // The caller's own commune, outlined on its province's communes.
+        ...(where.focus
+          ? { regions: [{ name: where.focus, itemStyle: { borderColor: dark ? "#ffd666" : "#d4380d", borderWidth: 3 } }] }
+          : {}),
         nameProperty: "code",
         roam: !dark,
         ...(national
@@ -184,7 +218,7 @@ export function Choropleth({
           : []),
       ],
     };
-  }, [boundaries.data, result, area, dark]);
+  }, [boundaries.data, result, where, dark]);
   if (!option)
     return (
       <div style={{ height, position: "relative" }}>

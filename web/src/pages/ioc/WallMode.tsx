@@ -8,7 +8,7 @@ import type { AnalyticsResult, Completeness, Task } from "../../api/types";
 import { useLiveData } from "../../components/live";
 import { useHomeDefaults } from "../../components/useHome";
 import { lastMonthCode } from "../reports/common";
-import { Choropleth, useChildFigures } from "./Choropleth";
+import { Choropleth, useChildFigures, useMapArea } from "./Choropleth";
 import { SampleMark, useAreaName } from "./common";
 import { Tile, useTiles } from "./Overview";
 
@@ -17,11 +17,13 @@ import { Tile, useTiles } from "./Overview";
  * the area's children (a province's national indicators often have none by commune).
  */
 function useMapIndicator(area: string, tiles: string[], period: string, asked: string | null) {
+  // A commune is shown by its own figure (it has no children).
+  const where = useMapArea(area);
+  const units = where?.focus ? { areas: area } : { parent: area };
   const q = useQuery({
     queryKey: ["analytics", "map-candidates", area, period, tiles.join(",")],
-    enabled: !asked && tiles.length > 0,
-    queryFn: () =>
-      apiGet<AnalyticsResult>("/api/analytics", { indicators: tiles.join(","), parent: area, from: period, to: period }),
+    enabled: !asked && tiles.length > 0 && !!where,
+    queryFn: () => apiGet<AnalyticsResult>("/api/analytics", { indicators: tiles.join(","), ...units, from: period, to: period }),
   });
   if (asked) return asked;
   const withData = q.data?.indicators.find((i) =>
