@@ -153,6 +153,21 @@ describe(`a large valid import keeps the service answering (real process, ${engi
     const csv = Buffer.from(lines.join("\n"));
     const dashboard = `/api/analytics?indicators=${indicators[0]!.code}&parent=92&from=${months[0]}&to=${months.at(-1)}`;
 
+    // An approver for the first commune: each agency's month of its figures is announced to her, after the
+    // write and in parts; the reports nobody approves cost nothing.
+    const approver = await fetch(`${base}/api/users`, {
+      method: "POST",
+      headers: { cookie: session.cookie, "x-csrf-token": session.csrf, "content-type": "application/json" },
+      body: JSON.stringify({
+        username: "duyet-xa",
+        displayName: "Người duyệt cấp xã",
+        role: "approver",
+        scopeAreaId: communes[0],
+        password: PASSWORD,
+      }),
+    });
+    expect(approver.status, await approver.clone().text()).toBe(201);
+
     // Read once before: the first read of a fresh process pays for loading code and caches, import or not.
     await get(dashboard);
 
@@ -188,6 +203,21 @@ describe(`a large valid import keeps the service answering (real process, ${engi
     const slow = delays.filter((d) => d.ms >= 1000);
     expect(slow, `polls slower than 1 s during an import of ${took} ms`).toEqual([]);
     expect(delays.filter((d) => d.what === "dashboard").length).toBeGreaterThan(0);
+
+    // The approver was told: one message per agency and month of her commune.
+    const login = await fetch(`${base}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "duyet-xa", password: PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const approverCookie = login.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("dh_session="))!
+      .split(";")[0]!;
+    const inbox = await fetch(`${base}/api/notifications?limit=1`, { headers: { cookie: approverCookie } });
+    expect(inbox.status, await inbox.clone().text()).toBe(200);
+    expect(((await inbox.json()) as { total: number }).total).toBeGreaterThanOrEqual(months.length);
 
     // The figures are there: every one of them published, and the dashboard reads them.
     const published = await get<{ total: number }>(`/api/data-values?area=${communes[0]}&limit=1`);

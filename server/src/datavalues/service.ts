@@ -7,6 +7,7 @@ import { vietnamDate } from "../clock";
 import type { Executor } from "../db/bulk";
 import type { DataChannel, Schema } from "../db/schema";
 import { BatchError, ConflictError, InvalidInputError, UnauthorizedError, type RowError } from "../errors";
+import { recipientFinder } from "../notifications/recipients";
 import { figuresAwaitingApproval } from "../notifications/service";
 import { dataValueRepository, presentDataValue, type DataValueStatusFilter } from "./repository";
 import { locate, validateRows, type IncomingRow, type PreparedRow, type ValidationOutcome, type Warning } from "./validation";
@@ -122,7 +123,21 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
                       if (report) report.push(r);
                       else reports.set(k, [r]);
                     }
-                    const parts = [...reports.values()];
+                    // Only reports someone approves are told (read once, outside any transaction).
+                    const finder = recipientFinder(db);
+                    const approvers = new Map<string, boolean>();
+                    const parts: PreparedRow[][] = [];
+                    for (const rows of reports.values()) {
+                      const { agency, area, action } = rows[0]!;
+                      if (!agency || (action === "delete" && rows.every((r) => r.action === "delete"))) continue;
+                      const k = `${agency}|${area}`;
+                      if (!approvers.has(k))
+                        approvers.set(
+                          k,
+                          (await finder.find({ roles: ["approver"], agency, area, exclude: principal.userId })).length > 0,
+                        );
+                      if (approvers.get(k)) parts.push(rows);
+                    }
                     for (let i = 0; i < parts.length; i += NOTIFIED_REPORTS_PER_PART) {
                       await db.transaction().execute(async (trx) => {
                         await tellApprovers(trx, parts.slice(i, i + NOTIFIED_REPORTS_PER_PART).flat(), batchId);
