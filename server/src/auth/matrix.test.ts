@@ -475,5 +475,5 @@ describe(`role × endpoint matrix on ${testEngine}`, () => {
     expect(checked).toBe(callers.length * app.routeRules.length);
     console.log(`role × endpoint matrix: ${callers.length} callers × ${app.routeRules.length} routes = ${checked} requests`);
     // Each request signs in afresh (argon2id): some 1,600 sign-ins on two cores.
-  }, 300_000);
+  }, 900_000);
 });
