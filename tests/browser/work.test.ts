@@ -9,7 +9,7 @@ import { SCREENSHOTS, signedIn, startHarness, type Harness } from "./harness";
 /**
  * The screens the work needed and lacked, in Chromium, signed in with a provincial scope (Cần Thơ, 92) and a
  * national one: a directive document with its file and a task from it; a project on a national target
- * programme; the targets page's year; returning one row of a report with its own reason while approving the
+ * programme; the targets page's year (opening on the latest year with targets); returning one row of a report with its own reason while approving the
  * others, and the reporter seeing it.
  */
 let h: Harness;
@@ -152,6 +152,27 @@ describe("the screens for the work itself, in Chromium", () => {
     });
     expect(elsewhere.message).toMatch(/ngoài phạm vi/);
     await ct.close();
+  });
+
+  it("the targets page opens on the latest year with targets while the current year has none, still changeable", async () => {
+    const page = await signedIn(h, "vp-quocgia");
+    const years = await api<{ years: number[]; current: number }>(page, "/api/targets/years");
+    expect(years.current).toBe(thisYear);
+    expect(years.years).not.toContain(thisYear);
+    const latest = Math.max(...years.years.filter((y) => y <= thisYear));
+    expect(latest).toBeLessThan(thisYear);
+    await page.goto(`${h.base}/chi-tieu`);
+    const rows = page.getByTestId("targets-table").locator("tbody tr.ant-table-row");
+    await rows.first().waitFor();
+    expect(await page.getByTestId("year-picker").first().innerText()).toContain(`Năm ${latest}`);
+    expect(await page.getByTestId("targets-export").getAttribute("href")).toContain(`year=${latest}`);
+    await shot(page, "targets-opening-year");
+    // The picker still offers the current year, which has no targets yet.
+    await page.getByTestId("year-picker").first().click();
+    await pickOption(page, `Năm ${thisYear}`);
+    await page.getByText(`Chưa có chỉ tiêu nào của năm ${thisYear}`).waitFor();
+    expect(await page.getByTestId("year-picker").first().innerText()).toContain(`Năm ${thisYear}`);
+    await page.close();
   });
 
   it("the targets page opens on the app's current year and its year picker changes the rows", async () => {

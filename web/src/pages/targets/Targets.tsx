@@ -128,6 +128,13 @@ const targetCatalogues = [
 ];
 
 /** Plan targets (chỉ tiêu) with progress from reported figures, and the national target programmes. */
+
+/** The year the page opens on: the latest year that has targets, not after the current one. */
+function openingYear(withTargets: number[], current: number): number {
+  const past = withTargets.filter((y) => y <= current);
+  return past.length ? Math.max(...past) : current;
+}
+
 export default function Targets() {
   const { can } = useAuth();
   const { message } = App.useApp();
@@ -143,13 +150,14 @@ export default function Targets() {
     targetMax: number | null;
     reason: string;
   }>();
-  // The year: the app clock's current year by default; the picker lists the years that have targets.
+  // The year: the latest year with targets up to the app clock's current year (a new year has none until
+  // they are set), else the current year; the picker lists the years that have targets.
   const years = useQuery({
     queryKey: ["targets", "years"],
     queryFn: () => apiGet<JsonOf<"/api/targets/years", "get">>("/api/targets/years"),
   });
   const [picked, setPicked] = useState<number | null>(null);
-  const year = picked ?? years.data?.current ?? null;
+  const year = picked ?? (years.data ? openingYear(years.data.years, years.data.current) : null);
   const yearOptions = [...new Set([...(years.data?.years ?? []), ...(years.data ? [years.data.current] : [])])]
     .sort((a, b) => b - a)
     .map((y) => ({ value: y, label: `Năm ${y}` }));
