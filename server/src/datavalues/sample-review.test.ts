@@ -98,6 +98,21 @@ describe("sample figures after review", () => {
     expect(approvedRow?.split(",").at(-1)).toBe("true");
   });
 
+  it("stay samples when the office reopens an approved report", async () => {
+    const office = await createUser(database, "office_specialist", { scopeAreaId: "92" }).then((u) => login(app, u.username));
+    const reopened = await app.inject({
+      method: "POST",
+      url: "/api/reports/reopen",
+      headers: office.headers(true),
+      payload: { ...KEY, period: "2025M09", reason: "Điều chỉnh theo số quyết toán" },
+    });
+    expect(reopened.statusCode, reopened.body).toBe(200);
+    const list = await get(approver, "/api/data-values", { indicator: REVENUE, area: "92", period: "2025M09" });
+    const items = (list.json() as { items: { status: string; sample: boolean }[] }).items;
+    expect(items.map((v) => v.sample)).not.toContain(false);
+    expect(items.length).toBeGreaterThan(0);
+  });
+
   it("keep the sample channel on every version a review writes", async () => {
     const dv = await database.db
       .selectFrom("data_values")
