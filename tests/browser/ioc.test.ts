@@ -85,7 +85,8 @@ describe("operations dashboard in Chromium", () => {
     await page.mouse.click(box.x + point[0]!, box.y + point[1]!);
     await page.waitForURL(/province=92/);
     await page.getByTestId("commune-chart").locator("svg").waitFor();
-    expect(await page.getByTestId("commune-chart").locator("svg text").count()).toBeGreaterThan(10);
+    // The chart's frame is drawn before the communes' figures arrive: wait for the ranking itself.
+    await expect.poll(() => page.getByTestId("commune-chart").locator("svg text").count()).toBeGreaterThan(10);
     await shot(page, "map-communes-can-tho");
     await page.getByRole("button", { name: "Cả nước" }).click();
     await map.locator("svg").waitFor();
