@@ -11,6 +11,7 @@ import { publishTaskIndicator, runReminders } from "../tasks/reminders";
 import { startAdminChannel } from "./admin-channel";
 import { describeDatabase, openUnmigratedDatabase } from "./open";
 import { prepareDatabase } from "./startup";
+import { recoverUnfinishedBatches } from "../datavalues/writer";
 
 /** `npm start`: migrate, load the reference data on first start, serve the API and the web UI. */
 const config = readConfig();
@@ -38,6 +39,12 @@ async function untilDatabaseAnswers<T>(step: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * On PostgreSQL a batch written in parts by another server is taken for abandoned after this long idle
+ * (UNFINISHED_BATCH_IDLE_MINUTES, default 10; 0 when this server is the database's only user).
+ */
+const UNFINISHED_BATCH_IDLE_MINUTES = Number(process.env.UNFINISHED_BATCH_IDLE_MINUTES || 10);
+
 let database: Database;
 try {
   database = await untilDatabaseAnswers(() => openUnmigratedDatabase(config, "máy chủ"));
@@ -57,6 +64,7 @@ const admin = await untilDatabaseAnswers(() =>
     demoData: process.env.DEMO_DATA !== "false",
     initialAdminPassword: process.env.INITIAL_ADMIN_PASSWORD || undefined,
     log: (line) => console.log(line),
+    unfinishedBatchIdleMinutes: config.databaseUrl ? UNFINISHED_BATCH_IDLE_MINUTES : 0,
   }),
 );
 // Whom this install serves: stored once from INSTALL_PROFILE (or INSTALL_KIND, INSTALL_AREA, …), then edited by an administrator.
@@ -87,6 +95,8 @@ const app = await buildApp({
 // Reminders and the task indicator: at start, then every hour (each is idempotent for a day).
 const taskJobs = async () => {
   try {
+    // On PostgreSQL, a batch another server abandoned (killed mid-write) is undone here, not only at start.
+    if (config.databaseUrl) await recoverUnfinishedBatches(database.db, { idleMinutes: UNFINISHED_BATCH_IDLE_MINUTES });
     const today = vietnamDate(new Date());
     const r = await runReminders(database.db, today);
     if (r.notifications || r.digests) app.log.info(`đôn đốc: ${r.notifications} thông báo, ${r.digests} thư tổng hợp`);

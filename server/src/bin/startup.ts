@@ -2,6 +2,7 @@ import { sql, type Kysely } from "kysely";
 import { authService } from "../auth/service";
 import type { Schema } from "../db/schema";
 import { migrate, withSchemaLock } from "../db/migrate";
+import { recoverUnfinishedBatches } from "../datavalues/writer";
 import { loadSampleData, SAMPLE_STARTUP_STEP } from "../demo/load";
 import { isReferenceDataLoaded, loadReferenceData } from "../reference/load";
 
@@ -10,6 +11,11 @@ export interface StartupOptions {
   demoData: boolean;
   initialAdminPassword: string | undefined;
   log: (line: string) => void;
+  /**
+   * A batch left half-written by a crash is undone at start once it has not progressed for this long: 0 when
+   * this process is the database's only user (PGlite); on PostgreSQL another server may be writing it now.
+   */
+  unfinishedBatchIdleMinutes?: number;
 }
 
 /**
@@ -21,6 +27,8 @@ export interface StartupOptions {
 export async function prepareDatabase(db: Kysely<Schema>, options: StartupOptions) {
   return withSchemaLock(db, async (conn) => {
     await migrate(conn);
+    const undone = await recoverUnfinishedBatches(conn, { idleMinutes: options.unfinishedBatchIdleMinutes ?? 0 });
+    if (undone > 0) options.log(`Đã hoàn lại ${undone} lô số liệu bị gián đoạn giữa chừng (máy chủ dừng đột ngột).`);
     if (!(await isReferenceDataLoaded(conn))) {
       if (options.demoData) {
         await sql`INSERT INTO pending_startup_steps (step) VALUES (${SAMPLE_STARTUP_STEP}) ON CONFLICT DO NOTHING`.execute(conn);

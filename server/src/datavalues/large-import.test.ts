@@ -5,6 +5,9 @@ import { buildApp, type App } from "../http/app";
 import { loadReferenceData } from "../reference/load";
 import { createUser, login, type TestSession } from "../testing/auth";
 import { countDataValueRows, createTestDatabase, testEngine } from "../testing/database";
+import type { DataValueRow } from "./repository";
+import { latestVersions, type PreparedRow } from "./validation";
+import { recoverUnfinishedBatches, restated, SimulatedCrash, WRITE_PART_ROWS, writeRowsInParts } from "./writer";
 
 /** 5 November 2025 in Hà Nội: July to September are over (and locked, which an administrator may pass). */
 const START = Date.now();
@@ -141,4 +144,67 @@ describe(`a large import written in parts on ${testEngine}`, () => {
     expect(refused.json().errors).toEqual([expect.objectContaining({ field: "value" })]);
     expect(await countDataValueRows(database)).toBe(rowsBefore);
   }, 120_000);
+});
+
+describe(`a large batch a crash leaves half-written on ${testEngine}`, () => {
+  it("is undone by the recovery run at start: the figures, their versions and what is published stand as before", async () => {
+    // Whatever the earlier tests left standing (or a fresh file when run alone) is what the batch replaces.
+    if ((await countDataValueRows(database)) === 0)
+      expect((await importCsv(csv((a, m) => 300 + a + m).body)).statusCode).toBe(200);
+    const state = async () =>
+      (
+        await sql<{ id: string; value: string | null; superseded: boolean; unpublished: boolean; published: boolean }>`
+          SELECT id, value, superseded_at IS NOT NULL AS superseded, unpublished_at IS NOT NULL AS unpublished,
+            published_at IS NOT NULL AS published FROM data_values ORDER BY id`.execute(database.db)
+      ).rows;
+    const before = await state();
+    const current = await database.db.selectFrom("data_values").selectAll().where("superseded_at", "is", null).execute();
+    expect(current.length).toBeGreaterThan(2 * WRITE_PART_ROWS);
+    const rows = current.map((v) => ({
+      ...restated(v as DataValueRow, v.period_type as PreparedRow["periodType"]),
+      value: Number(v.value) + 1000,
+    }));
+    const ctx = { principal: null, ip: null, userAgent: "test" };
+
+    // The process "dies" after its second part: nothing in-process undoes what the two parts wrote.
+    let batchId = "";
+    await expect(
+      writeRowsInParts(
+        database.db,
+        ctx,
+        rows,
+        { channel: "csv", status: "submitted" },
+        {
+          dryRun: false,
+          now: clock(),
+          latest: await latestVersions(database.db, rows),
+          afterPart: async (id, part) => {
+            batchId = id;
+            if (part === 1) throw new SimulatedCrash("killed");
+          },
+        },
+      ),
+    ).rejects.toBeInstanceOf(SimulatedCrash);
+    expect(await countDataValueRows(database)).toBe(before.length + 2 * WRITE_PART_ROWS);
+    expect(await state()).not.toEqual(before);
+
+    // The next start finds the batch unfinished and undoes it.
+    expect(await recoverUnfinishedBatches(database.db)).toBe(1);
+    expect(await state()).toEqual(before);
+    const batch = await database.db.selectFrom("data_batches").select("id").where("id", "=", batchId).execute();
+    expect(batch).toEqual([]);
+    const journal = await database.db.selectFrom("data_batch_undo").select("value_id").execute();
+    expect(journal).toEqual([]);
+    const audit = await database.db
+      .selectFrom("audit_log")
+      .select(["action", "outcome", "reason"])
+      .where("entity_id", "=", batchId)
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    expect(audit).toMatchObject({ action: "data_value.write", outcome: "failure" });
+    expect(audit.reason).toContain("gián đoạn");
+    // A second start finds nothing left to undo.
+    expect(await recoverUnfinishedBatches(database.db)).toBe(0);
+  }, 180_000);
 });

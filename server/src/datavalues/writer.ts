@@ -210,6 +210,7 @@ async function recordBatch(
   changes: PlannedRow[],
   info: BatchInfo,
   now: Date,
+  completed: boolean,
 ) {
   const principal = ctx.principal;
   await trx
@@ -226,6 +227,7 @@ async function recordBatch(
       updated: summary.updated,
       deleted: summary.deleted,
       unchanged: summary.unchanged,
+      completed_at: completed ? now : null,
     })
     .execute();
   const audited = changes.slice(0, AUDITED_CHANGES);
@@ -271,7 +273,7 @@ export async function writeRows(
   if (options.dryRun || changes.length === 0) return summary;
   const batchId = randomUUID();
   summary.batchId = batchId;
-  await recordBatch(trx, ctx, batchId, summary, changes, info, options.now);
+  await recordBatch(trx, ctx, batchId, summary, changes, info, options.now, true);
   await applyChanges(trx, ctx, changes, info, batchId, options.now);
   return summary;
 }
@@ -299,6 +301,8 @@ export async function writeRowsInParts(
     now: Date;
     latest: Map<string, DataValueRow>;
     afterWrite?: (batchId: string) => Promise<unknown>;
+    /** Tests only: runs after each written part; a `SimulatedCrash` thrown here skips the undo, as a crash would. */
+    afterPart?: (batchId: string, partIndex: number) => Promise<unknown>;
   },
 ): Promise<WriteSummary> {
   const { summary: counts, changes } = planWrite(rows, options.latest, info);
@@ -306,47 +310,93 @@ export async function writeRowsInParts(
   if (options.dryRun || changes.length === 0) return summary;
   const batchId = randomUUID();
   summary.batchId = batchId;
-  await db.transaction().execute((trx) => recordBatch(trx, ctx, batchId, summary, changes, info, options.now));
-  const done: Applied = { superseded: [], unpublished: [] };
+  // Recorded unfinished (completed_at null): a crash from here on is undone at the next start.
+  await db.transaction().execute((trx) => recordBatch(trx, ctx, batchId, summary, changes, info, options.now, false));
   try {
     for (let i = 0; i < changes.length; i += WRITE_PART_ROWS) {
       const part = changes.slice(i, i + WRITE_PART_ROWS);
-      const applied = await db.transaction().execute((trx) => applyChanges(trx, ctx, part, info, batchId, options.now, true));
-      done.superseded.push(...applied.superseded);
-      done.unpublished.push(...applied.unpublished);
+      // What the part changed in older versions is journalled in the part's own transaction.
+      await db.transaction().execute(async (trx) => {
+        const applied = await applyChanges(trx, ctx, part, info, batchId, options.now, true);
+        await journalUndo(trx, batchId, applied);
+        await sql`UPDATE data_batches SET progressed_at = now() WHERE id = ${batchId}`.execute(trx);
+      });
+      if (options.afterPart) await options.afterPart(batchId, i / WRITE_PART_ROWS);
       await nextTurn();
     }
     // What follows the write (telling approvers) does its own short transactions; its failure undoes too.
     if (options.afterWrite) await options.afterWrite(batchId);
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable("data_batches").set({ completed_at: options.now }).where("id", "=", batchId).execute();
+      await trx.deleteFrom("data_batch_undo").where("batch_id", "=", batchId).execute();
+    });
   } catch (e) {
-    await undoBatch(db, ctx, batchId, done, e);
+    if (e instanceof SimulatedCrash) throw e;
+    const reason = `Lô bị hủy giữa chừng, mọi thay đổi đã được hoàn lại: ${e instanceof Error ? e.message : String(e)}`;
+    await db.transaction().execute((trx) => undoBatch(trx, ctx, batchId, reason));
     throw e;
   }
   return summary;
 }
 
-/** Takes back what the written parts of a failed batch changed, and says so in the audit trail. */
-async function undoBatch(db: Kysely<Schema>, ctx: RequestContext, batchId: string, done: Applied, cause: unknown) {
-  await db.transaction().execute(async (trx) => {
-    // The batch's versions go first: the ones they replaced become current and published again.
-    await sql`DELETE FROM data_values WHERE batch_id = ${batchId}`.execute(trx);
-    for (let i = 0; i < done.superseded.length; i += 10_000)
-      await sql`UPDATE data_values SET superseded_at = NULL
-        WHERE id = ANY(${done.superseded.slice(i, i + 10_000)}::bigint[])`.execute(trx);
-    for (let i = 0; i < done.unpublished.length; i += 10_000)
-      await sql`UPDATE data_values SET unpublished_at = NULL
-        WHERE id = ANY(${done.unpublished.slice(i, i + 10_000)}::bigint[])`.execute(trx);
-    await sql`DELETE FROM data_batches WHERE id = ${batchId}`.execute(trx);
-    await recordAudit(trx, ctx, {
-      action: "data_value.write",
-      outcome: "failure",
-      entityType: "data_batch",
-      entityId: batchId,
-      reason:
-        `Lô bị hủy giữa chừng, mọi thay đổi đã được hoàn lại: ${cause instanceof Error ? cause.message : String(cause)}`.slice(
-          0,
-          4000,
-        ),
-    });
+/** Thrown by a test's `afterPart` hook to stop a write as a crash would: nothing undone in-process. */
+export class SimulatedCrash extends Error {}
+
+async function journalUndo(trx: Executor, batchId: string, applied: Applied) {
+  const rows = [
+    ...applied.superseded.map((id) => ({ batch_id: batchId, value_id: id, kind: "superseded" as const })),
+    ...applied.unpublished.map((id) => ({ batch_id: batchId, value_id: id, kind: "unpublished" as const })),
+  ];
+  await insertJsonRows(trx, "data_batch_undo", rows, 5000);
+}
+
+/**
+ * Takes back what the written parts of an unfinished batch changed, from its undo journal, and says so in
+ * the audit trail. Used both when a part fails and, at start, for a batch a crash left half-written.
+ */
+async function undoBatch(trx: Executor, ctx: RequestContext, batchId: string, reason: string) {
+  // The batch's versions go first: the ones they replaced become current and published again.
+  await sql`DELETE FROM data_values WHERE batch_id = ${batchId}`.execute(trx);
+  await sql`UPDATE data_values d SET superseded_at = NULL FROM data_batch_undo u
+    WHERE u.batch_id = ${batchId} AND u.kind = 'superseded' AND d.id = u.value_id`.execute(trx);
+  await sql`UPDATE data_values d SET unpublished_at = NULL FROM data_batch_undo u
+    WHERE u.batch_id = ${batchId} AND u.kind = 'unpublished' AND d.id = u.value_id`.execute(trx);
+  // Its undo journal goes with it (ON DELETE CASCADE).
+  await sql`DELETE FROM data_batches WHERE id = ${batchId}`.execute(trx);
+  await recordAudit(trx, ctx, {
+    action: "data_value.write",
+    outcome: "failure",
+    entityType: "data_batch",
+    entityId: batchId,
+    reason: reason.slice(0, 4000),
   });
+}
+
+/**
+ * Undoes every batch a crash (kill, power loss) left half-written: run at start, under the schema lock and
+ * before the server listens, so no write of this process is under way. With `idleMinutes` (PostgreSQL, where
+ * another server may be writing a batch right now) only batches that have not progressed for that long.
+ * Returns how many were undone.
+ */
+export async function recoverUnfinishedBatches(db: Kysely<Schema>, options: { idleMinutes?: number } = {}): Promise<number> {
+  const idle = options.idleMinutes ?? 0;
+  const unfinished = await db
+    .selectFrom("data_batches")
+    .select("id")
+    .where("completed_at", "is", null)
+    .where(sql<boolean>`progressed_at <= now() - make_interval(mins => ${idle})`)
+    .execute();
+  const ctx: RequestContext = { principal: null, ip: null, userAgent: "khởi động" };
+  for (const { id } of unfinished)
+    await db
+      .transaction()
+      .execute((trx) =>
+        undoBatch(
+          trx,
+          ctx,
+          id,
+          "Lô bị gián đoạn giữa chừng (máy chủ dừng đột ngột); mọi thay đổi đã được hoàn lại khi khởi động",
+        ),
+      );
+  return unfinished.length;
 }

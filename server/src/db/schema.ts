@@ -351,6 +351,17 @@ export interface DataBatchesTable {
   updated: number;
   deleted: number;
   unchanged: number;
+  /** Null while a batch written in parts is still being written (a crash leaves it so: undone at start). */
+  completed_at: Date | null;
+  /** The database's time of the batch's last written part. */
+  progressed_at: DefaultTimestamp;
+}
+
+/** What each written part of an unfinished batch changed in rows it did not insert (datavalues/writer.ts). */
+export interface DataBatchUndoTable {
+  batch_id: string;
+  value_id: string;
+  kind: "superseded" | "unpublished";
 }
 
 export interface DimensionsTable {
@@ -415,6 +426,7 @@ export interface Schema {
   audit_log: AuditLogTable;
   data_values: DataValuesTable;
   data_batches: DataBatchesTable;
+  data_batch_undo: DataBatchUndoTable;
   dimensions: DimensionsTable;
   dimension_options: DimensionOptionsTable;
   reporting_obligations: ReportingObligationsTable;
