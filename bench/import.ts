@@ -1,16 +1,22 @@
 /**
  * Bulk import through the HTTP API, and the web form's save. Prints figures; asserts nothing.
  *
- *   npx tsx bench/import.ts [--values 1000000] [--batch 10000] [--concurrency 2] [--form-saves 200]
+ *   npx tsx bench/import.ts [--values 1000000] [--batch 10000] [--concurrency 2] [--form-saves 200] [--profile]
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/import.ts   (a fresh schema, dropped after)
  *
  * The values: Cần Thơ's monthly indicators in number units without sub-indicators, for the city and its
- * 103 communes, month after month back from October 2025 — so the outlier check reads a growing history,
- * as in real use. Each request carries `--batch` values over a keep-alive HTTP connection to the real
- * server (Fastify listening on a local port), as an administrator's API token would send them.
+ * 103 communes (units since the reform of 1/7/2025), month after month from July 2025 — so the outlier
+ * check reads a growing history, as in real use; the server's clock is the month after the last. Each
+ * request carries `--batch` values over a keep-alive HTTP connection to the real server (Fastify listening
+ * on a local port), as an administrator's API token would send them. Then, in the same run, the same
+ * values are written by COPY into a bare table of data_values' columns (no index, no constraint) and into
+ * a copy of data_values with all its indexes: the database's own limits beside the API's rate.
+ * `--profile` prints where the database time of the import went, by statement.
  */
 import { parseArgs } from "node:util";
-import { parsePeriod, previousPeriod } from "@dieuhanh/core";
+import pg from "pg";
+import { sql } from "kysely";
+import { copyRows, type CopyValue } from "../server/src/db/bulk";
 import { createUser, login } from "../server/src/testing/auth";
 import { createTestDatabase, testEngine } from "../server/src/testing/database";
 import { buildApp } from "../server/src/http/app";
@@ -23,6 +29,7 @@ const { values: args } = parseArgs({
     batch: { type: "string", default: "10000" },
     concurrency: { type: "string", default: "2" },
     "form-saves": { type: "string", default: "200" },
+    profile: { type: "boolean", default: false },
   },
 });
 const total = Number(args.values);
@@ -35,14 +42,6 @@ try {
   await loadReferenceData(database.db);
   // Loading history: entry locks (a per-obligation setting) would refuse past months.
   await database.db.updateTable("reporting_obligations").set({ lock_after_days: null }).execute();
-  const start = Date.now();
-  const app = await buildApp({ database, clock: () => new Date(Date.parse("2025-11-05T03:00:00Z") + Date.now() - start) });
-  const address = await app.listen({ port: 0, host: "127.0.0.1" });
-  const { secret } = await tokenService(database.db).create(
-    { principal: null, ip: null, userAgent: "bench" },
-    { name: "bench", agencyCode: null, areaId: null, canWrite: true, expiresAt: null },
-  );
-
   const indicators = (
     await database.db
       .selectFrom("indicators as i")
@@ -72,11 +71,20 @@ try {
     ).map((a) => a.id),
   ];
 
-  // Values month by month, newest first would defeat the history check: go oldest first.
+  // Values month by month from the reform (the communes' first month), oldest first as history grows.
   const perMonth = indicators.length * areas.length;
-  const months: string[] = [];
-  let p = parsePeriod("2025M10")!;
-  for (let i = 0; i < Math.ceil(total / perMonth); i++, p = previousPeriod(p)) months.unshift(p.code);
+  const months = Array.from({ length: Math.ceil(total / perMonth) }, (_, i) => monthCode(2025, 7 + i));
+  // The server's clock: the 5th of the month after the last, so every month is closed and may be reported.
+  const after = monthCode(2025, 7 + months.length).replace(/M(\d\d)$/, "-$1");
+  const clockStart = `${after}-05T03:00:00Z`;
+  const start = Date.now();
+  const app = await buildApp({ database, clock: () => new Date(Date.parse(clockStart) + Date.now() - start) });
+  const address = await app.listen({ port: 0, host: "127.0.0.1" });
+  const { secret } = await tokenService(database.db).create(
+    { principal: null, ip: null, userAgent: "bench" },
+    { name: "bench", agencyCode: null, areaId: null, canWrite: true, expiresAt: null },
+  );
+
   function* values() {
     let n = 0;
     for (const period of months)
@@ -106,6 +114,7 @@ try {
   const timings: number[] = [];
   let next = 0;
   let written = 0;
+  const profile = args.profile ? profileQueries() : null;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -132,6 +141,55 @@ try {
     `bulk import: ${written.toLocaleString("en")} values in ${seconds.toFixed(1)} s = ${Math.round(written / seconds).toLocaleString("en")} values/s ` +
       `(${batches.length} requests of ${batchSize}, concurrency ${concurrency}; per request p50 ${q(0.5)} ms, p95 ${q(0.95)} ms)`,
   );
+  if (profile) profile.report(seconds);
+
+  // The database's own limit for the same values: COPY into a bare table of data_values' columns, and into
+  // a copy of data_values with every index it has (what a loader bypassing all validation would get).
+  const copyValues: CopyValue[][] = [...values()].map((v, n) => [
+    n + 1,
+    v.indicator,
+    v.area,
+    v.period,
+    "month",
+    "",
+    1,
+    v.value,
+    "submitted",
+    "api",
+    new Date(),
+    new Date(),
+  ]);
+  const copyColumns = [
+    "id",
+    "indicator_code",
+    "area_id",
+    "period",
+    "period_type",
+    "disaggregation",
+    "version",
+    "value",
+    "status",
+    "source",
+    "recorded_at",
+    "published_at",
+  ];
+  const rawCopy = async (label: string, like: string) => {
+    await sql`DROP TABLE IF EXISTS bench_copy`.execute(database.db);
+    await sql`CREATE TABLE bench_copy (LIKE data_values ${sql.raw(like)})`.execute(database.db);
+    const t = performance.now();
+    for (let i = 0; i < copyValues.length; i += batchSize)
+      await database.db
+        .transaction()
+        .execute((trx) => copyRows(trx, "bench_copy" as "data_values", copyColumns, copyValues.slice(i, i + batchSize)));
+    const rate = copyValues.length / ((performance.now() - t) / 1000);
+    await sql`DROP TABLE bench_copy`.execute(database.db);
+    console.log(
+      `raw COPY into ${label}: ${Math.round(rate).toLocaleString("en")} values/s (${batchSize.toLocaleString("en")} a transaction); ` +
+        `the API's rate is ${((100 * written) / seconds / rate).toFixed(1)} % of it`,
+    );
+  };
+  await rawCopy("a bare table of data_values' columns (no index, no constraint)", "INCLUDING DEFAULTS");
+  await rawCopy("a copy of data_values with all its indexes and constraints", "INCLUDING ALL");
 
   // The form: one province's monthly report of ~50 figures (Lâm Đồng, whose catalogue has the most monthly
   // indicators; the seeded schedule splits them among departments, so an administrator saves them together).
@@ -178,4 +236,51 @@ try {
   await app.close();
 } finally {
   await database.close();
+}
+
+function monthCode(year: number, month: number): string {
+  const y = year + Math.floor((month - 1) / 12);
+  const m = ((month - 1) % 12) + 1;
+  return `${y}M${String(m).padStart(2, "0")}`;
+}
+
+/**
+ * Times every statement the server sends (both engines talk through node-postgres' Client) and prints the
+ * total per statement shape: where the import's database time goes.
+ */
+function profileQueries() {
+  const spent = new Map<string, { ms: number; n: number }>();
+  const timed = new WeakSet<object>();
+  // The product sets each pooled client's own `query` (db/bulk.ts enableCopy): wrap what the pool hands out.
+  const connect = pg.Pool.prototype.connect as (...a: unknown[]) => Promise<pg.PoolClient>;
+  pg.Pool.prototype.connect = async function (this: pg.Pool, ...a: unknown[]) {
+    const client = await connect.apply(this, a);
+    if (!timed.has(client)) {
+      timed.add(client);
+      const query = client.query.bind(client) as (...q: unknown[]) => unknown;
+      client.query = ((...q: unknown[]) => {
+        const text = typeof q[0] === "string" ? q[0] : ((q[0] as { text?: string } | null)?.text ?? "?");
+        const shape = text.replace(/\s+/g, " ").trim().slice(0, 110);
+        const t = performance.now();
+        const out = query(...q);
+        const done = () => {
+          const x = spent.get(shape) ?? { ms: 0, n: 0 };
+          x.ms += performance.now() - t;
+          x.n += 1;
+          spent.set(shape, x);
+        };
+        if (out && typeof (out as Promise<unknown>).then === "function") (out as Promise<unknown>).then(done, done);
+        return out;
+      }) as typeof client.query;
+    }
+    return client;
+  } as typeof pg.Pool.prototype.connect;
+  return {
+    report(seconds: number) {
+      const total = [...spent.values()].reduce((s, x) => s + x.ms, 0);
+      console.log(`database time: ${(total / 1000).toFixed(1)} s of ${seconds.toFixed(1)} s; the statements that took most:`);
+      for (const [shape, x] of [...spent.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25))
+        console.log(`  ${(x.ms / 1000).toFixed(2).padStart(7)} s ${String(x.n).padStart(6)}× ${shape}`);
+    },
+  };
 }

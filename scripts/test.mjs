@@ -29,7 +29,8 @@ function vitest(label, args, env) {
   }
 }
 
-const { DATABASE_URL, ...withoutDatabase } = process.env;
+// DATABASE_READ_URL (a hot standby, see .ci/standby) goes only to the PostgreSQL run, with DATABASE_URL.
+const { DATABASE_URL, DATABASE_READ_URL: _readUrl, ...withoutDatabase } = process.env;
 vitest("unit and database tests on PGlite", [], withoutDatabase);
 if (DATABASE_URL) vitest("database tests on PostgreSQL", ["server/src"], { ...process.env });
 

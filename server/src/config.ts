@@ -7,6 +7,8 @@ export interface Config {
   host: string;
   databaseUrl?: string;
   databaseSchema?: string;
+  /** DATABASE_READ_URL: a PostgreSQL hot standby of DATABASE_URL that dashboard reads go to (db/replica.ts). */
+  databaseReadUrl?: string;
   dataDir: string;
 }
 
@@ -18,6 +20,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? "127.0.0.1",
     databaseUrl: env.DATABASE_URL || undefined,
     databaseSchema: env.DATABASE_SCHEMA || undefined,
+    databaseReadUrl: env.DATABASE_READ_URL || undefined,
     dataDir: env.DATA_DIR ? path.resolve(env.DATA_DIR) : path.join(repoRoot, ".data", "pglite"),
   };
 }

@@ -1,3 +1,4 @@
+import type { FastifyReply } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requestContext } from "../auth/access";
@@ -6,9 +7,12 @@ import { streamListener } from "../auth/stream";
 import { vietnamDate } from "../clock";
 import { recordAudit } from "../audit/service";
 import { ForbiddenError, InvalidInputError, UnauthorizedError } from "../errors";
+import { announce, onAnnounced } from "../events/change";
 import type { RouteDeps } from "../http/deps";
 import { errorResponses, ErrorBody } from "../http/schemas";
 import { tableWorkbook, XLSX_TYPE } from "../http/xlsx";
+import { refreshRollupForAreas } from "../readmodel/maintain";
+import { AnswerCache } from "./cache";
 import { analyticsService } from "./service";
 
 const list = (max: number) =>
@@ -81,8 +85,51 @@ const Result = z.object({
   asOf: z.string(),
 });
 
-export const analyticsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, authSettings, clock, events }) => {
-  const service = analyticsService(database.db);
+const Latest = z.object({
+  area: z.string(),
+  items: z.array(
+    z.object({
+      indicator: Indicator,
+      latest: Point.extend({ label: z.string() }).nullable(),
+      sparkline: z.array(z.object({ period: z.string(), value: z.number().nullable() })),
+    }),
+  ),
+});
+
+const yearOf = (period: string) => Number(period.slice(0, 4));
+
+export const analyticsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (
+  app,
+  { database, readDb, authSettings, clock, events },
+) => {
+  // Dashboard reads go to the read replica when there is one (DATABASE_READ_URL, db/replica.ts); writes below use database.db.
+  const service = analyticsService(readDb);
+  // Dashboard answers kept until a published change they read is announced (in any server process).
+  const cache = new AnswerCache();
+  const offHeard = events.onChange((e) => cache.invalidate(e));
+  const offAnnounced = onAnnounced((e) => cache.invalidate(e));
+  app.addHook("onClose", async () => {
+    offHeard();
+    offAnnounced();
+  });
+  /** An answer from the cache (its JSON as the route's schema gives it), or computed and kept. */
+  const cached = async (
+    reply: FastifyReply,
+    key: string,
+    deps: { indicators: string[]; years: [number, number] | null },
+    asOf: Date | undefined,
+    compute: () => Promise<string>,
+  ) => {
+    // "As at" an instant not yet past is not final: never kept.
+    const { body, hit } =
+      asOf && asOf.getTime() >= clock().getTime() - 1_000
+        ? { body: await compute(), hit: false }
+        : await cache.get(key, { indicators: await events.seriesOf(deps.indicators), years: deps.years }, compute);
+    return reply
+      .header("x-cache", hit ? "hit" : "miss")
+      .type("application/json; charset=utf-8")
+      .send(body);
+  };
   const principalOf = (request: Parameters<typeof requestContext>[0]) => {
     const p = requestContext(request).principal;
     if (!p) throw new UnauthorizedError();
@@ -103,7 +150,18 @@ export const analyticsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
         response: { 200: Result, ...errorResponses, 403: ErrorBody },
       },
     },
-    async (request) => service.query(principalOf(request), parse(request.query)),
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const q = parse(request.query);
+      return cached(
+        reply,
+        AnswerCache.key("analytics", principal, request.query),
+        // Comparisons read the year before (same period last year, last December).
+        { indicators: q.indicators, years: [yearOf(q.from) - 1, yearOf(q.to)] },
+        q.asOf,
+        async () => JSON.stringify(Result.parse(await service.query(principal, q))),
+      );
+    },
   );
 
   app.get(
@@ -165,28 +223,28 @@ export const analyticsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
           asOf: z.iso.datetime({ offset: true }).optional(),
         }),
         response: {
-          200: z.object({
-            area: z.string(),
-            items: z.array(
-              z.object({
-                indicator: Indicator,
-                latest: Point.extend({ label: z.string() }).nullable(),
-                sparkline: z.array(z.object({ period: z.string(), value: z.number().nullable() })),
-              }),
-            ),
-          }),
+          200: Latest,
           ...errorResponses,
           403: ErrorBody,
         },
       },
     },
-    async (request) =>
-      service.latest(principalOf(request), {
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const q = {
         indicators: request.query.indicators,
         area: request.query.area,
         today: vietnamDate(clock()),
         asOf: request.query.asOf ? new Date(request.query.asOf) : undefined,
-      }),
+      };
+      return cached(
+        reply,
+        AnswerCache.key("latest", principal, { ...request.query, today: q.today }),
+        { indicators: q.indicators, years: null }, // the latest figure may be of any year
+        q.asOf,
+        async () => JSON.stringify(Latest.parse(await service.latest(principal, q))),
+      );
+    },
   );
 
   app.put(
@@ -246,6 +304,10 @@ export const analyticsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
             })),
           )
           .execute();
+        // Every figure apportioned from the old unit changes: dashboards everywhere reload (after the commit).
+        await announce(trx, { indicators: null, areas: null, periods: null, at: new Date().toISOString() });
+        // The shares change the cells of the units the old one was split into (readmodel/maintain.ts).
+        await refreshRollupForAreas(trx, [b.oldArea]);
         await recordAudit(trx, ctx, {
           action: "area.split_weights",
           entityType: "area",
@@ -293,11 +355,13 @@ export const analyticsRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
         off();
         res.end();
       };
+      // A change naming no areas (too many to name) may concern anyone's area: it goes to every listener.
       const off = events.onData((e) => {
-        void listener.visibleAreas(e.areas).then(
+        void listener.visibleAreas(e.areas ?? []).then(
           (areas) => {
             if (areas === null) return close();
-            if (open && areas.length) res.write(`event: data\ndata: ${JSON.stringify({ ...e, areas })}\n\n`);
+            if (open && (e.areas === null || areas.length))
+              res.write(`event: data\ndata: ${JSON.stringify({ ...e, areas: e.areas === null ? null : areas })}\n\n`);
           },
           () => close(),
         );

@@ -18,8 +18,11 @@ import { publishedAt } from "../datavalues/repository";
 import { seriesReader } from "../catalogue/series";
 import type { Schema } from "../db/schema";
 import { ForbiddenError, InvalidInputError } from "../errors";
+import { SAMPLE_MARK, UNAPPROVED_MARK } from "../readmodel/maintain";
+import { readFacts, readRollup, ROLLUP_LEVELS } from "../readmodel/read";
+import { figureKey, readStructure, resolvePoint, type Figures, type ValueSource } from "../readmodel/resolve";
 
-export type ValueSource = "reported" | "aggregated" | "estimated";
+export type { ValueSource };
 
 export interface Point {
   period: string;
@@ -55,12 +58,11 @@ export interface AnalyticsQuery {
   disaggregation?: string;
   comparisons?: boolean;
   asOf?: Date;
-}
-
-interface Contributor {
-  area: string;
-  weight: number;
-  estimated: boolean;
+  /**
+   * Internal (the tiles): another period range for some indicators, so that indicators reported monthly,
+   * quarterly and yearly are answered by one query. `periods` in the answer stays `from`–`to`'s.
+   */
+  rangeOf?: Record<string, { from: string; to: string }>;
 }
 
 /**
@@ -69,8 +71,10 @@ interface Contributor {
  * or carried over the 2025 reform from the units merged into an area — in full (summed) or in part
  * (apportioned equally among the units an old one was split into, flagged estimated). Reads the PUBLISHED
  * figures (submitted or approved; never drafts or returned ones, docs/decisions/0008) as they stand now, or
- * as they stood at `asOf`. Nothing is precomputed, so a figure written a moment ago
- * is in the next answer.
+ * as they stood at `asOf`. Now: from the read model the writers keep in their transactions (figure_rollup
+ * for provinces and the nation, figure_facts for other areas; docs/decisions/0011), so a figure written a
+ * moment ago is in the next answer; as at a moment: from the versions. Both work points out with the one
+ * `resolvePoint` (readmodel/resolve.ts).
  */
 export function analyticsService(db: Kysely<Schema>) {
   const scope = scopeChecker(db);
@@ -102,7 +106,7 @@ export function analyticsService(db: Kysely<Schema>) {
       const missing = q.indicators.filter((c) => !indicators.some((i) => i.code === c));
       if (missing.length) throw new InvalidInputError(`Không có chỉ số ${missing.join(", ")}`, "indicators");
 
-      const areaQuery = () => db.selectFrom("areas").select(["id", "name", "level", "parent_id", "area_km2"]);
+      const areaQuery = () => db.selectFrom("areas").select(["id", "name", "level", "parent_id", "area_km2", "valid_to"]);
       let areas: Awaited<ReturnType<ReturnType<typeof areaQuery>["execute"]>>;
       if (q.parent) {
         areas = await areaQuery().where("parent_id", "=", q.parent).where("valid_to", "is", null).orderBy("id").execute();
@@ -117,17 +121,34 @@ export function analyticsService(db: Kysely<Schema>) {
       if (areas.length > 4000) throw new InvalidInputError("Quá nhiều địa bàn", "areas");
       const areaIds = areas.map((a) => a.id);
 
-      const needed = q.comparisons ? periodsNeeded(periods) : periods.map((p) => p.code);
+      const periodsOf = new Map<string, Period[]>();
+      for (const [code, range] of Object.entries(q.rangeOf ?? {})) {
+        const f = parsePeriod(range.from);
+        const t = parsePeriod(range.to);
+        if (!f || !t || f.type !== t.type || f.start > t.start) throw new InvalidInputError("Kỳ không hợp lệ", "from");
+        periodsOf.set(code, periodsBetween(f, t));
+      }
+      const periodsFor = (code: string) => periodsOf.get(code) ?? periods;
+      const needed = [
+        ...new Set(
+          [periods, ...periodsOf.values()].flatMap((list) => (q.comparisons ? periodsNeeded(list) : list.map((p) => p.code))),
+        ),
+      ];
       const disaggregation = q.disaggregation ?? "";
       const asOf = q.asOf;
-      const reported = new Map<string, number>();
-      // Keys of the reported figures that are sample figures: whatever is built from them is marked.
-      const samples = new Set<string>();
-      // Keys of published figures still awaiting approval: whatever is built from them says so.
-      const unapproved = new Set<string>();
+      const figures: Figures = {
+        reported: new Map<string, number>(),
+        // Keys of the reported figures that are sample figures: whatever is built from them is marked.
+        samples: new Set<string>(),
+        // Keys of published figures still awaiting approval: whatever is built from them says so.
+        unapproved: new Set<string>(),
+      };
+      const { reported, samples, unapproved } = figures;
       // A provincial row and the national indicator it implements are one series (docs/decisions/0009).
-      const oneSeries = await seriesReader(db, q.indicators);
-      const fetchValues = async (areaList: string[]) => {
+      // The read model's facts are already one per series: the links are read only for "as at" reads and plans.
+      const oneSeries = asOf || q.comparisons ? await seriesReader(db, q.indicators) : null;
+      // As at a moment: the versions published then, read from data_values.
+      const fetchVersions = async (areaList: string[]) => {
         if (areaList.length === 0) return;
         const rows = await sql<{
           indicator_code: string;
@@ -139,132 +160,51 @@ export function analyticsService(db: Kysely<Schema>) {
           recorded_at: Date;
         }>`
           SELECT indicator_code, area_id, period, value, source, status, recorded_at FROM data_values
-          WHERE indicator_code = ANY(${oneSeries.storedCodes}) AND period = ANY(${needed}) AND area_id = ANY(${areaList})
+          WHERE indicator_code = ANY(${oneSeries!.storedCodes}) AND period = ANY(${needed}) AND area_id = ANY(${areaList})
             AND disaggregation = ${disaggregation} AND value IS NOT NULL
             AND ${publishedAt(asOf)}`.execute(db);
-        for (const r of oneSeries.unify(rows.rows)) {
-          const key = `${r.indicator_code}|${r.area_id}|${r.period}`;
+        for (const r of oneSeries!.unify(rows.rows)) {
+          const key = figureKey(r.indicator_code, r.area_id, r.period);
           reported.set(key, Number(r.value));
           if (r.source === "sample") samples.add(key);
           if (r.status === "submitted") unapproved.add(key);
         }
       };
-      // First what the areas reported themselves; contributors only for the areas with gaps.
-      await fetchValues(areaIds);
-      const gaps = areaIds.filter((a) => q.indicators.some((i) => needed.some((p) => !reported.has(`${i}|${a}|${p}`))));
-
-      // Who contributes to an area with gaps: its current children, the old units merged into it, and into its children.
-      const children = gaps.length
-        ? await db
-            .selectFrom("areas")
-            .select(["id", "parent_id"])
-            .where("parent_id", "in", gaps)
-            .where("valid_to", "is", null)
-            .execute()
-        : [];
-      const childIds = children.map((c) => c.id);
-      const merges = gaps.length
-        ? await db
-            .selectFrom("area_merges")
-            .select(["new_area_id", "old_area_id", "merge_type"])
-            .where("new_area_id", "in", [...gaps, ...childIds])
-            .execute()
-        : [];
-      const splitCounts = new Map(
-        (merges.length
-          ? await db
-              .selectFrom("area_merges")
-              .select(["old_area_id", (eb) => eb.fn.countAll<number>().as("n")])
-              .where("old_area_id", "in", [
-                ...new Set(merges.filter((m) => m.merge_type !== "full").map((m) => m.old_area_id)),
-                "",
-              ])
-              .groupBy("old_area_id")
-              .execute()
-          : []
-        ).map((r) => [r.old_area_id, Number(r.n)]),
-      );
-      // Shares set by the office for a split unit; the rest is split equally.
-      const setWeights = merges.length
-        ? await db
-            .selectFrom("area_split_weights")
-            .select(["old_area_id", "new_area_id", "weight"])
-            .where("new_area_id", "in", [...new Set(merges.map((m) => m.new_area_id))])
-            .execute()
-        : [];
-      const weightOf = (oldId: string, newId: string) => {
-        const w = setWeights.find((x) => x.old_area_id === oldId && x.new_area_id === newId);
-        return w ? Number(w.weight) : 1 / (splitCounts.get(oldId) ?? 1);
+      // Now: the read model's facts, already one per series (readmodel/maintain.ts).
+      const fetchFacts = async (areaList: string[]) => {
+        for (const f of await readFacts(db, { indicators: q.indicators, areas: areaList, periods: needed, disaggregation })) {
+          const key = figureKey(f.indicator, f.area, f.period);
+          reported.set(key, f.value);
+          if (f.marks & SAMPLE_MARK) samples.add(key);
+          if (f.marks & UNAPPROVED_MARK) unapproved.add(key);
+        }
       };
-      const mergesByNew = new Map<string, typeof merges>();
-      for (const m of merges) mergesByNew.set(m.new_area_id, [...(mergesByNew.get(m.new_area_id) ?? []), m]);
-      const childrenByParent = new Map<string, typeof children>();
-      for (const c of children) childrenByParent.set(c.parent_id!, [...(childrenByParent.get(c.parent_id!) ?? []), c]);
-      const predecessors = (area: string): Contributor[] =>
-        (mergesByNew.get(area) ?? []).map((m) => ({
-          area: m.old_area_id,
-          weight: m.merge_type === "full" ? 1 : weightOf(m.old_area_id, m.new_area_id),
-          estimated: m.merge_type !== "full",
-        }));
-      await fetchValues([...new Set([...childIds, ...merges.map((m) => m.old_area_id)])]);
+      const fetchValues = asOf ? fetchVersions : fetchFacts;
 
-      const resolve = (
-        indicator: string,
-        unit: string | null,
-        area: string,
-        period: string,
-        depth = 0,
-      ): Omit<Point, "period"> => {
-        const key = (a: string) => `${indicator}|${a}|${period}`;
-        const mark = (keys: string[]) => ({
-          ...(keys.some((k) => samples.has(k)) ? { sample: true as const } : {}),
-          ...(keys.some((k) => unapproved.has(k)) ? { unapproved: true as const } : {}),
-        });
-        const own = reported.get(key(area));
-        if (own !== undefined) return { value: own, source: "reported", ...mark([key(area)]) };
-        if (depth > 1) return { value: null, source: null };
-        const rule = aggregationRule(unit);
-        const olds = predecessors(area);
-        // Across the reform: a unit that is exactly one old unit keeps its series, whatever the unit of measure.
-        if (olds.length === 1 && !olds[0]!.estimated) {
-          const v = reported.get(key(olds[0]!.area));
-          if (v !== undefined) return { value: v, source: "reported", ...mark([key(olds[0]!.area)]) };
-        }
-        if (rule !== "sum") return { value: null, source: null };
-        const kids = childrenByParent.get(area) ?? [];
-        if (kids.length) {
-          const parts = kids.map((k) => resolve(indicator, unit, k.id, period, depth + 1));
-          const got = parts.filter((p) => p.value !== null);
-          if (got.length) {
-            return {
-              value: Math.round(got.reduce((s, p) => s + p.value!, 0) * 1e6) / 1e6,
-              source: got.some((p) => p.source === "estimated") ? "estimated" : "aggregated",
-              coverage: { reported: got.length, expected: kids.length },
-              ...(got.some((p) => p.sample) ? { sample: true as const } : {}),
-              ...(got.some((p) => p.unapproved) ? { unapproved: true as const } : {}),
-            };
-          }
-        }
-        if (olds.length) {
-          const got = olds
-            .map((o) => ({ o, v: reported.get(`${indicator}|${o.area}|${period}`) }))
-            .filter((x) => x.v !== undefined);
-          if (got.length)
-            return {
-              value: Math.round(got.reduce((s, x) => s + x.v! * x.o.weight, 0) * 1e6) / 1e6,
-              source: got.some((x) => x.o.estimated) ? "estimated" : "aggregated",
-              coverage: { reported: got.length, expected: olds.length },
-              ...mark(got.map((x) => key(x.o.area))),
-            };
-        }
-        return { value: null, source: null };
-      };
+      let resolve: (indicator: string, unit: string | null, area: string, period: string) => Omit<Point, "period">;
+      // Provinces and the nation, none asked for with its parent: the cells the writers keep (figure_rollup).
+      const idSet = new Set(areaIds);
+      const fromRollup =
+        !asOf && areas.every((a) => a.valid_to === null && ROLLUP_LEVELS.has(a.level) && !idSet.has(a.parent_id ?? ""));
+      if (fromRollup) {
+        const cells = await readRollup(db, { indicators: q.indicators, areas: areaIds, periods: needed, disaggregation });
+        resolve = (indicator, _unit, area, period) =>
+          cells.get(figureKey(indicator, area, period)) ?? { value: null, source: null };
+      } else {
+        // First what the areas reported themselves; contributors only for the areas with gaps.
+        await fetchValues(areaIds);
+        const gaps = areaIds.filter((a) => q.indicators.some((i) => needed.some((p) => !reported.has(figureKey(i, a, p)))));
+        // Who contributes to an area with gaps: its current children, the old units merged into it, and into its children.
+        const structure = await readStructure(db, gaps);
+        await fetchValues(structure.contributors);
+        resolve = (indicator, unit, area, period) => resolvePoint(figures, structure, indicator, unit, area, period);
+      }
 
       const targets = q.comparisons
         ? await db
             .selectFrom("targets")
             .select(["indicator_code", "area_id", "target_year", "target_value"])
-            .where("indicator_code", "in", oneSeries.storedCodes)
+            .where("indicator_code", "in", oneSeries!.storedCodes)
             .where("area_id", "in", areaIds)
             .where("target_value", "is not", null)
             .execute()
@@ -276,13 +216,13 @@ export function analyticsService(db: Kysely<Schema>) {
             if (!cache.has(code)) cache.set(code, resolve(ind.code, ind.unit, area.id, code).value);
             return cache.get(code)!;
           };
-          const points: Point[] = periods.map((p: Period) => {
+          const points: Point[] = periodsFor(ind.code).map((p: Period) => {
             const r = resolve(ind.code, ind.unit, area.id, p.code);
             // The plan of the series: under this code, else under the other name of the same series.
             const ofYear = targets.filter((t) => t.area_id === area.id && t.target_year === p.year);
             const target = (
               ofYear.find((t) => t.indicator_code === ind.code) ??
-              ofYear.find((t) => oneSeries.targetsOf(t.indicator_code, t.area_id).includes(ind.code))
+              ofYear.find((t) => oneSeries!.targetsOf(t.indicator_code, t.area_id).includes(ind.code))
             )?.target_value;
             return {
               period: p.code,
@@ -336,7 +276,6 @@ export function analyticsService(db: Kysely<Schema>) {
         .select(["i.code", "i.period_types", "o.period_type"])
         .where("i.code", "in", q.indicators.length ? q.indicators : [""])
         .execute();
-      // One query per period type, all its indicators together.
       const typeOf = (code: string) => {
         const t = types.find((x) => x.code === code);
         return (
@@ -345,18 +284,25 @@ export function analyticsService(db: Kysely<Schema>) {
           "month"
         );
       };
-      const byType = new Map<string, string[]>();
-      for (const code of q.indicators) byType.set(typeOf(code), [...(byType.get(typeOf(code)) ?? []), code]);
+      // One query for all the tiles' indicators (each over its own period type), at most 50 at a time.
       const results = new Map<string, { indicator: IndicatorInfo; points: Point[] }>();
-      for (const [type, codes] of byType) {
-        const current = currentPeriod(type, q.today);
-        let start = current;
-        for (let i = 0; i < 23; i++) start = previousPeriod(start);
+      const codes = [...new Set(q.indicators)];
+      for (let i = 0; i < codes.length; i += 50) {
+        const part = codes.slice(i, i + 50);
+        const rangeOf: Record<string, { from: string; to: string }> = {};
+        for (const code of part) {
+          const current = currentPeriod(typeOf(code), q.today);
+          let start = current;
+          for (let k = 0; k < 23; k++) start = previousPeriod(start);
+          rangeOf[code] = { from: start.code, to: current.code };
+        }
+        const first = rangeOf[part[0]!]!;
         const r = await this.query(principal, {
-          indicators: codes,
+          indicators: part,
           areas: [q.area],
-          from: start.code,
-          to: current.code,
+          from: first.from,
+          to: first.to,
+          rangeOf,
           comparisons: true,
           asOf: q.asOf,
         });

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { Executor } from "../db/bulk";
 import { pageWithTotal } from "../db/paging";
 import { insertJsonRows } from "../db/bulk";
+import { refuseRemovingWithFigures } from "../datavalues/guard";
 import type { AreaLevel, AreaMergesTable, AreasTable } from "../db/schema";
 
 export type AreaRow = Omit<AreasTable, "search_text">;
@@ -90,7 +91,11 @@ export function areaRepository(db: Executor) {
     /** New units that `oldId` went into. */
     mergedInto: (oldId: string) => merges("old_area_id", oldId, "new_area_id"),
 
+    /** Replaces every area; refused when an area that goes away has figures (datavalues/guard.ts). */
     async replaceAll(areas: AreasTable[], merges: AreaMergesTable[]): Promise<void> {
+      const kept = new Set(areas.map((a) => a.id));
+      const before = (await db.selectFrom("areas").select("id").execute()).map((r) => r.id);
+      await refuseRemovingWithFigures(db, { areas: before.filter((id) => !kept.has(id)) });
       await sql`DELETE FROM area_merges`.execute(db);
       await sql`UPDATE catalogues SET issuing_area_id = NULL`.execute(db);
       await sql`DELETE FROM areas`.execute(db);

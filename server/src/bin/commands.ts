@@ -1,5 +1,6 @@
 import { roles, type Role } from "@dieuhanh/core";
 import { Command, CommanderError } from "commander";
+import { archiveYear } from "../archive/archive";
 import type { RequestContext } from "../auth/principal";
 import { authRepository } from "../auth/repository";
 import { catalogueService } from "../catalogue/service";
@@ -9,6 +10,7 @@ import { writeBackup } from "../db/backup";
 import type { Database } from "../db/database";
 import { migrate, rollbackAll, withSchemaLock } from "../db/migrate";
 import { loadSampleData, removeSampleData } from "../demo/load";
+import { rebuildReadModel } from "../readmodel/maintain";
 import { loadReferenceData } from "../reference/load";
 import { publishTaskIndicator, runReminders } from "../tasks/reminders";
 import { tokenService } from "../tokens/service";
@@ -85,6 +87,16 @@ export function buildProgram(io: CommandIo, run: Runner, extra: (program: Comman
         // Under the schema lock, so that it never runs at the same time as a first start's load.
         const summary = await withSchemaLock(database.db, (conn) => loadReferenceData(conn));
         print(JSON.stringify(summary, null, 2));
+      }),
+    );
+
+  program
+    .command("rebuild-read-model")
+    .description("Tính lại mô hình đọc của bảng điều hành (figure_facts, figure_rollup) từ các phiên bản số liệu")
+    .action(() =>
+      run(async (database) => {
+        const r = await rebuildReadModel(database.db);
+        print(`Đã tính lại mô hình đọc: ${r.facts} số liệu hiện hành, ${r.cells} ô tổng hợp tỉnh và cả nước.`);
       }),
     );
 
@@ -209,6 +221,40 @@ export function buildProgram(io: CommandIo, run: Runner, extra: (program: Comman
       run(async (database) => {
         const r = await writeBackup(database, file, io.cwd);
         print(`Đã sao lưu vào ${r.file} (${(r.bytes / 1024 / 1024).toFixed(1)} MB).`);
+      }),
+    );
+
+  program
+    .command("archive-year <year>")
+    .description(
+      "Lưu trữ một năm đã khép (mọi kỳ đã qua ngày khóa nhập): trên PostgreSQL chuyển các phân vùng của năm sang " +
+        "tablespace ARCHIVE_TABLESPACE (ổ rẻ hơn, đọc như cũ); --export ghi mọi phiên bản số liệu của năm ra CSV nén " +
+        "kèm SHA-256 để lưu trữ lạnh. Không xóa gì.",
+    )
+    .option("--export <file>", "tệp .csv.gz ghi số liệu của năm (kèm <tệp>.sha256)")
+    .option("--tablespace <name>", "tablespace lưu trữ (mặc định biến ARCHIVE_TABLESPACE)")
+    .action((year: string, opts: { export?: string; tablespace?: string }) =>
+      run(async (database) => {
+        if (!/^\d{4}$/.test(year)) throw new Error(`Năm không hợp lệ: ${year} (cần 4 chữ số, ví dụ 2024)`);
+        const r = await archiveYear(database, ctx, {
+          year: Number(year),
+          today: vietnamDate(new Date()),
+          exportFile: opts.export,
+          cwd: io.cwd,
+          tablespace: opts.tablespace ?? (process.env.ARCHIVE_TABLESPACE || undefined),
+        });
+        for (const note of r.notes) print(note);
+        if (r.exported)
+          print(
+            `Đã xuất ${r.exported.rows} phiên bản số liệu năm ${year} vào ${r.exported.file} ` +
+              `(${(r.exported.bytes / 1024 / 1024).toFixed(1)} MB); SHA-256 ${r.exported.sha256} trong ${r.exported.sha256File}.`,
+          );
+        for (const m of r.moved ?? [])
+          print(
+            m.already
+              ? `${m.table}: đã nằm trong tablespace ${opts.tablespace ?? process.env.ARCHIVE_TABLESPACE}.`
+              : `${m.table} (${(m.bytes / 1024 / 1024).toFixed(1)} MB, ${m.indexes.length} chỉ mục): đã chuyển sang tablespace ${opts.tablespace ?? process.env.ARCHIVE_TABLESPACE}.`,
+          );
       }),
     );
 

@@ -4,7 +4,13 @@ import { migrate } from "../db/migrate";
 
 /** Opens the configured database without touching its schema; `role` names the process in a PGlite lock. */
 export function openUnmigratedDatabase(config: Config, role = "tiến trình"): Promise<Database> {
-  return openDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, dataDir: config.dataDir, role });
+  return openDatabase({
+    databaseUrl: config.databaseUrl,
+    schema: config.databaseSchema,
+    readUrl: config.databaseReadUrl,
+    dataDir: config.dataDir,
+    role,
+  });
 }
 
 /** Opens the configured database and applies pending migrations. */
@@ -20,7 +26,9 @@ export async function openConfiguredDatabase(config: Config, role?: string): Pro
 }
 
 export function describeDatabase(config: Config): string {
-  return config.databaseUrl ? `PostgreSQL (${redact(config.databaseUrl)})` : `PGlite nhúng tại ${config.dataDir}`;
+  if (!config.databaseUrl) return `PGlite nhúng tại ${config.dataDir}`;
+  const reads = config.databaseReadUrl ? `; bảng điều khiển đọc từ bản sao ${redact(config.databaseReadUrl)}` : "";
+  return `PostgreSQL (${redact(config.databaseUrl)})${reads}`;
 }
 
 function redact(url: string): string {

@@ -1,3 +1,4 @@
+import { keepStatisticsFresh } from "../db/statistics";
 import { readConfig } from "../config";
 import { buildApp } from "../http/app";
 import { trustedProxies } from "../auth/proxy";
@@ -106,6 +107,9 @@ const taskJobs = async () => {
   }
 };
 setInterval(() => void taskJobs(), 3_600_000).unref();
+// PGlite runs no autovacuum: the planner's statistics of changed tables are refreshed here (db/statistics.ts).
+if (database.engine === "pglite")
+  keepStatisticsFresh(database.db, 60_000, (e) => app.log.error(e, "không cập nhật được thống kê của bộ lập kế hoạch truy vấn"));
 void taskJobs();
 // E-mail: the outbox is delivered through SMTP_URL; without it, messages wait in the outbox (nothing is lost).
 const mailer = process.env.SMTP_URL

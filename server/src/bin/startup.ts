@@ -1,9 +1,13 @@
+import { analyzeAll } from "../db/statistics";
 import { sql, type Kysely } from "kysely";
+import { ensureYearPartitions } from "../archive/partitions";
 import { authService } from "../auth/service";
+import { vietnamDate } from "../clock";
 import type { Schema } from "../db/schema";
 import { migrate, withSchemaLock } from "../db/migrate";
 import { recoverUnfinishedBatches } from "../datavalues/writer";
 import { loadSampleData, SAMPLE_STARTUP_STEP } from "../demo/load";
+import { rebuildReadModel, READ_MODEL_STARTUP_STEP } from "../readmodel/maintain";
 import { isReferenceDataLoaded, loadReferenceData } from "../reference/load";
 
 export interface StartupOptions {
@@ -27,6 +31,9 @@ export interface StartupOptions {
 export async function prepareDatabase(db: Kysely<Schema>, options: StartupOptions) {
   return withSchemaLock(db, async (conn) => {
     await migrate(conn);
+    // This year's and next year's partitions of the figures, and those of any year stored in the default one.
+    const years = await ensureYearPartitions(conn, vietnamDate(new Date()));
+    if (years.length > 0) options.log(`Đã tạo phân vùng số liệu cho năm ${years.join(", ")}.`);
     const undone = await recoverUnfinishedBatches(conn, { idleMinutes: options.unfinishedBatchIdleMinutes ?? 0 });
     if (undone > 0) options.log(`Đã hoàn lại ${undone} lô số liệu bị gián đoạn giữa chừng (máy chủ dừng đột ngột).`);
     if (!(await isReferenceDataLoaded(conn))) {
@@ -39,6 +46,19 @@ export async function prepareDatabase(db: Kysely<Schema>, options: StartupOption
         `Đã nạp ${summary.areas.provinces} tỉnh, ${summary.areas.communes} xã; ` +
           `${summary.catalogues.map((c) => `${c.id}: ${c.rows}`).join(", ")} dòng chỉ số.`,
       );
+    }
+    // The read model of an upgraded database (or one whose rebuild was interrupted) is filled before serving.
+    const readModel = await sql<{
+      step: string;
+    }>`SELECT step FROM pending_startup_steps WHERE step = ${READ_MODEL_STARTUP_STEP}`.execute(conn);
+    if (readModel.rows.length > 0) {
+      options.log("Đang tính mô hình đọc của bảng điều hành từ các số liệu đã có…");
+      await conn.transaction().execute(async (trx) => {
+        const r = await rebuildReadModel(trx);
+        await sql`DELETE FROM pending_startup_steps WHERE step = ${READ_MODEL_STARTUP_STEP}`.execute(trx);
+        options.log(`Mô hình đọc: ${r.facts} số liệu hiện hành, ${r.cells} ô tổng hợp.`);
+      });
+      await analyzeAll(conn);
     }
     const pending = await sql<{
       step: string;

@@ -61,8 +61,8 @@ const ImportQuery = z.object({
 const sha256 = (body: string | Buffer) => createHash("sha256").update(body).digest("hex");
 const UPLOAD_BYTES = 50 * 1024 * 1024;
 
-export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock, events }) => {
-  const service = dataValueService(database.db, { now: clock, onChange: (rows) => events.dataChanged(rows) });
+export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock }) => {
+  const service = dataValueService(database.db, { now: clock });
   // CSV stays bytes until it is read chunk by chunk (formats/csv.ts); 50 MB at most.
   app.addContentTypeParser(["text/csv", "application/csv"], { parseAs: "buffer", bodyLimit: UPLOAD_BYTES }, (_req, body, done) =>
     done(null, body),

@@ -52,7 +52,7 @@ export function unfinishedPeriodErrors(rows: IncomingRow[], now: Date): RowError
 }
 
 /** From this many rows a batch is validated outside any transaction and written in parts (writeRowsInParts). */
-const LARGE_BATCH_ROWS = 2 * WRITE_PART_ROWS;
+const LARGE_BATCH_ROWS = 4 * WRITE_PART_ROWS;
 
 /** Reports (agency, area, period) whose approvers are told per transaction after a large import. */
 const NOTIFIED_REPORTS_PER_PART = 25;

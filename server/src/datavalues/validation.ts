@@ -9,6 +9,7 @@ import {
   LONE_SURROGATE,
   parseDisaggregation,
   parsePeriod,
+  previousPeriod,
   reportableLevels,
   textCellProblem,
   textCharacterProblem,
@@ -18,13 +19,11 @@ import {
 } from "@dieuhanh/core";
 import { sql } from "kysely";
 import type { Principal } from "../auth/principal";
-import { agencyRepository } from "../agencies/repository";
-import { servedArea } from "../catalogue/repository";
 import { currentAgency } from "../agencies/succession";
-import { scopeChecker } from "../auth/scope";
 import type { Executor } from "../db/bulk";
 import type { DataChannel } from "../db/schema";
 import type { RowError } from "../errors";
+import { referenceData, type IndicatorMeta, type ReferenceData } from "./reference-cache";
 import type { DataValueRow } from "./repository";
 
 /** Where a row came from, so that every error names the row (and, for spreadsheets, the cell). */
@@ -92,19 +91,6 @@ export function locate(at: RowLocator, field: string, message: string): RowError
   return e;
 }
 
-interface IndicatorMeta {
-  code: string;
-  kind: string;
-  unit: string | null;
-  value_type: "number" | "text";
-  period_types: string[];
-  dimensions: string[];
-  scope_levels: string[];
-  parent_code: string | null;
-  catalogue_level: "nation" | "province";
-  root_area_id: string;
-}
-
 /** The key of a figure (one current version per key). */
 export const keyOf = (r: { indicator: string; area: string; period: string; disaggregation: string }) =>
   `${r.indicator}|${r.area}|${r.period}|${r.disaggregation}`;
@@ -120,8 +106,23 @@ export async function validateRows(
   db: Executor,
   principal: Principal,
   incoming: IncomingRow[],
-  options: { status: "draft" | "submitted"; now: Date; channel?: DataChannel },
+  options: {
+    status: "draft" | "submitted";
+    now: Date;
+    channel?: DataChannel;
+    /** Benchmarks: milliseconds spent waiting for the database, added up here (the rest is JavaScript). */
+    profile?: { readMs: number };
+  },
 ): Promise<ValidationOutcome> {
+  const timed = async <T>(read: Promise<T>): Promise<T> => {
+    if (!options.profile) return read;
+    const t = performance.now();
+    try {
+      return await read;
+    } finally {
+      options.profile.readMs += performance.now() - t;
+    }
+  };
   // The exchange files' readers (formats/) read their text cells themselves (an apostrophe marks literal
   // text there); the JSON API and the form bring text as the sender typed it, judged here by the same rule.
   const readsText = options.channel === undefined || RAW_TEXT_CHANNELS.has(options.channel);
@@ -133,40 +134,32 @@ export async function validateRows(
 
   // Codes with characters no code has (NUL, control characters, half surrogate pairs) are refused per
   // row below, and never sent to the database (PostgreSQL refuses NUL: that would be a 500).
-  const codes = [...new Set(incoming.map((r) => r.indicator))].filter(isCleanCode);
-  const areaIds = [...new Set(incoming.map((r) => r.area))].filter(isCleanCode);
-  const [indicators, areas, responsible] = await Promise.all([
-    loadIndicators(db, codes),
-    areaIds.length
-      ? db.selectFrom("areas").select(["id", "level", "valid_from", "valid_to", "name"]).where("id", "in", areaIds).execute()
-      : [],
-    codes.length
-      ? db
-          .selectFrom("indicator_agencies")
-          .select(["indicator_code", "agency_code"])
-          .where("indicator_code", "in", codes)
-          .where("role", "=", "responsible")
-          .orderBy("position")
-          .execute()
-      : [],
-  ]);
-  const areaById = new Map(areas.map((a) => [a.id, a]));
-  const predecessors = await predecessorNames(
-    db,
-    areas.filter((a) => a.valid_from !== null).map((a) => a.id),
-  );
-  const agencyByCode = new Map((await agencyRepository(db).all()).map((a) => [a.code, a]));
-  const roots = [...new Set([...indicators.values()].map((i) => i.root_area_id))];
-  const scope = scopeChecker(db);
-  const rootSubtrees = new Map(await Promise.all(roots.map(async (r) => [r, await scope.subtree(r)] as const)));
-  const callerAreas = principal.scope.areaId ? await scope.subtree(principal.scope.areaId) : null;
-  const options_ = await dimensionOptions(db, [...new Set([...indicators.values()].flatMap((i) => i.dimensions))]);
+  // The reference data comes from the process's cache (reference-cache.ts): one small read per batch.
+  const ref = await timed(referenceData(db));
+  const indicators = ref.indicators;
+  const areaById = ref.areas;
+  const predecessors = ref.predecessorNames;
+  const callerAreas = principal.scope.areaId ? ref.subtree(principal.scope.areaId) : null;
+  const callerAgencies = ref.reachable(principal.scope.agencies);
+  const options_ = dimensionOptions(ref);
+  // What every row of an indicator, a period or an indicator × area shares is worked out once.
+  const periods = new Map<string, Period | null>();
+  const periodOf = (code: string) => {
+    let p = periods.get(code);
+    if (p === undefined) periods.set(code, (p = parsePeriod(code)));
+    return p;
+  };
+  const disaggregations = new Map<string, ReturnType<typeof parseDisaggregation>>();
+  const disaggregationOf = (code: string) => {
+    let d = disaggregations.get(code);
+    if (d === undefined) disaggregations.set(code, (d = parseDisaggregation(code)));
+    return d;
+  };
+  const reportable = new Map<string, string[]>();
+  const agencyOf = new Map<string, { inScope: boolean; agency: string | null }>();
 
   const seen = new Map<string, number>();
   const prepared: { row: PreparedRow; at: RowLocator }[] = [];
-  const responsibleOf = new Map<string, string[]>();
-  for (const x of responsible)
-    responsibleOf.set(x.indicator_code, [...(responsibleOf.get(x.indicator_code) ?? []), x.agency_code]);
   let n = 0;
   for (const r of incoming) {
     // A large batch is checked in turns: other requests are served between them.
@@ -175,7 +168,7 @@ export async function validateRows(
     const err = (field: string, message: string) => rowErrors.push(locate(r.at, field, message));
     const indicator = indicators.get(r.indicator);
     const area = areaById.get(r.area);
-    const period = parsePeriod(r.period);
+    const period = periodOf(r.period);
 
     const unreadable = (["indicator", "area", "period", "disaggregation"] as const).filter((f) => !isCleanCode(r[f]));
     for (const f of unreadable)
@@ -221,13 +214,18 @@ export async function validateRows(
         `Chỉ số ${indicator.code} báo cáo theo kỳ ${indicator.period_types.map(periodWord).join(", ")}, không theo ${periodWord(period.type)}`,
       );
     if (indicator && area) {
-      const levels = reportableLevels(indicator.catalogue_level, indicator.scope_levels as ScopeLevel[]);
+      let levels = reportable.get(indicator.code);
+      if (!levels)
+        reportable.set(
+          indicator.code,
+          (levels = reportableLevels(indicator.catalogue_level, indicator.scope_levels as ScopeLevel[])),
+        );
       if (!levels.includes(area.level as AreaLevel))
         err(
           "area",
           `Chỉ số ${indicator.code} không báo cáo cho cấp ${levelWord(area.level)} (phạm vi: ${levels.map(levelWord).join(", ")})`,
         );
-      else if (!rootSubtrees.get(indicator.root_area_id)?.has(area.id))
+      else if (!ref.subtree(indicator.root_area_id).has(area.id))
         err("area", `Địa bàn ${area.name} (${area.id}) nằm ngoài phạm vi của bộ chỉ số chứa ${indicator.code}`);
     }
     // A unit reports only for periods it existed in: a commune formed in 2025 has no 2018 figures, its
@@ -246,7 +244,7 @@ export async function validateRows(
         `${area.name} (${area.id}) đã thôi tồn tại từ sau ${formatDate(String(area.valid_to))}; báo cáo kỳ ${r.period} cho đơn vị mới`,
       );
 
-    const disaggregation = parseDisaggregation(r.disaggregation);
+    const disaggregation = disaggregationOf(r.disaggregation);
     if (!disaggregation.ok) err("disaggregation", disaggregation.message);
     else if (indicator) {
       for (const [dim, option] of Object.entries(disaggregation.parts)) {
@@ -255,11 +253,11 @@ export async function validateRows(
             "disaggregation",
             `Chỉ số ${indicator.code} không phân tổ theo '${dim}' (có: ${indicator.dimensions.join(", ") || "không phân tổ"})`,
           );
-        else if (!(await options_.has(dim, option))) err("disaggregation", `Chiều '${dim}' không có mã '${option}'`);
+        else if (!options_.has(dim, option)) err("disaggregation", `Chiều '${dim}' không có mã '${option}'`);
       }
     }
     const key = disaggregation.ok ? disaggregation.key : r.disaggregation;
-    const k = keyOf({ ...r, disaggregation: key });
+    const k = `${r.indicator}|${r.area}|${r.period}|${key}`;
     const first = seen.get(k);
     if (first !== undefined) err("indicator", `Trùng khóa với dòng ${first}: cùng chỉ số, địa bàn, kỳ và phân tổ`);
     else seen.set(k, r.at.row);
@@ -269,8 +267,17 @@ export async function validateRows(
       continue;
     }
     // Scope of the caller: the indicator's responsible agency and the area.
-    const agencies = responsibleOf.get(r.indicator) ?? [];
-    if (!(await scope.coversAnyAgency(principal, agencies)))
+    let owner = agencyOf.get(r.indicator);
+    if (!owner) {
+      const agencies = ref.responsible.get(r.indicator) ?? [];
+      owner = {
+        inScope: callerAgencies === null || agencies.some((code) => callerAgencies.has(code)),
+        // Figures belong to the agency that carries the function today (BKHĐT's to Bộ Tài chính).
+        agency: agencies[0] ? (currentAgency(agencies[0], ref.agencyByCode)?.code ?? agencies[0]) : null,
+      };
+      agencyOf.set(r.indicator, owner);
+    }
+    if (!owner.inScope)
       scopeErrors.push(locate(r.at, "indicator", `Chỉ số ${r.indicator} không thuộc cơ quan trong phạm vi của bạn`));
     else if (callerAreas && !callerAreas.has(r.area))
       scopeErrors.push(locate(r.at, "area", `Địa bàn ${r.area} nằm ngoài phạm vi của bạn`));
@@ -289,27 +296,25 @@ export async function validateRows(
             : (valueText ?? (r.value === null ? null : String(r.value))),
         comment,
         action: r.action,
-        // Figures belong to the agency that carries the function today (BKHĐT's to Bộ Tài chính).
-        agency: agencies[0] ? (currentAgency(agencies[0], agencyByCode)?.code ?? agencies[0]) : null,
+        agency: owner.agency,
         flags: [],
       },
     });
   }
   if (errors.length || scopeErrors.length) return { rows: [], errors, warnings, scopeErrors };
 
-  const latest = await latestVersions(
-    db,
-    prepared.map((p) => p.row),
+  // One read per series, in parts (short queries): the latest versions for the write, the history for outliers.
+  const { latest, history } = await timed(
+    readSeries(
+      db,
+      prepared.map((p) => p.row),
+      indicators,
+    ),
   );
   errors.push(...(await checkLocks(db, principal, prepared, latest, options.now)));
-  errors.push(...(await checkRelations(db, prepared, indicators, options_.partitions)));
+  errors.push(...(await checkRelations(db, prepared, indicators, options_.partitions, ref)));
   if (errors.length === 0) {
-    // Read in parts: each a short query, so that a large batch never holds the database for long.
-    const outliers: Awaited<ReturnType<typeof findOutliers>> = [];
-    for (let i = 0; i < prepared.length; i += READ_PART_ROWS) {
-      outliers.push(...(await findOutliers(db, prepared.slice(i, i + READ_PART_ROWS), indicators)));
-      await nextTurn();
-    }
+    const outliers = await findOutliers(db, prepared, indicators, history, ref);
     for (const o of outliers) {
       const msg = `Giá trị ${formatNumber(o.row.value)} bất thường so với lịch sử của chuỗi (trung vị ${formatNumber(o.median)})`;
       if (options.status === "submitted" && !o.row.comment) {
@@ -327,21 +332,6 @@ export async function validateRows(
 const READ_PART_ROWS = 1000;
 const YIELD_ROWS = 500;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Names and codes of the units merged into each of `areaIds` (where their earlier figures belong). */
-async function predecessorNames(db: Executor, areaIds: string[]): Promise<Map<string, string[]>> {
-  if (areaIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom("area_merges as m")
-    .innerJoin("areas as a", "a.id", "m.old_area_id")
-    .select(["m.new_area_id", "a.id", "a.name"])
-    .where("m.new_area_id", "in", areaIds)
-    .orderBy("a.id")
-    .execute();
-  const names = new Map<string, string[]>();
-  for (const r of rows) names.set(r.new_area_id, [...(names.get(r.new_area_id) ?? []), `${r.name} (${r.id})`]);
-  return names;
-}
 
 /** Channels whose text reaches validation as typed (see `readsText`). */
 const RAW_TEXT_CHANNELS = new Set<DataChannel>(["api", "form"]);
@@ -366,106 +356,26 @@ const periodWord = (t: string) => periodWords[t] ?? t;
 const levelWords: Record<string, string> = { nation: "toàn quốc", province: "tỉnh", district: "huyện", commune: "xã" };
 const levelWord = (l: string) => levelWords[l] ?? l;
 
-async function loadIndicators(db: Executor, codes: string[]): Promise<Map<string, IndicatorMeta>> {
-  if (codes.length === 0) return new Map();
-  const rows = await db
-    .selectFrom("indicators as i")
-    .innerJoin("catalogues as c", "c.id", "i.catalogue_id")
-    .leftJoin("area_merges as m", "m.old_area_id", "c.issuing_area_id")
-    .select([
-      "i.code",
-      "i.kind",
-      "i.unit",
-      "i.value_type",
-      "i.period_types",
-      "i.dimensions",
-      "i.scope_levels",
-      "i.parent_code",
-      "c.issuing_area_id",
-      "m.new_area_id",
-    ])
-    .where("i.code", "in", codes)
-    .execute();
-  return new Map(
-    rows.map((r) => [
-      r.code,
-      {
-        ...r,
-        catalogue_level: r.issuing_area_id === "VN" ? ("nation" as const) : ("province" as const),
-        root_area_id: servedArea(r),
-      },
-    ]),
-  );
-}
-
-/** Options of the dimensions in play: their own code lists, or the registry they name. */
-async function dimensionOptions(db: Executor, dims: string[]) {
-  const defs = dims.length ? await db.selectFrom("dimensions").selectAll().where("code", "in", dims).execute() : [];
-  const listed = new Map<string, Set<string>>();
-  const source = (d: string) => {
-    const def = defs.find((x) => x.code === d);
-    return def?.options_from &&
-      !def.options_from.includes(":") &&
-      def.options_from !== "agencies" &&
-      def.options_from !== "projects"
+/** Options of the dimensions: their own code lists, or the registry they name (reference data, cached). */
+function dimensionOptions(ref: ReferenceData) {
+  const source = (def: { code: string; options_from: string | null }) =>
+    def.options_from && !def.options_from.includes(":") && def.options_from !== "agencies" && def.options_from !== "projects"
       ? def.options_from
-      : d;
-  };
-  const listCodes = [...new Set(dims.map(source))];
-  if (listCodes.length) {
-    const rows = await db
-      .selectFrom("dimension_options")
-      .select(["dimension_code", "code", "parent_code"])
-      .where("dimension_code", "in", listCodes)
-      .execute();
-    for (const r of rows) {
-      if (!listed.has(r.dimension_code)) listed.set(r.dimension_code, new Set());
-      listed.get(r.dimension_code)!.add(r.code);
-    }
-  }
-  const registry = new Map<string, Set<string>>();
-  async function registryCodes(from: string): Promise<Set<string> | null> {
-    if (registry.has(from)) return registry.get(from)!;
-    let codes: Set<string> | null = null;
-    if (from.startsWith("areas:")) {
-      const level = from.slice(6) as AreaLevel;
-      const rows = await db.selectFrom("areas").select("code").where("level", "=", level).execute();
-      codes = new Set(rows.map((r) => r.code));
-    } else if (from === "agencies") {
-      codes = new Set((await db.selectFrom("agencies").select("code").execute()).map((r) => r.code.replace(/\./g, "_")));
-    }
-    if (codes) registry.set(from, codes);
-    return codes;
-  }
+      : def.code;
   // Top-level options of each partition dimension: the parts that must add up to the total. A
   // partition drawn from a registry (provinces, countries) is flat: every option is top-level.
   const partitions = new Map<string, string[] | "flat">();
-  for (const d of defs.filter((x) => x.is_partition)) {
-    if (d.options_from) {
-      partitions.set(d.code, "flat");
-      continue;
-    }
-    const top = await db
-      .selectFrom("dimension_options")
-      .select("code")
-      .where("dimension_code", "=", d.code)
-      .where("parent_code", "is", null)
-      .orderBy("seq")
-      .execute();
-    partitions.set(
-      d.code,
-      top.map((t) => t.code),
-    );
-  }
+  for (const d of ref.dimensions.values())
+    if (d.is_partition) partitions.set(d.code, d.options_from ? "flat" : (ref.topOptions.get(d.code) ?? []));
   return {
     partitions,
-    async has(dim: string, option: string): Promise<boolean> {
-      const def = defs.find((x) => x.code === dim);
+    has(dim: string, option: string): boolean {
+      const def = ref.dimensions.get(dim);
       if (!def) return false;
       if (def.options_from === "projects") return true; // no project registry yet: any code
       if (def.options_from && (def.options_from.startsWith("areas:") || def.options_from === "agencies"))
-        return (await registryCodes(def.options_from))?.has(option) ?? false;
-      return listed.get(source(dim))?.has(option) ?? false;
+        return ref.registry(def.options_from)?.has(option) ?? false;
+      return ref.options.get(source(def))?.has(option) ?? false;
     },
   };
 }
@@ -495,6 +405,14 @@ async function checkLocks(
         .execute()
     : [];
   const today = todayIso(now);
+  // By indicator and period type (the first obligation found, as before), and the reopened reports.
+  const obligationOf = new Map<string, (typeof obligations)[number]>();
+  for (const o of obligations) {
+    const k = `${o.indicator_code}|${o.period_type}`;
+    if (!obligationOf.has(k)) obligationOf.set(k, o);
+  }
+  const reopened = new Set(reopenings.map((o) => `${o.agency_code}|${o.area_id}|${o.period}`));
+  const lockDates = new Map<string, string | null>();
   let n = 0;
   for (const { row, at } of rows) {
     if (++n % YIELD_ROWS === 0) await nextTurn();
@@ -507,14 +425,17 @@ async function checkLocks(
           `Số liệu ${row.indicator} kỳ ${row.period} (${row.area}) đã được duyệt; cần mở lại (kèm lý do) trước khi sửa`,
         ),
       );
-    const obligation = obligations.find((o) => o.indicator_code === row.indicator && o.period_type === row.periodType);
+    const obligation = obligationOf.get(`${row.indicator}|${row.periodType}`);
     if (!obligation) continue;
-    const lockDate = entryLockDate(parsePeriod(row.period)!, obligation.deadline_days, obligation.lock_after_days);
+    const lockKey = `${row.period}|${obligation.deadline_days}|${obligation.lock_after_days}`;
+    let lockDate = lockDates.get(lockKey);
+    if (lockDate === undefined)
+      lockDates.set(
+        lockKey,
+        (lockDate = entryLockDate(parsePeriod(row.period)!, obligation.deadline_days, obligation.lock_after_days)),
+      );
     if (!lockDate || today < lockDate) continue;
-    const reopened = reopenings.some(
-      (o) => o.agency_code === obligation.agency_code && o.area_id === row.area && o.period === row.period,
-    );
-    if (!reopened && principal.role !== "admin")
+    if (!reopened.has(`${obligation.agency_code}|${row.area}|${row.period}`) && principal.role !== "admin")
       errors.push(
         locate(at, "period", `Kỳ ${row.period} đã khóa nhập từ ngày ${formatDate(lockDate)}; đề nghị Văn phòng mở lại để sửa`),
       );
@@ -531,21 +452,170 @@ export async function latestVersions(
   rows: { indicator: string; area: string; period: string; disaggregation: string }[],
 ): Promise<Map<string, DataValueRow>> {
   const latest = new Map<string, DataValueRow>();
-  // In parts: each a short query (a large batch never holds the database for long).
+  // In parts: each a short query (a large batch never holds the database for long). DISTINCT ON, led by
+  // the distribution column, rather than LATERAL … LIMIT (which Citus refuses).
   for (let i = 0; i < rows.length; i += READ_PART_ROWS) {
     if (i > 0) await nextTurn();
     const keys = rows.slice(i, i + READ_PART_ROWS).map((r) => ({ i: r.indicator, a: r.area, p: r.period, g: r.disaggregation }));
     const found = await sql<DataValueRow>`
-      SELECT d.* FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(i text, a text, p text, g text)
-      CROSS JOIN LATERAL (
-        SELECT * FROM data_values v
-        WHERE v.indicator_code = k.i AND v.area_id = k.a AND v.period = k.p AND v.disaggregation = k.g
-        ORDER BY v.version DESC LIMIT 1
-      ) d`.execute(db);
+      SELECT DISTINCT ON (d.indicator_code, d.area_id, d.period, d.disaggregation) d.*
+      FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(i text, a text, p text, g text)
+      JOIN data_values d ON d.indicator_code = k.i AND d.area_id = k.a AND d.period = k.p AND d.disaggregation = k.g
+      ORDER BY d.indicator_code, d.area_id, d.period, d.disaggregation, d.version DESC`.execute(db);
     for (const d of found.rows)
       latest.set(keyOf({ indicator: d.indicator_code, area: d.area_id, period: d.period, disaggregation: d.disaggregation }), d);
   }
   return latest;
+}
+
+/** A series: one indicator, area, breakdown and period type. */
+const seriesOf = (r: { indicator: string; area: string; disaggregation: string; periodType: string }) =>
+  `${r.indicator}|${r.area}|${r.disaggregation}|${r.periodType}`;
+
+/** A series' stored values (current, numeric), newest period first. */
+type History = { periods: string[]; values: number[] };
+
+/**
+ * One read per series for both what the write needs and what the outlier check needs: the latest version
+ * of each key in the batch, and the series' current values over the `HISTORY_LENGTH` periods before the
+ * batch's first period for it up to its last. A series with fewer values than that in the window (gaps, or
+ * a short series) is read once more for what lies before it. Grouped by the distribution column, no
+ * LATERAL … LIMIT (Citus).
+ */
+async function readSeries(
+  db: Executor,
+  rows: PreparedRow[],
+  indicators: Map<string, IndicatorMeta>,
+): Promise<{ latest: Map<string, DataValueRow>; history: Map<string, History> }> {
+  const bySeries = new Map<string, { row: PreparedRow; periods: string[] }>();
+  for (const row of rows) {
+    const k = seriesOf(row);
+    const s = bySeries.get(k);
+    if (s) s.periods.push(row.period);
+    else bySeries.set(k, { row, periods: [row.period] });
+  }
+  const latest = new Map<string, DataValueRow>();
+  const history = new Map<string, History>();
+  const short: { k: string; row: PreparedRow; before: string; need: number }[] = [];
+  const series = [...bySeries];
+  for (let i = 0; i < series.length; i += READ_PART_ROWS) {
+    if (i > 0) await nextTurn();
+    const part = series.slice(i, i + READ_PART_ROWS).map(([k, { row, periods }], n) => {
+      periods.sort();
+      const numeric = indicators.get(row.indicator)?.value_type === "number";
+      return {
+        k,
+        row,
+        key: {
+          s: n,
+          i: row.indicator,
+          a: row.area,
+          g: row.disaggregation,
+          t: row.periodType,
+          lo: numeric ? historyStart(periods[0]!) : periods[0]!,
+          hi: periods.at(-1)!,
+          ps: [...new Set(periods)],
+        },
+      };
+    });
+    const found = await sql<{ s: number; periods: string[] | null; vals: string[] | null; versions: DataValueRow[] | null }>`
+      SELECT k.s,
+        array_agg(d.period ORDER BY d.period DESC) FILTER (WHERE ${HISTORIC}) AS periods,
+        array_agg(d.value::text ORDER BY d.period DESC) FILTER (WHERE ${HISTORIC}) AS vals,
+        json_agg(d ORDER BY d.period, d.version DESC) FILTER (WHERE d.period = ANY(k.ps)) AS versions
+      FROM jsonb_to_recordset(${JSON.stringify(part.map((p) => p.key))}::jsonb)
+        AS k(s int, i text, a text, g text, t text, lo text, hi text, ps text[])
+      JOIN data_values d ON d.indicator_code = k.i AND d.area_id = k.a AND d.disaggregation = k.g
+        AND d.period >= k.lo AND d.period <= k.hi
+      GROUP BY d.indicator_code, k.s`.execute(db);
+    const bySlot = new Map(found.rows.map((f) => [Number(f.s), f]));
+    for (const { k, row, key } of part) {
+      const f = bySlot.get(key.s);
+      for (const v of f?.versions ?? []) {
+        const id = keyOf({ indicator: v.indicator_code, area: v.area_id, period: v.period, disaggregation: v.disaggregation });
+        if (!latest.has(id)) latest.set(id, storedRow(v));
+      }
+      if (indicators.get(row.indicator)?.value_type !== "number") continue;
+      const h: History = { periods: f?.periods ?? [], values: (f?.vals ?? []).map(Number) };
+      history.set(k, h);
+      // Fewer values than a full history before the batch's first period: older ones may lie before the window.
+      const before = h.periods.filter((p) => p < key.ps[0]!).length;
+      if (before < HISTORY_LENGTH && key.lo !== "") short.push({ k, row, before: key.lo, need: HISTORY_LENGTH - before });
+    }
+  }
+  for (let i = 0; i < short.length; i += READ_PART_ROWS) {
+    await nextTurn();
+    const part = short.slice(i, i + READ_PART_ROWS);
+    const older = await seriesHistory(
+      db,
+      part.map((x) => ({ i: x.row.indicator, a: x.row.area, g: x.row.disaggregation, t: x.row.periodType, p: x.before })),
+    );
+    part.forEach((x, n) => {
+      const o = older.get(n);
+      if (!o) return;
+      const h = history.get(x.k)!;
+      h.periods.push(...o.periods.slice(0, x.need));
+      h.values.push(...o.values.slice(0, x.need));
+    });
+  }
+  return { latest, history };
+}
+
+/** A current numeric value of the series, before the batch's last period. */
+const HISTORIC = sql`d.period_type = k.t AND d.superseded_at IS NULL AND d.value IS NOT NULL AND d.period < k.hi`;
+
+/** The first period of the window the history of a series is read in: `HISTORY_LENGTH` periods back. */
+const starts = new Map<string, string>();
+function historyStart(period: string): string {
+  let start = starts.get(period);
+  if (start !== undefined) return start;
+  start = "";
+  try {
+    let p = parsePeriod(period);
+    for (let n = 0; p && n < HISTORY_LENGTH; n++) p = previousPeriod(p);
+    if (p) start = p.code;
+  } catch {
+    start = ""; // a period type without a previous period: no lower bound
+  }
+  if (starts.size > 10_000) starts.clear();
+  starts.set(period, start);
+  return start;
+}
+
+/** A version read as JSON (json_agg), with its times as the driver gives them elsewhere. */
+function storedRow(v: DataValueRow): DataValueRow {
+  const at = (x: unknown) => (x === null || x === undefined ? null : new Date(x as string));
+  return {
+    ...v,
+    id: String(v.id),
+    recorded_at: at(v.recorded_at)!,
+    superseded_at: at(v.superseded_at),
+    published_at: at(v.published_at),
+    unpublished_at: at(v.unpublished_at),
+  } as DataValueRow;
+}
+
+/**
+ * The last `HISTORY_LENGTH` current numeric values of each series before a period, newest first, by the
+ * key's position. Aggregated per series, the limit applied by row_number() (Citus refuses LIMIT in LATERAL).
+ */
+async function seriesHistory(
+  db: Executor,
+  keys: { i: string; a: string; g: string; t: string; p: string }[],
+): Promise<Map<number, History>> {
+  if (keys.length === 0) return new Map();
+  const found = await sql<{ n: number; periods: string[]; vals: string[] }>`
+    SELECT h.n, array_agg(h.period ORDER BY h.period DESC) AS periods, array_agg(h.value::text ORDER BY h.period DESC) AS vals
+    FROM (
+      SELECT k.n, d.indicator_code, d.period, d.value,
+        row_number() OVER (PARTITION BY d.indicator_code, k.n ORDER BY d.period DESC) AS rank
+      FROM jsonb_to_recordset(${JSON.stringify(keys.map((k, n) => ({ ...k, n })))}::jsonb) AS k(n int, i text, a text, g text, t text, p text)
+      JOIN data_values d ON d.indicator_code = k.i AND d.area_id = k.a AND d.disaggregation = k.g AND d.period_type = k.t
+        AND d.period < k.p AND d.superseded_at IS NULL AND d.value IS NOT NULL
+    ) h
+    WHERE h.rank <= ${HISTORY_LENGTH}
+    GROUP BY h.indicator_code, h.n`.execute(db);
+  return new Map(found.rows.map((f) => [Number(f.n), { periods: f.periods, values: f.vals.map(Number) }]));
 }
 
 /**
@@ -558,28 +628,34 @@ async function checkRelations(
   rows: { row: PreparedRow; at: RowLocator }[],
   indicators: Map<string, IndicatorMeta>,
   partitions: Map<string, string[] | "flat">,
+  ref: ReferenceData,
 ): Promise<RowError[]> {
   const additive = (code: string) => {
     const i = indicators.get(code);
     return i !== undefined && i.value_type === "number" && isAdditiveUnit(i.unit);
   };
-  const involved = rows.filter((r) => additive(r.row.indicator));
-  if (involved.length === 0) return [];
-  // Parents and children of the indicators in the batch, in the same unit.
-  const codes = [...new Set(involved.map((r) => r.row.indicator))];
-  const family = await db
-    .selectFrom("indicators")
-    .select(["code", "parent_code", "unit"])
-    .where((eb) => eb.or([eb("code", "in", codes), eb("parent_code", "in", codes)]))
-    .execute();
-  const parentCodes = family.filter((f) => codes.includes(f.code) && f.parent_code).map((f) => f.parent_code!);
-  const parents = parentCodes.length
-    ? await db.selectFrom("indicators").select(["code", "unit"]).where("code", "in", parentCodes).execute()
-    : [];
-  const unitOf = new Map([...family, ...parents].map((f) => [f.code, f.unit]));
-  const parentOf = new Map(family.filter((f) => f.parent_code).map((f) => [f.code, f.parent_code!]));
+  // Parents and children of the indicators in the batch, in the same unit (reference data, cached).
+  const unitOf = (code: string) => ref.indicators.get(code)?.unit;
   const related = (code: string, other: string | undefined) =>
-    other !== undefined && unitOf.get(other) === unitOf.get(code) && isAdditiveUnit(unitOf.get(code));
+    other !== undefined && ref.indicators.has(other) && unitOf(other) === unitOf(code) && isAdditiveUnit(unitOf(code));
+  const relatedChildren = (code: string) => (ref.childrenOf.get(code) ?? []).filter((child) => related(child, code));
+  // Only rows with something to hold them to: a breakdown, a parent or children in the same unit.
+  const involved = rows.filter(
+    (r) =>
+      additive(r.row.indicator) &&
+      ((indicators.get(r.row.indicator)?.dimensions.length ?? 0) > 0 ||
+        r.row.disaggregation !== "" ||
+        related(r.row.indicator, ref.indicators.get(r.row.indicator)?.parent_code ?? undefined) ||
+        relatedChildren(r.row.indicator).length > 0),
+  );
+  if (involved.length === 0) return [];
+  const codes = [...new Set(involved.map((r) => r.row.indicator))];
+  const family = codes.flatMap((code) => [
+    { code, parent_code: ref.indicators.get(code)?.parent_code ?? null },
+    ...(ref.childrenOf.get(code) ?? []).map((child) => ({ code: child, parent_code: code })),
+  ]);
+  const parentCodes = codes.map((code) => ref.indicators.get(code)?.parent_code).filter((p): p is string => !!p);
+  const parentOf = new Map(family.filter((f) => f.parent_code).map((f) => [f.code, f.parent_code!]));
 
   // The values after the batch: database values of the family for these areas and periods, then the batch.
   const allCodes = [...new Set([...family.map((f) => f.code), ...parentCodes])];
@@ -698,78 +774,74 @@ async function checkRelations(
  * Numeric figures far from their series' own history (same indicator, area, breakdown and period type).
  * A unit formed in the 2025 reform continues the series of the units merged into it in full — the one it
  * succeeded, or for amounts and counts their sum (docs/decisions/0007) — so that its first months are
- * judged against that history rather than against none.
+ * judged against that history rather than against none. `history` is the series read by `readSeries`.
  */
-async function findOutliers(db: Executor, rows: { row: PreparedRow; at: RowLocator }[], indicators: Map<string, IndicatorMeta>) {
+async function findOutliers(
+  db: Executor,
+  rows: { row: PreparedRow; at: RowLocator }[],
+  indicators: Map<string, IndicatorMeta>,
+  history: Map<string, History>,
+  ref: ReferenceData,
+) {
   const candidates = rows.filter(
     (r) => r.row.action === "upsert" && r.row.value !== null && indicators.get(r.row.indicator)?.value_type === "number",
   );
   if (candidates.length === 0) return [];
-  const keys = candidates.map((r, n) => ({
-    n,
-    i: r.row.indicator,
-    a: r.row.area,
-    g: r.row.disaggregation,
-    p: r.row.period,
-    t: r.row.periodType,
-  }));
-  const series = async (k: typeof keys) =>
-    (
-      await sql<{ n: number; a: string; periods: string[] | null; vals: string[] | null }>`
-        SELECT k.n, k.a, h.periods, h.vals FROM jsonb_to_recordset(${JSON.stringify(k)}::jsonb) AS k(n int, i text, a text, g text, p text, t text)
-        CROSS JOIN LATERAL (
-          SELECT array_agg(v.period) AS periods, array_agg(v.value::text) AS vals FROM (
-            SELECT d.period, d.value FROM data_values d
-            WHERE d.indicator_code = k.i AND d.area_id = k.a AND d.disaggregation = k.g AND d.period_type = k.t
-              AND d.period < k.p AND d.superseded_at IS NULL AND d.value IS NOT NULL
-            ORDER BY d.period DESC LIMIT ${HISTORY_LENGTH}
-          ) v
-        ) h`.execute(db)
-    ).rows;
-  const history = new Map<number, Map<string, number>>();
-  for (const h of await series(keys)) history.set(Number(h.n), new Map((h.periods ?? []).map((p, x) => [p, Number(h.vals![x])])));
-
+  /** The series' values before the row's period, newest first, at most HISTORY_LENGTH. */
+  const own = (c: PreparedRow) => {
+    const h = history.get(seriesOf(c));
+    const values = new Map<string, number>();
+    if (!h) return values;
+    for (let x = 0; x < h.periods.length && values.size < HISTORY_LENGTH; x++)
+      if (h.periods[x]! < c.period) values.set(h.periods[x]!, h.values[x]!);
+    return values;
+  };
   // The predecessors' series, where an area continues units merged into it in full.
-  const merges = await db
-    .selectFrom("area_merges")
-    .select(["new_area_id", "old_area_id", "merge_type"])
-    .where("new_area_id", "in", [...new Set(candidates.map((c) => c.row.area))])
-    .execute();
-  const continued = (n: number): string[] => {
-    const c = candidates[n]!;
-    const into = merges.filter((m) => m.new_area_id === c.row.area);
+  const continued = (c: PreparedRow): string[] => {
+    const into = ref.mergedFrom.get(c.area) ?? [];
     if (into.length === 0 || into.some((m) => m.merge_type !== "full")) return [];
-    if (into.length > 1 && !isAdditiveUnit(indicators.get(c.row.indicator)?.unit)) return [];
+    if (into.length > 1 && !isAdditiveUnit(indicators.get(c.indicator)?.unit)) return [];
     return into.map((m) => m.old_area_id);
   };
-  const predecessorKeys = keys.flatMap((k) => continued(k.n).map((a) => ({ ...k, a })));
-  if (predecessorKeys.length) {
-    const byCandidate = new Map<number, Map<string, Map<string, number>>>();
-    for (const h of await series(predecessorKeys)) {
-      const perArea = byCandidate.get(Number(h.n)) ?? new Map<string, Map<string, number>>();
-      perArea.set(h.a, new Map((h.periods ?? []).map((p, x) => [p, Number(h.vals![x])])));
-      byCandidate.set(Number(h.n), perArea);
-    }
-    for (const [n, perArea] of byCandidate) {
-      const own = history.get(n) ?? new Map<string, number>();
-      const olds = continued(n).map((a) => perArea.get(a) ?? new Map<string, number>());
+  const predecessorKeys: { i: string; a: string; g: string; t: string; p: string; n: number }[] = [];
+  candidates.forEach(({ row }, n) => {
+    for (const a of continued(row))
+      predecessorKeys.push({ i: row.indicator, a, g: row.disaggregation, t: row.periodType, p: row.period, n });
+  });
+  const inherited = new Map<number, Map<string, Map<string, number>>>();
+  for (let i = 0; i < predecessorKeys.length; i += READ_PART_ROWS) {
+    // PGlite answers in-process: back-to-back queries never leave the microtask queue, so without a turn of
+    // the event loop no other request (health, a dashboard) is even read until the loop ends.
+    if (i > 0) await nextTurn();
+    const part = predecessorKeys.slice(i, i + READ_PART_ROWS);
+    const found = await seriesHistory(db, part);
+    part.forEach((k, x) => {
+      const h = found.get(x);
+      const perArea = inherited.get(k.n) ?? new Map<string, Map<string, number>>();
+      perArea.set(k.a, new Map((h?.periods ?? []).map((p, y) => [p, h!.values[y]!])));
+      inherited.set(k.n, perArea);
+    });
+  }
+
+  const found: { row: PreparedRow; at: RowLocator; median: number }[] = [];
+  let n = 0;
+  for (const c of candidates) {
+    if (n % YIELD_ROWS === YIELD_ROWS - 1) await nextTurn();
+    const values = own(c.row);
+    const perArea = inherited.get(n++);
+    if (perArea) {
+      const olds = continued(c.row).map((a) => perArea.get(a) ?? new Map<string, number>());
       // A period counts only when every predecessor has its figure (a partial sum is no history).
       for (const period of olds[0]?.keys() ?? []) {
-        if (own.has(period) || !olds.every((o) => o.has(period))) continue;
-        own.set(
+        if (values.has(period) || !olds.every((o) => o.has(period))) continue;
+        values.set(
           period,
           olds.reduce((sum, o) => sum + o.get(period)!, 0),
         );
       }
-      history.set(n, own);
     }
-  }
-
-  const found: { row: PreparedRow; at: RowLocator; median: number }[] = [];
-  for (const [n, values] of history) {
     if (values.size === 0) continue;
-    const c = candidates[n]!;
-    const latest = [...values].sort((a, b) => (a[0] < b[0] ? 1 : -1)).slice(0, HISTORY_LENGTH);
+    const latest = perArea ? [...values].sort((a, b) => (a[0] < b[0] ? 1 : -1)).slice(0, HISTORY_LENGTH) : [...values]; // already newest first, at most HISTORY_LENGTH
     const o = isOutlier(
       latest.map(([, v]) => v),
       c.row.value!,

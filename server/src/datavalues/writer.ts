@@ -2,9 +2,11 @@ import { randomUUID } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import { recordAudit } from "../audit/service";
 import type { RequestContext } from "../auth/principal";
-import { insertJsonRows, type Executor } from "../db/bulk";
+import { copyRows, type CopyValue, type Executor } from "../db/bulk";
 import type { DataChannel, DataValueStatus, Schema } from "../db/schema";
 import { ConflictError } from "../errors";
+import { announceKeys } from "../events/change";
+import { refreshReadModel, type FigureKey } from "../readmodel/maintain";
 import { isPublished, presentDataValue, type DataValueRow } from "./repository";
 import { keyOf, latestVersions, type PreparedRow } from "./validation";
 
@@ -123,8 +125,36 @@ function planWrite(rows: PreparedRow[], latest: Map<string, DataValueRow>, info:
 
 /** What one applied part of a batch changed in rows it did not insert, so that it can be undone. */
 interface Applied {
-  superseded: string[];
-  unpublished: string[];
+  superseded: StoredVersion[];
+  unpublished: StoredVersion[];
+}
+
+/** A stored version by its distribution column and id: every UPDATE of data_values names both (Citus). */
+interface StoredVersion {
+  id: string;
+  indicator_code: string;
+}
+
+/**
+ * Marks versions (by indicator and id) with `column` = now where it is still NULL; returns those it marked.
+ * The indicator codes let a distributed table route the statement to the shards holding them.
+ */
+async function markVersions(
+  trx: Executor,
+  column: "superseded_at" | "unpublished_at",
+  versions: readonly StoredVersion[],
+  now: Date,
+): Promise<StoredVersion[]> {
+  const marked: StoredVersion[] = [];
+  for (let i = 0; i < versions.length; i += 10_000) {
+    const part = versions.slice(i, i + 10_000);
+    const r = await sql<StoredVersion>`UPDATE data_values SET ${sql.ref(column)} = ${now}
+      WHERE indicator_code = ANY(${[...new Set(part.map((v) => v.indicator_code))]}::text[])
+        AND id = ANY(${part.map((v) => v.id)}::bigint[]) AND ${sql.ref(column)} IS NULL
+      RETURNING id, indicator_code`.execute(trx);
+    for (const x of r.rows) marked.push({ id: String(x.id), indicator_code: x.indicator_code });
+  }
+  return marked;
 }
 
 /**
@@ -142,64 +172,94 @@ async function applyChanges(
   strict = false,
 ): Promise<Applied> {
   const principal = ctx.principal;
-  const toSupersede = changes.filter((c) => c.previous).map((c) => String(c.previous!.id));
-  const superseded: string[] = [];
-  for (let i = 0; i < toSupersede.length; i += 10_000) {
-    const r = await sql<{ id: string }>`UPDATE data_values SET superseded_at = ${now}
-      WHERE id = ANY(${toSupersede.slice(i, i + 10_000)}::bigint[]) AND superseded_at IS NULL RETURNING id`.execute(trx);
-    superseded.push(...r.rows.map((x) => String(x.id)));
-  }
+  const toSupersede = changes
+    .filter((c) => c.previous)
+    .map((c) => ({ id: String(c.previous!.id), indicator_code: c.row.indicator }));
+  const superseded = await markVersions(trx, "superseded_at", toSupersede, now);
   // A version the batch was planned against has been replaced since (a write in between): a conflict.
   // (A key written in between also makes the new version's number collide: a unique violation.)
   if (strict && superseded.length !== toSupersede.length)
     throw new ConflictError("Số liệu vừa được người khác ghi cùng lúc; hãy gửi lại");
   // Withdrawn before the new versions are published: one published version per key (a unique index).
-  const unpublishIds = changes.filter((c) => c.withdrawId).map((c) => c.withdrawId!);
-  const unpublished: string[] = [];
-  for (let i = 0; i < unpublishIds.length; i += 10_000) {
-    const r = await sql<{ id: string }>`UPDATE data_values SET unpublished_at = ${now}
-      WHERE id = ANY(${unpublishIds.slice(i, i + 10_000)}::bigint[]) AND unpublished_at IS NULL RETURNING id`.execute(trx);
-    unpublished.push(...r.rows.map((x) => String(x.id)));
-  }
+  const unpublishIds = changes.filter((c) => c.withdrawId).map((c) => ({ id: c.withdrawId!, indicator_code: c.row.indicator }));
+  const unpublished = await markVersions(trx, "unpublished_at", unpublishIds, now);
   const unpublishKeys = changes
     .filter((c) => c.withdrawKey)
     .map(({ row }) => ({ i: row.indicator, a: row.area, p: row.period, g: row.disaggregation }));
   for (let i = 0; i < unpublishKeys.length; i += 10_000) {
-    const r = await sql<{ id: string }>`UPDATE data_values d SET unpublished_at = ${now}
+    const r = await sql<StoredVersion>`UPDATE data_values d SET unpublished_at = ${now}
       FROM jsonb_to_recordset(${JSON.stringify(unpublishKeys.slice(i, i + 10_000))}::jsonb) AS k(i text, a text, p text, g text)
       WHERE d.indicator_code = k.i AND d.area_id = k.a AND d.period = k.p AND d.disaggregation = k.g
-        AND d.published_at IS NOT NULL AND d.unpublished_at IS NULL RETURNING d.id`.execute(trx);
-    unpublished.push(...r.rows.map((x) => String(x.id)));
+        AND d.published_at IS NOT NULL AND d.unpublished_at IS NULL RETURNING d.id, d.indicator_code`.execute(trx);
+    for (const x of r.rows) unpublished.push({ id: String(x.id), indicator_code: x.indicator_code });
   }
-  const publishedAt = publishes(info.status) ? now.toISOString() : null;
-  const newRows = changes
-    .filter((x) => x.row.action === "upsert")
-    .map(({ row, version, previous }) => ({
-      indicator_code: row.indicator,
-      area_id: row.area,
-      period: row.period,
-      period_type: row.periodType,
-      disaggregation: row.disaggregation,
+  // The new versions by COPY (db/bulk.ts): one statement for the whole part, on either engine.
+  const publishedAt = publishes(info.status) ? now : null;
+  const newRows: CopyValue[][] = [];
+  for (const { row, version, previous } of changes) {
+    if (row.action !== "upsert") continue;
+    newRows.push([
+      row.indicator,
+      row.area,
+      row.period,
+      row.periodType,
+      row.disaggregation,
       version,
-      value: row.value,
-      value_text: row.valueText,
-      comment: row.comment,
-      status: info.status,
-      source: sourceOf(info.channel, previous),
-      agency_code: row.agency,
-      recorded_by_user: principal?.userId ?? null,
-      recorded_by_token: principal?.tokenId ?? null,
-      recorded_at: now.toISOString(),
-      superseded_at: null,
-      published_at: publishedAt,
-      unpublished_at: null,
-      batch_id: batchId,
-      review_comment: info.reviewComment ?? null,
-      flags: row.flags,
-    }));
-  await insertJsonRows(trx, "data_values", newRows, 5000);
+      row.value,
+      row.valueText,
+      row.comment,
+      info.status,
+      sourceOf(info.channel, previous),
+      row.agency,
+      principal?.userId ?? null,
+      principal?.tokenId ?? null,
+      now,
+      publishedAt,
+      batchId,
+      info.reviewComment ?? null,
+      row.flags,
+    ]);
+  }
+  await copyRows(trx, "data_values", DATA_VALUE_COLUMNS, newRows);
+  // Open dashboards are told what leaders see changed, once the transaction commits (events/change.ts).
+  await announceKeys(trx, publishedKeys(changes, info), now);
+  // The read model (figure_facts, figure_rollup) follows in the same transaction (readmodel/maintain.ts).
+  await refreshReadModel(trx, publishedKeys(changes, info));
   return { superseded, unpublished };
 }
+
+/**
+ * The keys whose PUBLISHED figure the changes alter (docs/decisions/0008): a submitted or approved version
+ * published, a published figure withdrawn (a return, a deletion) or replaced. A draft changes none.
+ */
+export function publishedKeys(changes: readonly PlannedRow[], info: BatchInfo) {
+  return changes
+    .filter((c) => (publishes(info.status) && c.row.action === "upsert") || c.withdrawId !== null || c.withdrawKey)
+    .map(({ row }) => ({ indicator: row.indicator, area: row.area, period: row.period, disaggregation: row.disaggregation }));
+}
+
+/** The columns a new version is written with (`superseded_at` and `unpublished_at` start NULL). */
+const DATA_VALUE_COLUMNS = [
+  "indicator_code",
+  "area_id",
+  "period",
+  "period_type",
+  "disaggregation",
+  "version",
+  "value",
+  "value_text",
+  "comment",
+  "status",
+  "source",
+  "agency_code",
+  "recorded_by_user",
+  "recorded_by_token",
+  "recorded_at",
+  "published_at",
+  "batch_id",
+  "review_comment",
+  "flags",
+];
 
 /** The batch's record and its one audit entry, naming its counts and the first changes. */
 async function recordBatch(
@@ -279,7 +339,7 @@ export async function writeRows(
 }
 
 /** Rows written per transaction by `writeRowsInParts`: each part holds the database for a moment only. */
-export const WRITE_PART_ROWS = 500;
+export const WRITE_PART_ROWS = 250;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -344,10 +404,10 @@ export class SimulatedCrash extends Error {}
 
 async function journalUndo(trx: Executor, batchId: string, applied: Applied) {
   const rows = [
-    ...applied.superseded.map((id) => ({ batch_id: batchId, value_id: id, kind: "superseded" as const })),
-    ...applied.unpublished.map((id) => ({ batch_id: batchId, value_id: id, kind: "unpublished" as const })),
+    ...applied.superseded.map((v) => [batchId, v.id, v.indicator_code, "superseded"]),
+    ...applied.unpublished.map((v) => [batchId, v.id, v.indicator_code, "unpublished"]),
   ];
-  await insertJsonRows(trx, "data_batch_undo", rows, 5000);
+  await copyRows(trx, "data_batch_undo", ["batch_id", "value_id", "indicator_code", "kind"], rows);
 }
 
 /**
@@ -355,14 +415,33 @@ async function journalUndo(trx: Executor, batchId: string, applied: Applied) {
  * the audit trail. Used both when a part fails and, at start, for a batch a crash left half-written.
  */
 async function undoBatch(trx: Executor, ctx: RequestContext, batchId: string, reason: string) {
+  // Every key the batch wrote or withdrew is told again: its published figure is the one before the batch.
+  const touched = await sql<{ indicator: string; area: string; period: string }>`
+    SELECT indicator_code AS indicator, area_id AS area, period FROM data_values WHERE batch_id = ${batchId}
+    UNION SELECT d.indicator_code, d.area_id, d.period FROM data_batch_undo u
+    JOIN data_values d ON d.indicator_code = u.indicator_code AND d.id = u.value_id WHERE u.batch_id = ${batchId}`.execute(trx);
+  await announceKeys(trx, touched.rows);
+  // The read model is brought back for the same keys (with their disaggregations) once the batch is undone.
+  const readModelKeys = (
+    await sql<FigureKey>`SELECT indicator_code AS indicator, area_id AS area, period, disaggregation FROM data_values
+      WHERE batch_id = ${batchId}
+      UNION SELECT d.indicator_code, d.area_id, d.period, d.disaggregation FROM data_batch_undo u
+      JOIN data_values d ON d.indicator_code = u.indicator_code AND d.id = u.value_id WHERE u.batch_id = ${batchId}`.execute(trx)
+  ).rows;
   // The batch's versions go first: the ones they replaced become current and published again.
   await sql`DELETE FROM data_values WHERE batch_id = ${batchId}`.execute(trx);
   await sql`UPDATE data_values d SET superseded_at = NULL FROM data_batch_undo u
-    WHERE u.batch_id = ${batchId} AND u.kind = 'superseded' AND d.id = u.value_id`.execute(trx);
+    WHERE u.batch_id = ${batchId} AND u.kind = 'superseded' AND d.indicator_code = u.indicator_code AND d.id = u.value_id`.execute(
+    trx,
+  );
   await sql`UPDATE data_values d SET unpublished_at = NULL FROM data_batch_undo u
-    WHERE u.batch_id = ${batchId} AND u.kind = 'unpublished' AND d.id = u.value_id`.execute(trx);
-  // Its undo journal goes with it (ON DELETE CASCADE).
+    WHERE u.batch_id = ${batchId} AND u.kind = 'unpublished' AND d.indicator_code = u.indicator_code AND d.id = u.value_id`.execute(
+    trx,
+  );
+  // Its undo journal goes with it (no foreign key to the local data_batches: the journal is distributed).
+  await sql`DELETE FROM data_batch_undo WHERE batch_id = ${batchId}`.execute(trx);
   await sql`DELETE FROM data_batches WHERE id = ${batchId}`.execute(trx);
+  await refreshReadModel(trx, readModelKeys);
   await recordAudit(trx, ctx, {
     action: "data_value.write",
     outcome: "failure",

@@ -2,8 +2,10 @@ import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock";
 import { createPgConfig } from "@electric-sql/pglite/node-postgres";
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, type KyselyConfig } from "kysely";
 import pg from "pg";
+import { enableCopy } from "./bulk";
+import { noticeCommits, ReadReplica } from "./replica";
 import type { Schema } from "./schema";
 
 /**
@@ -23,16 +25,34 @@ export interface DatabaseConfig {
   role?: string;
   /** PostgreSQL `application_name` of the connections (default PGAPPNAME or "dieu-hanh"). */
   applicationName?: string;
+  /**
+   * PostgreSQL only: a hot standby of `databaseUrl` (DATABASE_READ_URL) that dashboard reads (`readDb`) go to;
+   * ignored, with a line in the log, on PGlite. See db/replica.ts.
+   */
+  readUrl?: string;
+  /** Longest a dashboard read waits for the standby to replay a change before reading the primary (ms, default 1000). */
+  readMaxWaitMs?: number;
 }
 
 export interface Database {
   engine: Engine;
   db: Kysely<Schema>;
+  /**
+   * Where dashboard reads go (the analytics routes): the hot standby of DATABASE_READ_URL when configured
+   * (falling back to the primary when it is behind or down), else `db` itself. Never written to.
+   */
+  readDb: Kysely<Schema>;
+  /** The hot standby behind `readDb`, when DATABASE_READ_URL is set (state and lag for /api/health). */
+  replica?: ReadReplica;
   close(): Promise<void>;
   /** The lock of an on-disk PGlite data directory (see data-dir-lock.ts). */
   lock?: DataDirLock;
   /** A consistent copy of an on-disk or in-memory PGlite database as a tar archive (PGlite's dumpDataDir). */
   dumpDataDir?(): Promise<Blob>;
+  /** PostgreSQL: a new connection outside the pool, same settings (the LISTEN connection of events/listen.ts). */
+  newClient?(): pg.Client;
+  /** PGlite: the engine itself (its own listen/notify: events/listen.ts). */
+  pglite?: PGlite;
 }
 
 // node-postgres returns `date` columns as JS Dates in local time; the domain wants ISO strings.
@@ -43,7 +63,11 @@ pg.types.setTypeParser(1700, (value: string) => Number(value));
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl, config.schema, config.applicationName);
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, config.schema, config.applicationName, config);
+  if (config.readUrl)
+    logConnectionError(
+      "DATABASE_READ_URL bị bỏ qua: bản sao chỉ đọc chỉ dùng với PostgreSQL (DATABASE_URL); PGlite nhúng đọc và ghi cùng một nơi",
+    );
   return openPglite(config.dataDir ?? "memory://", config.role ?? "tiến trình");
 }
 
@@ -67,7 +91,12 @@ export function setConnectionErrorLog(log: ErrorLog): void {
   logConnectionError = log;
 }
 
-async function openPostgres(url: string, schema: string | undefined, applicationName: string | undefined): Promise<Database> {
+async function openPostgres(
+  url: string,
+  schema: string | undefined,
+  applicationName: string | undefined,
+  config: Pick<DatabaseConfig, "readUrl" | "readMaxWaitMs"> = {},
+): Promise<Database> {
   if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`Invalid schema name: ${schema}`);
   const application_name = applicationName ?? (process.env.PGAPPNAME || "dieu-hanh");
   if (schema) {
@@ -101,10 +130,47 @@ async function openPostgres(url: string, schema: string | undefined, application
   // The broken client is dropped by the pool (it is no longer queryable); the next query opens a new one.
   pool.on("error", (e) => logConnectionError(`Mất kết nối tới PostgreSQL (kết nối rảnh): ${e.message}`));
   pool.on("connect", (client) => {
+    enableCopy(client); // bulk writes by COPY (db/bulk.ts)
     client.on("error", (e) => logConnectionError(`Mất kết nối tới PostgreSQL: ${e.message}`));
   });
-  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  return { engine: "postgres", db, close: () => db.destroy() };
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), log: slowQueryLog() });
+  const replica = config.readUrl ? openReplica(pool, config.readUrl, schema, application_name, config.readMaxWaitMs) : undefined;
+  const readDb = replica ? new Kysely<Schema>({ dialect: new PostgresDialect({ pool: replica.pool }), log: slowQueryLog() }) : db;
+  const newClient = () =>
+    new pg.Client({
+      connectionString: url,
+      application_name,
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 30_000,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+  return {
+    engine: "postgres",
+    db,
+    readDb,
+    replica,
+    newClient,
+    close: async () => {
+      if (readDb !== db) await readDb.destroy();
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * SLOW_QUERY_MS=<ms>: every statement that took at least that long is logged with its time and SQL, to
+ * find what holds up a dashboard (on PGlite one slow statement holds up the whole process).
+ */
+function slowQueryLog(): KyselyConfig["log"] {
+  const threshold = Number(process.env.SLOW_QUERY_MS);
+  if (!(threshold > 0)) return undefined;
+  return (event) => {
+    if (event.queryDurationMillis >= threshold)
+      console.warn(
+        `Truy vấn chậm (${Math.round(event.queryDurationMillis)} ms): ${event.query.sql.replace(/\s+/g, " ").slice(0, 4000)}`,
+      );
+  };
 }
 
 async function openPglite(dataDir: string, role: string): Promise<Database> {
@@ -122,11 +188,14 @@ async function openPglite(dataDir: string, role: string): Promise<Database> {
     throw e;
   }
   const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
-  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  pool.on("connect", (client) => enableCopy(client, pglite)); // bulk writes by COPY (db/bulk.ts)
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), log: slowQueryLog() });
   return {
     engine: "pglite",
     db,
+    readDb: db,
     lock,
+    pglite,
     dumpDataDir: async () => {
       // Everything written is on disk before the copy, so the archive needs no recovery to open.
       await pglite.query("CHECKPOINT");
@@ -141,4 +210,41 @@ async function openPglite(dataDir: string, role: string): Promise<Database> {
       }
     },
   };
+}
+
+/**
+ * The read pool on the hot standby (DATABASE_READ_URL), same schema and settings as the primary's; the
+ * primary's connections tell it of each commit (read-your-writes, db/replica.ts).
+ */
+function openReplica(
+  primary: pg.Pool,
+  url: string,
+  schema: string | undefined,
+  application_name: string,
+  maxWaitMs: number | undefined,
+): ReadReplica {
+  const standby = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    application_name: `${application_name} (read)`, // ASCII: PostgreSQL shows other characters as '?'
+    // A standby that does not answer must not hold a dashboard long: reads go to the primary instead.
+    connectionTimeoutMillis: 2_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 30_000,
+    idleTimeoutMillis: 30_000,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  standby.on("error", (e) => logConnectionError(`Mất kết nối tới bản sao chỉ đọc (kết nối rảnh): ${e.message}`));
+  standby.on("connect", (client) => {
+    client.on("error", (e) => logConnectionError(`Mất kết nối tới bản sao chỉ đọc: ${e.message}`));
+  });
+  const replica = new ReadReplica(primary, standby, {
+    maxWaitMs,
+    isConnectionError,
+    log: (level, message) => (level === "warn" ? logConnectionError(message) : console.log(message)),
+  });
+  primary.on("connect", (client) =>
+    noticeCommits(client as unknown as { query: (...args: unknown[]) => unknown }, () => replica.changed()),
+  );
+  return replica;
 }

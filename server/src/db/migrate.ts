@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { sql, type Kysely } from "kysely";
 import type { Schema } from "./schema";
+import { splitSql } from "./sql-split";
 
 const migrationsDir = fileURLToPath(new URL("./migrations/", import.meta.url));
 
@@ -44,7 +45,11 @@ export async function withSchemaLock<T>(db: Kysely<Schema>, work: (db: Kysely<Sc
 /** The first key of the advisory lock (any constant of our own; the second key is the schema). */
 const SCHEMA_LOCK_CLASS = 1012;
 
-/** Applies every migration not yet applied, each in its own transaction, under the schema lock. Returns the names applied. */
+/**
+ * Applies every migration not yet applied, each in its own transaction, under the schema lock. Returns the
+ * names applied. A file is sent one statement per query (split by PostgreSQL's own parser, `sql-split.ts`):
+ * Citus refuses a multi-statement string that changes a distributed table (docs/decisions/0010).
+ */
 export function migrate(db: Kysely<Schema>): Promise<string[]> {
   return withSchemaLock(db, applyPending);
 }
@@ -56,8 +61,9 @@ async function applyPending(db: Kysely<Schema>): Promise<string[]> {
   const done: string[] = [];
   for (const migration of readMigrations()) {
     if (applied.has(migration.name)) continue;
+    const statements = await splitSql(migration.up);
     await db.transaction().execute(async (trx) => {
-      await sql.raw(migration.up).execute(trx);
+      for (const statement of statements) await sql.raw(statement).execute(trx);
       await sql`INSERT INTO schema_migrations (name) VALUES (${migration.name})`.execute(trx);
     });
     done.push(migration.name);
@@ -77,8 +83,9 @@ async function rollBack(db: Kysely<Schema>): Promise<string[]> {
   const undone: string[] = [];
   for (const migration of readMigrations().reverse()) {
     if (!applied.has(migration.name)) continue;
+    const statements = await splitSql(migration.down);
     await db.transaction().execute(async (trx) => {
-      await sql.raw(migration.down).execute(trx);
+      for (const statement of statements) await sql.raw(statement).execute(trx);
       await sql`DELETE FROM schema_migrations WHERE name = ${migration.name}`.execute(trx);
     });
     undone.push(migration.name);

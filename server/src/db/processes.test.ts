@@ -23,7 +23,10 @@ import { LOCK_FILE } from "./data-dir-lock";
  */
 const ADMIN_PASSWORD = "quan-tri-thu-2026";
 
-/** Every B-tree index checked against its table (amcheck's bt_index_check with heapallindexed). */
+/**
+ * Every B-tree index checked against its table (amcheck's bt_index_check with heapallindexed). A partitioned
+ * table's index is only a template (relkind 'I'): its partitions' own indexes are the ones checked.
+ */
 async function checkIndexes(dataDir: string): Promise<{ indexes: number; users: number; usersByKey: number }> {
   const pg = await PGlite.create({ dataDir, extensions: { amcheck } });
   try {
@@ -31,7 +34,7 @@ async function checkIndexes(dataDir: string): Promise<{ indexes: number; users: 
     const indexes = await pg.query<{ oid: number; name: string }>(
       `SELECT c.oid::int AS oid, c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
        JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE a.amname = 'btree' AND n.nspname = 'public'`,
+       WHERE a.amname = 'btree' AND n.nspname = 'public' AND c.relkind = 'i'`,
     );
     for (const index of indexes.rows) await pg.query("SELECT bt_index_check($1::regclass, true)", [index.oid]);
     const users = await pg.query<{ n: number }>("SELECT count(*)::int AS n FROM users");

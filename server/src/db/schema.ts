@@ -361,6 +361,8 @@ export interface DataBatchesTable {
 export interface DataBatchUndoTable {
   batch_id: string;
   value_id: string;
+  /** The version's distribution column (every UPDATE of data_values names it). */
+  indicator_code: string;
   kind: "superseded" | "unpublished";
 }
 

@@ -16,7 +16,10 @@ import type { Schema } from "../db/schema";
 import { dataPath, readJson } from "../paths";
 import type { PreparedRow } from "../datavalues/validation";
 import { writeRows } from "../datavalues/writer";
+import { analyzeAll } from "../db/statistics";
+import { refreshReadModel, type FigureKey } from "../readmodel/maintain";
 import { seriesLinks } from "../catalogue/series";
+import { announce } from "../events/change";
 
 /**
  * SAMPLE figures (số liệu mẫu) so that a fresh install shows a living product: the national groups A
@@ -217,6 +220,8 @@ export async function loadSampleData(
     }
     await sql`DELETE FROM pending_startup_steps WHERE step = ${SAMPLE_STARTUP_STEP}`.execute(trx);
   });
+  // The planner's statistics of the figures just written (db/statistics.ts).
+  await analyzeAll(db);
   return { values: rows.length, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -226,8 +231,22 @@ export async function removeSampleData(
   ctx: RequestContext = { principal: null, ip: null, userAgent: "demo" },
 ): Promise<number> {
   return db.transaction().execute(async (trx) => {
+    // Open dashboards are told which indicators lost their published sample figures, once this commits.
+    const shown = await sql<{ code: string }>`SELECT DISTINCT indicator_code AS code FROM data_values
+      WHERE source = 'sample' AND published_at IS NOT NULL AND unpublished_at IS NULL`.execute(trx);
+    if (shown.rows.length)
+      await announce(trx, {
+        indicators: shown.rows.map((r) => r.code),
+        areas: null,
+        periods: null,
+        at: new Date().toISOString(),
+      });
+    // The read model loses the sample figures leaders saw (readmodel/maintain.ts).
+    const sampleKeys = await sql<FigureKey>`SELECT indicator_code AS indicator, area_id AS area, period, disaggregation
+      FROM data_values WHERE source = 'sample' AND published_at IS NOT NULL AND unpublished_at IS NULL`.execute(trx);
     const deleted = await sql`DELETE FROM data_values WHERE source = 'sample'`.execute(trx);
     await sql`DELETE FROM data_batches WHERE channel = 'sample'`.execute(trx);
+    await refreshReadModel(trx, sampleKeys.rows);
     // Removed on purpose: a first start that had not finished loading them must not bring them back.
     await sql`DELETE FROM pending_startup_steps WHERE step = ${SAMPLE_STARTUP_STEP}`.execute(trx);
     const count = Number(deleted.numAffectedRows ?? 0);

@@ -37,7 +37,8 @@ import { profileRoutes } from "../profile/routes";
 import { EventBus } from "../events/bus";
 import type { RouteDeps } from "./deps";
 import { installInputChecks } from "./input";
-import { isClientRoute } from "./spa";
+import { installCompression } from "./compress";
+import { isClientRoute, staticCacheHeaders } from "./spa";
 import { reportingRoutes } from "../reporting/routes";
 import { healthRoutes } from "../health/routes";
 import { taskRoutes } from "../tasks/routes";
@@ -172,6 +173,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.decorate("routeRules", [] as RouteRule[]);
   installAccessControl(app, options.database, authSettings, app.routeRules);
   installInputChecks(app); // NUL, half surrogate pairs and unknown query parameters: 400 (http/input.ts)
+  installCompression(app); // larger JSON answers brotli/gzip per Accept-Encoding; streams untouched (http/compress.ts)
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -196,11 +198,18 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   const deps: RouteDeps = {
     database: options.database,
+    readDb: options.database.readDb ?? options.database.db,
     authSettings,
     clock: options.clock ?? (() => new Date()),
-    events: new EventBus(),
+    events: new EventBus(options.database, (level, message) => app.log[level](message)),
   };
   app.decorate("events", deps.events);
+  // A change heard (committed, in any process): the next dashboard read waits for the read replica to replay it.
+  const replica = options.database.replica;
+  if (replica) deps.events.onChange(() => replica.changed());
+  // Changes are heard through the database (every server process on it): listening before serving.
+  await deps.events.ready;
+  app.addHook("onClose", () => deps.events.close());
   await app.register(healthRoutes, deps);
   await app.register(authRoutes, deps);
   await app.register(userRoutes, deps);
@@ -223,12 +232,22 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   if (options.serveWeb && existsSync(webDist)) {
     // wildcard: files are looked up per request, so a rebuilt UI is served without a restart.
-    await app.register(fastifyStatic, { root: webDist, prefix: "/" });
+    // preCompressed: the build writes .br and .gz beside each text file (web/vite.config.ts); the one the
+    // browser accepts is sent. Hashed assets are cached for a year, the rest revalidated (spa.ts).
+    await app.register(fastifyStatic, {
+      root: webDist,
+      prefix: "/",
+      preCompressed: true,
+      cacheControl: false,
+      setHeaders: (res, filePath) => {
+        for (const [name, value] of Object.entries(staticCacheHeaders(filePath))) res.setHeader(name, value);
+      },
+    });
     // Client-side routes (deep links included) get the app shell; a missing asset stays a 404.
     app.setNotFoundHandler((request, reply) => {
       const pathname = request.url.split("?")[0]!;
       if (isClientRoute(request.method, pathname)) {
-        return reply.header("cache-control", "no-cache").sendFile("index.html");
+        return reply.sendFile("index.html");
       }
       return reply.code(404).send({ statusCode: 404, error: "Not Found", message: "Không tìm thấy đường dẫn" });
     });

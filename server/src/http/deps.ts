@@ -1,10 +1,17 @@
 import type { AuthSettings } from "../auth/service";
+import type { Kysely } from "kysely";
 import type { Database } from "../db/database";
+import type { Schema } from "../db/schema";
 import type { EventBus } from "../events/bus";
 
 /** What every route module is given: the database, sign-in settings, the clock and the event bus. */
 export interface RouteDeps {
   database: Database;
+  /**
+   * Where dashboard reads go (the analytics routes): the hot standby of DATABASE_READ_URL when set, else the
+   * primary's `database.db` (db/replica.ts). Never written to.
+   */
+  readDb: Kysely<Schema>;
   authSettings: AuthSettings;
   clock: () => Date;
   events: EventBus;

@@ -47,3 +47,23 @@ export function isFilePath(pathname: string): boolean {
 export function isClientRoute(method: string, pathname: string): boolean {
   return (method === "GET" || method === "HEAD") && pathname !== "/api" && !pathname.startsWith("/api/") && !isFilePath(pathname);
 }
+
+/** A file of the build named by its content (vite's `assets/<name>-<hash>.<ext>`, and its .br/.gz beside it). */
+const HASHED_ASSET = /(?:^|[\\/])assets[\\/][^\\/]+-[A-Za-z0-9_-]{8}\.[a-z0-9]+(?:\.br|\.gz)?$/i;
+
+export function isHashedAsset(filePath: string): boolean {
+  return HASHED_ASSET.test(filePath);
+}
+
+/**
+ * Caching of the built UI's files: a file named by its content never changes, so browsers keep it a year
+ * without asking again; everything else (index.html, the app shell of deep links, the icon) is revalidated on
+ * every use (`no-cache` with its ETag: a 304 when unchanged), so a new deploy is picked up at the next load.
+ * Files are served precompressed (.br, .gz beside them), so caches must key on Accept-Encoding.
+ */
+export function staticCacheHeaders(filePath: string): Record<string, string> {
+  return {
+    "cache-control": isHashedAsset(filePath) ? "public, max-age=31536000, immutable" : "no-cache",
+    vary: "Accept-Encoding",
+  };
+}

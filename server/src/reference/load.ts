@@ -14,6 +14,9 @@ import { areaRepository } from "../areas/repository";
 import { buildAreaReference, preReformId, NATION_ID } from "../areas/reference";
 import { catalogueRepository } from "../catalogue/repository";
 import { insertJsonRows, type Executor } from "../db/bulk";
+import { analyzeAll } from "../db/statistics";
+import { rebuildReadModel } from "../readmodel/maintain";
+import { refuseRemovingWithFigures } from "../datavalues/guard";
 import { seedObligations } from "../reporting/obligations";
 import { seedProgrammes, seedTargets } from "../targets/service";
 import type { IndicatorAgenciesTable, IndicatorsTable, Schema, TaskAgenciesTable, TasksTable } from "../db/schema";
@@ -48,7 +51,9 @@ export async function loadReferenceData(db: Kysely<Schema>, files: ReferenceFile
   const areaData = buildAreaReference();
   const resolver = new AgencyResolver(files.agencies.agencies);
 
-  return db.transaction().execute(async (trx) => {
+  const summary = await db.transaction().execute(async (trx) => {
+    // Indicators that go away must have no figures (data_values keeps no foreign key: datavalues/guard.ts).
+    const indicatorsBefore = (await trx.selectFrom("indicators").select("code").execute()).map((r) => r.code);
     // Seed tasks only: tasks assigned by hand stay (a seed task with reports refuses the reload).
     await sql`DELETE FROM task_agencies WHERE task_code IN (SELECT code FROM tasks WHERE origin = 'seed')`.execute(trx);
     await sql`DELETE FROM tasks WHERE origin = 'seed'`.execute(trx);
@@ -94,9 +99,13 @@ export async function loadReferenceData(db: Kysely<Schema>, files: ReferenceFile
         resolver,
         files.catalogues.find((c) => c.catalogue.id === file.taskList.catalogueId)!,
       );
+    const indicatorsAfter = new Set((await trx.selectFrom("indicators").select("code").execute()).map((r) => r.code));
+    await refuseRemovingWithFigures(trx, { indicators: indicatorsBefore.filter((code) => !indicatorsAfter.has(code)) });
     const obligations = await seedObligations(trx);
     await seedTargets(trx);
     await seedProgrammes(trx);
+    // Areas, merges and catalogues decide what a series and a rollup cell are: the read model is rebuilt.
+    await rebuildReadModel(trx);
 
     const count = (level: string, old: boolean) =>
       areaData.areas.filter((a) => a.level === level && (a.valid_to !== null) === old).length;
@@ -115,6 +124,9 @@ export async function loadReferenceData(db: Kysely<Schema>, files: ReferenceFile
       obligations,
     };
   });
+  // The planner's statistics of the tables just filled (db/statistics.ts).
+  await analyzeAll(db);
+  return summary;
 }
 
 function resolved(resolver: AgencyResolver, name: string, prefix: string): string {

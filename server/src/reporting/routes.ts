@@ -46,9 +46,9 @@ const FormRow = z.object({
   breakdowns: z.number().int(),
 });
 
-export const reportingRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock, events }) => {
-  const reports = reportingService(database.db, { now: clock, onChange: (rows) => events.dataChanged(rows) });
-  const values = dataValueService(database.db, { now: clock, onChange: (rows) => events.dataChanged(rows) });
+export const reportingRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock }) => {
+  const reports = reportingService(database.db, { now: clock });
+  const values = dataValueService(database.db, { now: clock });
   const obligations = obligationService(database.db);
   app.addContentTypeParser(XLSX, { parseAs: "buffer", bodyLimit: 20 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
@@ -214,6 +214,10 @@ export const reportingRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
           period: z.string().min(4).max(10),
           agency: z.string().max(40).optional(),
           area: z.string().max(20).optional(),
+          summary: z
+            .stringbool()
+            .default(false)
+            .describe('Chỉ phần tổng hợp (items rỗng): các con số của ô "Tình hình báo cáo" trên bảng điều khiển'),
         }),
         response: {
           200: z.object({
@@ -255,7 +259,12 @@ export const reportingRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
         },
       },
     },
-    async (request) => reports.completeness(requestContext(request), request.query),
+    async (request) => {
+      const { summary, ...q } = request.query;
+      const answer = await reports.completeness(requestContext(request), q);
+      // A dashboard tile shows four numbers: the list of every report (hundreds of KiB) stays home.
+      return summary ? { ...answer, items: [] } : answer;
+    },
   );
 
   app.post(

@@ -21,6 +21,15 @@ import { publishedAt } from "../datavalues/repository";
 import type { Schema } from "../db/schema";
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from "../errors";
 import { scopeChecker } from "../auth/scope";
+import { announce } from "../events/change";
+
+/** A plan changed: what dashboards comparing figures with it are told (events/change.ts). */
+const planChange = (indicator: string, area: string, year: number) => ({
+  indicators: [indicator],
+  areas: [area],
+  periods: [String(year)],
+  at: new Date().toISOString(),
+});
 
 /** The plan year the seeded targets are for: the last year of the 2024–2025 plans. */
 export const SEED_TARGET_YEAR = 2025;
@@ -241,6 +250,8 @@ export function targetService(db: Kysely<Schema>, options: { today: () => string
           .where("id", "=", id)
           .execute();
         const after = await trx.selectFrom("targets").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+        // Dashboards compare figures with the plan: the indicator's answers for that year are told, after the commit.
+        await announce(trx, planChange(before.indicator_code, before.area_id, before.target_year));
         await recordAudit(trx, ctx, {
           action: "target.update",
           entityType: "target",
@@ -320,6 +331,7 @@ export function targetService(db: Kysely<Schema>, options: { today: () => string
           })
           .returning("id")
           .executeTakeFirstOrThrow();
+        await announce(trx, planChange(input.indicator, input.area, input.year));
         await recordAudit(trx, ctx, { action: "target.create", entityType: "target", entityId: String(row.id), after: input });
         return { id: String(row.id) };
       });

@@ -27,7 +27,14 @@ export async function freePort(): Promise<number> {
 
 /** The environment of a child: this process's minus the test database settings, plus `env`. */
 function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "silent", DATABASE_URL: "", DATABASE_SCHEMA: "" };
+  // DATABASE_READ_URL (CI's hot standby) only when a test gives it: it replicates the database of DATABASE_URL alone.
+  const base: NodeJS.ProcessEnv = {
+    ...process.env,
+    LOG_LEVEL: "silent",
+    DATABASE_URL: "",
+    DATABASE_SCHEMA: "",
+    DATABASE_READ_URL: "",
+  };
   delete base.VITEST;
   delete base.VITEST_WORKER_ID;
   delete base.NODE_OPTIONS;

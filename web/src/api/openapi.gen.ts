@@ -3947,7 +3947,7 @@ export type paths = {
     };
     /**
      * Tình trạng hệ thống
-     * @description 200 khi cơ sở dữ liệu trả lời; 503 khi không kết nối được (mất kết nối, cơ sở dữ liệu khởi động lại) — máy chủ vẫn chạy và tự kết nối lại.
+     * @description 200 khi cơ sở dữ liệu trả lời; 503 khi không kết nối được (mất kết nối, cơ sở dữ liệu khởi động lại) — máy chủ vẫn chạy và tự kết nối lại. Bản sao chỉ đọc không trả lời vẫn là 200 (bảng điều khiển đọc từ cơ sở dữ liệu chính), với replica.state = down.
      */
     get: {
       parameters: {
@@ -3967,6 +3967,26 @@ export type paths = {
             "application/json": {
               /** @enum {string} */
               engine: "pglite" | "postgres";
+              /** @description Bản sao chỉ đọc (DATABASE_READ_URL), khi được cấu hình */
+              replica?: {
+                /** @description Bản sao đang ở chế độ dự phòng nóng (hot standby), như phải vậy */
+                inRecovery: boolean | null;
+                /** @description Số byte WAL của cơ sở dữ liệu chính bản sao chưa áp dụng */
+                lagBytes: number | null;
+                /** @description Số giây kể từ lúc giao dịch cuối cùng bản sao đã áp dụng được ghi trên cơ sở dữ liệu chính */
+                lastReplayAgeSeconds: number | null;
+                message?: string;
+                /** @description Số lần đọc của bảng điều khiển từ khi khởi động: từ bản sao, và từ cơ sở dữ liệu chính thay cho bản sao */
+                reads: {
+                  primary: number;
+                  standby: number;
+                };
+                /**
+                 * @description ok: bản sao trả lời; down: không kết nối được, bảng điều khiển đọc từ cơ sở dữ liệu chính
+                 * @enum {string}
+                 */
+                state: "ok" | "down";
+              };
               /** @enum {string} */
               status: "ok";
             };
@@ -5871,6 +5891,8 @@ export type paths = {
           agency?: string;
           area?: string;
           period: string;
+          /** @description Chỉ phần tổng hợp (items rỗng): các con số của ô "Tình hình báo cáo" trên bảng điều khiển */
+          summary?: string;
         };
         header?: never;
         path?: never;

@@ -21,13 +21,15 @@ import {
 } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
 import { roleLabels, type Permission } from "@dieuhanh/core";
-import { Button, Dropdown, Layout, Menu, Space, Spin, Typography } from "antd";
+import { Button, Dropdown, Layout, Menu, Space, Typography } from "antd";
 import { lazy, Suspense, useState, type ReactNode } from "react";
 import { Link, Route, Routes, useLocation, useNavigate } from "react-router-dom";
 import { apiSend, setCsrfToken } from "../api/client";
 import { ChangePassword } from "../pages/auth/ChangePassword";
 import { useAuth } from "./auth";
 import { Notifications } from "./Notifications";
+import { LoadError } from "./LoadError";
+import { PageLoading } from "./PageLoading";
 import { scopeText, useAgencyNames, useAreaNames } from "./scope";
 
 const HomePage = lazy(() => import("../pages/home/Home"));
@@ -165,36 +167,38 @@ export function AppShell() {
           </Dropdown>
         </Layout.Header>
         <Layout.Content style={{ padding: 16 }}>
-          <Suspense fallback={<Spin size="large" style={{ display: "block", margin: 48 }} />}>
-            <Routes>
-              <Route path="/" element={<HomePage />} />
-              <Route path="/dieu-hanh" element={<OverviewPage />} />
-              <Route path="/dieu-hanh/ban-do" element={<MapViewPage />} />
-              <Route path="/dieu-hanh/chi-so/:code" element={<IndicatorViewPage />} />
-              <Route path="/dieu-hanh/nhom/:group" element={<GroupViewPage />} />
-              <Route path="/man-hinh-lon" element={<WallModePage />} />
-              <Route path="/bang-dieu-khien" element={<DashboardListPage />} />
-              <Route path="/bang-dieu-khien/:id" element={<DashboardViewPage />} />
-              <Route path="/nhap-so-lieu" element={<ReportFormPage />} />
-              <Route path="/tinh-hinh-bao-cao" element={<CompletenessPage />} />
-              <Route path="/chi-so" element={<CataloguePage />} />
-              <Route path="/chi-so/:catalogueId" element={<CataloguePage />} />
-              <Route path="/ban-do" element={<MapPage />} />
-              <Route path="/nhiem-vu" element={<TaskPage />} />
-              <Route path="/nhiem-vu/:code" element={<TaskDetailPage />} />
-              <Route path="/van-ban" element={<DocumentsPage />} />
-              <Route path="/ket-qua-nhiem-vu" element={<ScorecardPage />} />
-              <Route path="/chi-tieu" element={<TargetsPage />} />
-              <Route path="/don-vi-hanh-chinh" element={<AreaPage />} />
-              <Route path="/co-quan" element={<AgencyPage />} />
-              <Route path="/doi-mat-khau" element={<ChangePassword />} />
-              {can("users.manage") && <Route path="/nguoi-dung" element={<UsersPage />} />}
-              {can("tokens.manage") && <Route path="/khoa-api" element={<TokensPage />} />}
-              {can("audit.read") && <Route path="/nhat-ky" element={<AuditPage />} />}
-              {can("users.manage") && <Route path="/ho-so-trien-khai" element={<ProfilePage />} />}
-              <Route path="*" element={<Typography.Title level={4}>Không tìm thấy trang</Typography.Title>} />
-            </Routes>
-          </Suspense>
+          <LoadError resetKey={location.pathname}>
+            <Suspense fallback={<PageLoading />}>
+              <Routes>
+                <Route path="/" element={<HomePage />} />
+                <Route path="/dieu-hanh" element={<OverviewPage />} />
+                <Route path="/dieu-hanh/ban-do" element={<MapViewPage />} />
+                <Route path="/dieu-hanh/chi-so/:code" element={<IndicatorViewPage />} />
+                <Route path="/dieu-hanh/nhom/:group" element={<GroupViewPage />} />
+                <Route path="/man-hinh-lon" element={<WallModePage />} />
+                <Route path="/bang-dieu-khien" element={<DashboardListPage />} />
+                <Route path="/bang-dieu-khien/:id" element={<DashboardViewPage />} />
+                <Route path="/nhap-so-lieu" element={<ReportFormPage />} />
+                <Route path="/tinh-hinh-bao-cao" element={<CompletenessPage />} />
+                <Route path="/chi-so" element={<CataloguePage />} />
+                <Route path="/chi-so/:catalogueId" element={<CataloguePage />} />
+                <Route path="/ban-do" element={<MapPage />} />
+                <Route path="/nhiem-vu" element={<TaskPage />} />
+                <Route path="/nhiem-vu/:code" element={<TaskDetailPage />} />
+                <Route path="/van-ban" element={<DocumentsPage />} />
+                <Route path="/ket-qua-nhiem-vu" element={<ScorecardPage />} />
+                <Route path="/chi-tieu" element={<TargetsPage />} />
+                <Route path="/don-vi-hanh-chinh" element={<AreaPage />} />
+                <Route path="/co-quan" element={<AgencyPage />} />
+                <Route path="/doi-mat-khau" element={<ChangePassword />} />
+                {can("users.manage") && <Route path="/nguoi-dung" element={<UsersPage />} />}
+                {can("tokens.manage") && <Route path="/khoa-api" element={<TokensPage />} />}
+                {can("audit.read") && <Route path="/nhat-ky" element={<AuditPage />} />}
+                {can("users.manage") && <Route path="/ho-so-trien-khai" element={<ProfilePage />} />}
+                <Route path="*" element={<Typography.Title level={4}>Không tìm thấy trang</Typography.Title>} />
+              </Routes>
+            </Suspense>
+          </LoadError>
         </Layout.Content>
       </Layout>
     </Layout>

@@ -1,9 +1,9 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { hasPermission, type Permission } from "@dieuhanh/core";
-import { Spin } from "antd";
 import { createContext, useContext, useEffect, type ReactNode } from "react";
 import { ApiError, apiGet, setCsrfToken, SIGNED_OUT_EVENT } from "../api/client";
 import type { Me } from "../api/types";
+import { PageLoading } from "./PageLoading";
 import { ChangePassword } from "../pages/auth/ChangePassword";
 import { Login } from "../pages/auth/Login";
 
@@ -41,7 +41,7 @@ export function AuthGate({ children }: { children: ReactNode }) {
     return () => window.removeEventListener(SIGNED_OUT_EVENT, onSignedOut);
   }, [queryClient]);
 
-  if (me.isLoading) return <Spin size="large" style={{ display: "block", margin: 96 }} />;
+  if (me.isLoading) return <PageLoading text="Đang tải…" margin={96} />;
   if (!me.data) return <Login />;
   if (me.data.user?.mustChangePassword) return <ChangePassword forced />;
   const value = { me: me.data, can: (p: Permission) => hasPermission(me.data!.role, p) };

@@ -20,7 +20,8 @@ CREATE TABLE dimension_options (
 );
 
 -- Textual indicators (bulletins, maps, lists) take text values; the others numbers.
-ALTER TABLE indicators ADD COLUMN value_type text NOT NULL DEFAULT 'number' CHECK (value_type IN ('number', 'text'));
+ALTER TABLE indicators ADD COLUMN value_type text NOT NULL DEFAULT 'number';
+ALTER TABLE indicators ADD CONSTRAINT indicators_value_type_check CHECK (value_type IN ('number', 'text'));
 
 -- One write of figures (a form save, an uploaded file, an API call, a review): who, how, from which file.
 CREATE TABLE data_batches (
@@ -37,7 +38,8 @@ CREATE TABLE data_batches (
   unchanged         integer NOT NULL
 );
 
-ALTER TABLE data_values ADD COLUMN batch_id uuid REFERENCES data_batches (id);
+ALTER TABLE data_values ADD COLUMN batch_id uuid;
+ALTER TABLE data_values ADD CONSTRAINT data_values_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES data_batches (id);
 -- Who recorded a value is its batch's: the per-row copies keep no foreign keys of their own, since each
 -- is a lookup per inserted row (docs/decisions/0005). The agency is derived from the indicator.
 ALTER TABLE data_values DROP CONSTRAINT data_values_agency_code_fkey;

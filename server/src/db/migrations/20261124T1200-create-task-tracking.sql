@@ -27,7 +27,8 @@ CREATE TABLE documents (
   created_at    timestamptz NOT NULL DEFAULT now(),
   search_text   text NOT NULL
 );
-ALTER TABLE task_lists ADD COLUMN document_id text REFERENCES documents (id);
+ALTER TABLE task_lists ADD COLUMN document_id text;
+ALTER TABLE task_lists ADD CONSTRAINT task_lists_document_id_fkey FOREIGN KEY (document_id) REFERENCES documents (id);
 
 -- Tasks become trackable: made by hand or from a document, with an assigning authority, a priority,
 -- sub-tasks for coordinating agencies, an extension or a closing decision, and the accepted completion.
@@ -35,18 +36,26 @@ ALTER TABLE tasks ALTER COLUMN task_list_id DROP NOT NULL;
 ALTER TABLE tasks ALTER COLUMN seq DROP NOT NULL;
 ALTER TABLE tasks ALTER COLUMN section_code DROP NOT NULL;
 ALTER TABLE tasks ALTER COLUMN source_line DROP NOT NULL;
-ALTER TABLE tasks ADD COLUMN origin text NOT NULL DEFAULT 'seed' CHECK (origin IN ('seed', 'manual'));
-ALTER TABLE tasks ADD COLUMN document_id text REFERENCES documents (id);
+ALTER TABLE tasks ADD COLUMN origin text NOT NULL DEFAULT 'seed';
+ALTER TABLE tasks ADD CONSTRAINT tasks_origin_check CHECK (origin IN ('seed', 'manual'));
+ALTER TABLE tasks ADD COLUMN document_id text;
+ALTER TABLE tasks ADD CONSTRAINT tasks_document_id_fkey FOREIGN KEY (document_id) REFERENCES documents (id);
 ALTER TABLE tasks ADD COLUMN assigned_by text;
-ALTER TABLE tasks ADD COLUMN priority text NOT NULL DEFAULT 'normal' CHECK (priority IN ('normal', 'high', 'urgent'));
-ALTER TABLE tasks ADD COLUMN parent_code text REFERENCES tasks (code);
-ALTER TABLE tasks ADD COLUMN report_cadence text CHECK (report_cadence IN ('month', 'quarter', 'half_year', 'year'));
+ALTER TABLE tasks ADD COLUMN priority text NOT NULL DEFAULT 'normal';
+ALTER TABLE tasks ADD CONSTRAINT tasks_priority_check CHECK (priority IN ('normal', 'high', 'urgent'));
+ALTER TABLE tasks ADD COLUMN parent_code text;
+ALTER TABLE tasks ADD CONSTRAINT tasks_parent_code_fkey FOREIGN KEY (parent_code) REFERENCES tasks (code);
+ALTER TABLE tasks ADD COLUMN report_cadence text;
+ALTER TABLE tasks ADD CONSTRAINT tasks_report_cadence_check CHECK (report_cadence IN ('month', 'quarter', 'half_year', 'year'));
 ALTER TABLE tasks ADD COLUMN extended_to date;
 ALTER TABLE tasks ADD COLUMN completed_on date;
-ALTER TABLE tasks ADD COLUMN closed_as text CHECK (closed_as IN ('cancelled', 'adjusted'));
-ALTER TABLE tasks ADD COLUMN closed_by_document_id text REFERENCES documents (id);
+ALTER TABLE tasks ADD COLUMN closed_as text;
+ALTER TABLE tasks ADD CONSTRAINT tasks_closed_as_check CHECK (closed_as IN ('cancelled', 'adjusted'));
+ALTER TABLE tasks ADD COLUMN closed_by_document_id text;
+ALTER TABLE tasks ADD CONSTRAINT tasks_closed_by_document_id_fkey FOREIGN KEY (closed_by_document_id) REFERENCES documents (id);
 ALTER TABLE tasks ADD COLUMN closed_reason text;
-ALTER TABLE tasks ADD COLUMN created_by uuid REFERENCES users (id);
+ALTER TABLE tasks ADD COLUMN created_by uuid;
+ALTER TABLE tasks ADD CONSTRAINT tasks_created_by_fkey FOREIGN KEY (created_by) REFERENCES users (id);
 ALTER TABLE tasks ADD COLUMN created_on date NOT NULL DEFAULT CURRENT_DATE;
 ALTER TABLE tasks ADD COLUMN version integer NOT NULL DEFAULT 1;
 CREATE INDEX tasks_document_idx ON tasks (document_id);

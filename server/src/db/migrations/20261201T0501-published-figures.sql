@@ -20,14 +20,14 @@ WITH v AS (
   WINDOW k AS (PARTITION BY indicator_code, area_id, period, disaggregation ORDER BY version)
 ),
 w AS (
-  SELECT id, status, recorded_at,
+  SELECT id, indicator_code, status, recorded_at,
          LEAST(deleted_at, min(starts_at) OVER later, min(deleted_at) OVER later) AS ends_at
   FROM v
   WINDOW later AS (PARTITION BY indicator_code, area_id, period, disaggregation ORDER BY version
                    ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
 )
 UPDATE data_values d SET published_at = w.recorded_at, unpublished_at = w.ends_at
-FROM w WHERE w.id = d.id AND w.status IN ('submitted', 'approved')
+FROM w WHERE w.id = d.id AND w.indicator_code = d.indicator_code AND w.status IN ('submitted', 'approved')
   -- A period not over (Vietnam time) is never final: what was submitted for it stays unpublished, except the
   -- figures the system computes as at today (the task indicator).
   AND (d.source = 'system' OR (

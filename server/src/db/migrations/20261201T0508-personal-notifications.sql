@@ -5,14 +5,16 @@ ALTER TABLE users ADD COLUMN email text;
 
 -- A notification now names its recipient; the agency stays for the agency-wide reminders of old.
 ALTER TABLE notifications ALTER COLUMN agency_code DROP NOT NULL;
-ALTER TABLE notifications ADD COLUMN user_id uuid REFERENCES users (id);
+ALTER TABLE notifications ADD COLUMN user_id uuid;
+ALTER TABLE notifications ADD CONSTRAINT notifications_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id);
 ALTER TABLE notifications ADD COLUMN link text;
 CREATE INDEX notifications_user_idx ON notifications (user_id, created_at DESC);
 
 -- The outbox: written in the same transaction as the event, delivered by a sender that retries, so a
 -- message is neither lost while the SMTP server is down nor sent twice.
 ALTER TABLE outbound_messages ALTER COLUMN agency_code DROP NOT NULL;
-ALTER TABLE outbound_messages ADD COLUMN user_id uuid REFERENCES users (id);
+ALTER TABLE outbound_messages ADD COLUMN user_id uuid;
+ALTER TABLE outbound_messages ADD CONSTRAINT outbound_messages_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id);
 ALTER TABLE outbound_messages ADD COLUMN recipient text;
 ALTER TABLE outbound_messages ADD COLUMN attempts integer NOT NULL DEFAULT 0;
 ALTER TABLE outbound_messages ADD COLUMN next_attempt_at timestamptz NOT NULL DEFAULT now();

@@ -51,6 +51,7 @@ const actionLabels: Record<string, string> = {
   "install_profile.create": "Thiết lập hồ sơ triển khai",
   "install_profile.update": "Sửa hồ sơ triển khai",
   "area.split_weights": "Trọng số chia địa bàn",
+  "storage.archive_year": "Lưu trữ năm đã khép",
 };
 const entityLabels: Record<string, string> = {
   user: "Người dùng",
@@ -60,6 +61,7 @@ const entityLabels: Record<string, string> = {
   dashboard: "Bảng điều khiển",
   data_batch: "Lô số liệu",
   data_value: "Số liệu",
+  data_year: "Năm số liệu",
   document: "Văn bản",
   install_profile: "Hồ sơ triển khai",
   project: "Dự án",

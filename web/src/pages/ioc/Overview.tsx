@@ -71,7 +71,7 @@ export function Tile({ tile, area, big }: { tile: LatestTile; area: string; big?
             </>
           )}
           <div className="tile-spark">
-            <Sparkline values={tile.sparkline} height={big ? "100%" : 40} />
+            <Sparkline values={tile.sparkline} unit={tile.indicator.unit} height={big ? "100%" : 40} />
           </div>
         </>
       ) : (
@@ -133,7 +133,8 @@ export default function Overview() {
   const period = lastMonthCode();
   const completeness = useQuery({
     queryKey: ["completeness", period, area],
-    queryFn: () => apiGet<Completeness>("/api/reports/completeness", { period, ...(area === "VN" ? {} : { area }) }),
+    queryFn: () =>
+      apiGet<Completeness>("/api/reports/completeness", { period, summary: "true", ...(area === "VN" ? {} : { area }) }),
   });
   const c = completeness.data?.summary;
   return (

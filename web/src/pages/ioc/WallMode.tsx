@@ -80,7 +80,8 @@ function MapPanel({ area, indicator, period }: { area: string; indicator: string
 function CompletenessPanel({ area, period }: { area: string; period: string }) {
   const q = useQuery({
     queryKey: ["completeness", period, area],
-    queryFn: () => apiGet<Completeness>("/api/reports/completeness", { period, ...(area === "VN" ? {} : { area }) }),
+    queryFn: () =>
+      apiGet<Completeness>("/api/reports/completeness", { period, summary: "true", ...(area === "VN" ? {} : { area }) }),
   });
   const c = q.data?.summary;
   const percent = c && c.expected ? Math.round((c.submitted / c.expected) * 100) : 0;

@@ -4,7 +4,6 @@ import { useQuery } from "@tanstack/react-query";
 import { Tag, Typography } from "antd";
 import { apiGet } from "../../api/client";
 import type { AnalyticsComparison, AnalyticsIndicator, AnalyticsPoint, Area } from "../../api/types";
-import { EChart } from "../../components/EChart";
 
 /** The indicators a leader sees first (editable per dashboard). */
 export const DEFAULT_TILES = [
@@ -89,35 +88,8 @@ export function Change({
   );
 }
 
-export function Sparkline({
-  values,
-  height = 40,
-}: {
-  values: { period: string; value: number | null }[];
-  height?: number | string;
-}) {
-  return (
-    <EChart
-      style={{ height, width: "100%" }}
-      option={{
-        animation: false,
-        grid: { left: 0, right: 0, top: 4, bottom: 4 },
-        xAxis: { type: "category", show: false, data: values.map((v) => v.period) },
-        yAxis: { type: "value", show: false, scale: true },
-        series: [
-          {
-            type: "line",
-            data: values.map((v) => v.value),
-            showSymbol: false,
-            smooth: true,
-            lineStyle: { width: 2 },
-            areaStyle: { opacity: 0.12 },
-          },
-        ],
-      }}
-    />
-  );
-}
+/** The overview's tiles draw their sparkline in plain SVG (components/Sparkline.tsx): no chart library there. */
+export { Sparkline } from "../../components/Sparkline";
 
 /** An area as people name it: "Cả nước", "Thành phố Cần Thơ", "Phường Cái Khế" — never its code. */
 export function useAreaName(area: string): string | undefined {
