@@ -117,6 +117,14 @@ describe(`validation gaps (issue 11, items 7 and 13) on ${testEngine}`, () => {
     const merged = await post(admin, [{ indicator: "QG.A.II.4", area: "92", period: "2025M07", value: 14_000 }]);
     expect(errorsOf(merged)).toEqual([expect.stringMatching(/^1 value: Giá trị 14\.000 bất thường .*trung vị 1\.4\d\d/)]);
     expect((await post(admin, [{ indicator: "QG.A.II.4", area: "92", period: "2025M07", value: 1_450 }])).statusCode).toBe(200);
+    // Several months of the new unit in one batch (the predecessors' series read once for all of them): each
+    // row is judged against the history before its own month, and only the odd one is named.
+    const months92 = await post(admin, [
+      { indicator: "QG.A.II.4", area: "92", period: "2025M08", value: 1_470 },
+      { indicator: "QG.A.II.4", area: "92", period: "2025M09", value: 14_700 },
+      { indicator: "QG.A.II.4", area: "92", period: "2025M10", value: 1_440 },
+    ]);
+    expect(errorsOf(months92)).toEqual([expect.stringMatching(/^2 value: Giá trị 14\.700 bất thường .*trung vị 1\.4\d\d/)]);
   });
 
   it("refuses figures for a period before a unit was formed, naming where they belong, and after it was dissolved", async () => {

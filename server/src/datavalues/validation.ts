@@ -9,6 +9,7 @@ import {
   LONE_SURROGATE,
   parseDisaggregation,
   parsePeriod,
+  periodsBetween,
   previousPeriod,
   reportableLevels,
   textCellProblem,
@@ -582,6 +583,23 @@ function historyStart(period: string): string {
   return start;
 }
 
+/**
+ * How many of a series' newest values before `to` hold the last HISTORY_LENGTH before every period from
+ * `from` to `to`: HISTORY_LENGTH plus the periods in between (a series has one current value a period).
+ * Without a period count (a range too long, a type without one): every value (no limit).
+ */
+function historyReach(from: string, to: string): number {
+  if (from === to) return HISTORY_LENGTH;
+  try {
+    const a = parsePeriod(from);
+    const b = parsePeriod(to);
+    if (a && b && a.type === b.type) return HISTORY_LENGTH + periodsBetween(a, b).length;
+  } catch {
+    // too long a range: no limit below
+  }
+  return 2_147_483_647;
+}
+
 /** A version read as JSON (json_agg), with its times as the driver gives them elsewhere. */
 function storedRow(v: DataValueRow): DataValueRow {
   const at = (x: unknown) => (x === null || x === undefined ? null : new Date(x as string));
@@ -601,19 +619,20 @@ function storedRow(v: DataValueRow): DataValueRow {
  */
 async function seriesHistory(
   db: Executor,
-  keys: { i: string; a: string; g: string; t: string; p: string }[],
+  keys: { i: string; a: string; g: string; t: string; p: string; l?: number }[],
 ): Promise<Map<number, History>> {
   if (keys.length === 0) return new Map();
   const found = await sql<{ n: number; periods: string[]; vals: string[] }>`
     SELECT h.n, array_agg(h.period ORDER BY h.period DESC) AS periods, array_agg(h.value::text ORDER BY h.period DESC) AS vals
     FROM (
-      SELECT k.n, d.indicator_code, d.period, d.value,
+      SELECT k.n, k.l, d.indicator_code, d.period, d.value,
         row_number() OVER (PARTITION BY d.indicator_code, k.n ORDER BY d.period DESC) AS rank
-      FROM jsonb_to_recordset(${JSON.stringify(keys.map((k, n) => ({ ...k, n })))}::jsonb) AS k(n int, i text, a text, g text, t text, p text)
+      FROM jsonb_to_recordset(${JSON.stringify(keys.map((k, n) => ({ ...k, n, l: k.l ?? HISTORY_LENGTH })))}::jsonb)
+        AS k(n int, i text, a text, g text, t text, p text, l int)
       JOIN data_values d ON d.indicator_code = k.i AND d.area_id = k.a AND d.disaggregation = k.g AND d.period_type = k.t
         AND d.period < k.p AND d.superseded_at IS NULL AND d.value IS NOT NULL
     ) h
-    WHERE h.rank <= ${HISTORY_LENGTH}
+    WHERE h.rank <= h.l
     GROUP BY h.indicator_code, h.n`.execute(db);
   return new Map(found.rows.map((f) => [Number(f.n), { periods: f.periods, values: f.vals.map(Number) }]));
 }
@@ -803,34 +822,60 @@ async function findOutliers(
     if (into.length > 1 && !isAdditiveUnit(indicators.get(c.indicator)?.unit)) return [];
     return into.map((m) => m.old_area_id);
   };
-  const predecessorKeys: { i: string; a: string; g: string; t: string; p: string; n: number }[] = [];
-  candidates.forEach(({ row }, n) => {
-    for (const a of continued(row))
-      predecessorKeys.push({ i: row.indicator, a, g: row.disaggregation, t: row.periodType, p: row.period, n });
-  });
-  const inherited = new Map<number, Map<string, Map<string, number>>>();
+  // One read per predecessor series, whatever the number of the batch's rows it precedes: the values
+  // before the latest of those rows, as many as a full history of the earliest one may need (one value a
+  // period at most: HISTORY_LENGTH + the periods between them). Read per row, an upload of a merged
+  // province's communes cost a third of a large import's time.
+  const predecessors = new Map<string, { i: string; a: string; g: string; t: string; from: string; p: string }>();
+  for (const { row } of candidates)
+    for (const a of continued(row)) {
+      const k = `${row.indicator}|${a}|${row.disaggregation}|${row.periodType}`;
+      const s = predecessors.get(k);
+      if (!s)
+        predecessors.set(k, { i: row.indicator, a, g: row.disaggregation, t: row.periodType, from: row.period, p: row.period });
+      else {
+        if (row.period < s.from) s.from = row.period;
+        if (row.period > s.p) s.p = row.period;
+      }
+    }
+  const predecessorKeys = [...predecessors].map(([k, s]) => ({
+    k,
+    i: s.i,
+    a: s.a,
+    g: s.g,
+    t: s.t,
+    p: s.p,
+    l: historyReach(s.from, s.p),
+  }));
+  /** Each predecessor series' values, newest first. */
+  const inherited = new Map<string, History>();
   for (let i = 0; i < predecessorKeys.length; i += READ_PART_ROWS) {
     // PGlite answers in-process: back-to-back queries never leave the microtask queue, so without a turn of
     // the event loop no other request (health, a dashboard) is even read until the loop ends.
     if (i > 0) await nextTurn();
     const part = predecessorKeys.slice(i, i + READ_PART_ROWS);
     const found = await seriesHistory(db, part);
-    part.forEach((k, x) => {
-      const h = found.get(x);
-      const perArea = inherited.get(k.n) ?? new Map<string, Map<string, number>>();
-      perArea.set(k.a, new Map((h?.periods ?? []).map((p, y) => [p, h!.values[y]!])));
-      inherited.set(k.n, perArea);
-    });
+    part.forEach((k, x) => inherited.set(k.k, found.get(x) ?? { periods: [], values: [] }));
   }
+  /** A predecessor's last HISTORY_LENGTH values before a row's period. */
+  const inheritedBefore = (row: PreparedRow, area: string) => {
+    const h = inherited.get(`${row.indicator}|${area}|${row.disaggregation}|${row.periodType}`);
+    const out = new Map<string, number>();
+    if (!h) return out;
+    for (let x = 0; x < h.periods.length && out.size < HISTORY_LENGTH; x++)
+      if (h.periods[x]! < row.period) out.set(h.periods[x]!, h.values[x]!);
+    return out;
+  };
 
   const found: { row: PreparedRow; at: RowLocator; median: number }[] = [];
   let n = 0;
   for (const c of candidates) {
     if (n % YIELD_ROWS === YIELD_ROWS - 1) await nextTurn();
+    n++;
     const values = own(c.row);
-    const perArea = inherited.get(n++);
-    if (perArea) {
-      const olds = continued(c.row).map((a) => perArea.get(a) ?? new Map<string, number>());
+    const predecessorAreas = continued(c.row);
+    if (predecessorAreas.length) {
+      const olds = predecessorAreas.map((a) => inheritedBefore(c.row, a));
       // A period counts only when every predecessor has its figure (a partial sum is no history).
       for (const period of olds[0]?.keys() ?? []) {
         if (values.has(period) || !olds.every((o) => o.has(period))) continue;
@@ -841,7 +886,9 @@ async function findOutliers(
       }
     }
     if (values.size === 0) continue;
-    const latest = perArea ? [...values].sort((a, b) => (a[0] < b[0] ? 1 : -1)).slice(0, HISTORY_LENGTH) : [...values]; // already newest first, at most HISTORY_LENGTH
+    const latest = predecessorAreas.length
+      ? [...values].sort((a, b) => (a[0] < b[0] ? 1 : -1)).slice(0, HISTORY_LENGTH)
+      : [...values]; // already newest first, at most HISTORY_LENGTH
     const o = isOutlier(
       latest.map(([, v]) => v),
       c.row.value!,
