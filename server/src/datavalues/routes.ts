@@ -8,6 +8,7 @@ import type { RouteDeps } from "../http/deps";
 import { ErrorBody, listOf, pagination } from "../http/schemas";
 import { exportPages, exportText, type ExportFormat } from "./export";
 import { readCsv } from "./formats/csv";
+import { StreamedUpload } from "./formats/stream";
 import { Dhis2DataValueSet, readDhis2 } from "./formats/dhis2";
 import { withUploadSlot } from "./formats/limits";
 import { readSdmxCsv } from "./formats/sdmx";
@@ -63,10 +64,16 @@ const UPLOAD_BYTES = 50 * 1024 * 1024;
 
 export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock }) => {
   const service = dataValueService(database.db, { now: clock });
-  // CSV stays bytes until it is read chunk by chunk (formats/csv.ts); 50 MB at most.
-  app.addContentTypeParser(["text/csv", "application/csv"], { parseAs: "buffer", bodyLimit: UPLOAD_BYTES }, (_req, body, done) =>
-    done(null, body),
-  );
+  // CSV is never held whole: read as it arrives, chunk by chunk (formats/csv.ts, formats/stream.ts), inside
+  // an upload slot; 50 MB at most (a larger Content-Length is refused before a byte is read).
+  app.addContentTypeParser(["text/csv", "application/csv"], (request, payload, done) => {
+    try {
+      const declared = request.headers["content-length"];
+      done(null, new StreamedUpload(payload, UPLOAD_BYTES, declared === undefined ? undefined : Number(declared)));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
 
   app.post(
     "/api/data-values",
@@ -151,7 +158,7 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
     async (request) => {
       const q = request.query;
       const body = request.body;
-      let raw: string | Buffer;
+      let fileSha256: string | null = null;
       const read: ReadResult = await withUploadSlot(async () => {
         if (q.format === "dhis2") {
           const parsed = Dhis2DataValueSet.safeParse(body);
@@ -160,12 +167,14 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
             const keys = issue && "keys" in issue ? ` (${(issue.keys as string[]).join(", ")})` : "";
             throw new InvalidInputError(`Không phải DHIS2 dataValueSets: ${issue?.path.join(".")} ${issue?.message}${keys}`);
           }
-          raw = JSON.stringify(body);
+          fileSha256 = sha256(JSON.stringify(body));
           return readDhis2(parsed.data, q.importStrategy);
         }
-        if (!Buffer.isBuffer(body)) throw new InvalidInputError("Gửi tệp CSV với Content-Type: text/csv");
-        raw = body;
-        return q.format === "csv" ? readCsv(body) : readSdmxCsv(body);
+        if (!(body instanceof StreamedUpload)) throw new InvalidInputError("Gửi tệp CSV với Content-Type: text/csv");
+        const result = await (q.format === "csv" ? readCsv(body.chunks()) : readSdmxCsv(body.chunks()));
+        // The batch records the whole file's hash: what the reader left unread (after a problem) is read too.
+        fileSha256 = await body.sha256();
+        return result;
       });
       const skipped = read.warnings ?? [];
       const errorCount = read.errorCount ?? read.errors.length;
@@ -184,7 +193,7 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
         channel: q.format === "csv" ? "csv" : q.format === "sdmx-csv" ? "sdmx" : "dhis2",
         dryRun: q.dryRun,
         fileName: q.fileName ?? null,
-        fileSha256: sha256(raw!),
+        fileSha256: fileSha256!,
       });
       return { ...result, warnings: [...skipped, ...result.warnings].sort((a, b) => a.row - b.row) };
     },

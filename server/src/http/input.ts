@@ -20,14 +20,20 @@ export function installInputChecks(app: FastifyInstance): void {
   // Bodies are parsed after onRequest: JSON (and text) bodies are checked before validation.
   app.addHook("preValidation", async (request) => {
     if (!isApiRoute(request)) return;
-    if (
-      typeof request.body === "string" ||
-      (request.body !== null && typeof request.body === "object" && !Buffer.isBuffer(request.body))
-    )
-      checkValue(request.body, "body");
-    if (request.body !== null && typeof request.body === "object" && !Buffer.isBuffer(request.body))
-      checkBodyNames(request.body, request.routeOptions.schema?.body);
+    // Parsed data only: plain objects, arrays and text. Bytes and streamed uploads (formats/stream.ts) are
+    // checked by their readers, row by row.
+    const parsed = isParsedData(request.body);
+    if (typeof request.body === "string" || parsed) checkValue(request.body, "body");
+    if (parsed) checkBodyNames(request.body as object, request.routeOptions.schema?.body);
   });
+}
+
+/** A body parsed from JSON or a form: an array or an object of the plain kind, not bytes nor a stream. */
+function isParsedData(body: unknown): body is object {
+  if (body === null || typeof body !== "object") return false;
+  if (Array.isArray(body)) return true;
+  const proto = Object.getPrototypeOf(body) as unknown;
+  return proto === Object.prototype || proto === null;
 }
 
 /** API routes declare an access rule; the web UI's files and the documentation page are not checked. */

@@ -48,50 +48,98 @@ const csvProblem = (e: unknown): RowError => {
   return { row, field: "file", message: row ? `Dòng ${row}: ${message}` : message };
 };
 
+/** A body given whole, as the slices a stream would bring. */
+async function* slicesOf(bytes: Buffer): AsyncGenerator<Buffer> {
+  for (let i = 0; i < bytes.length; i += importLimits.chunkBytes) yield bytes.subarray(i, i + importLimits.chunkBytes);
+}
+
+/** The delimiter: the more frequent of ";" and "," on the first line. */
+function delimiterOf(head: Buffer): string {
+  const firstLine =
+    head
+      .toString("utf8")
+      .replace(/^\uFEFF/, "")
+      .split(/\r?\n/, 1)[0] ?? "";
+  return (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ";" : ",";
+}
+
 /**
- * Reads a CSV body chunk by chunk (`importLimits.chunkBytes`), yielding to the event loop between
- * chunks so that the rest of the service keeps answering, and stopping at `importLimits.maxRows`
- * records or `maxReadSeconds`. The delimiter is the more frequent of ";" and "," on the first line.
+ * Reads a CSV body — whole, or streamed as it is uploaded — chunk by chunk (`importLimits.chunkBytes`),
+ * yielding to the event loop between chunks so that the rest of the service keeps answering, and stopping
+ * at `importLimits.maxRows` records or `maxReadSeconds`. The delimiter is the more frequent of ";" and ","
+ * on the first line (read before parsing starts).
  */
-export async function readDelimited(body: Buffer | string, reader: DelimitedReader): Promise<RowError | null> {
-  const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
-  const head = bytes.subarray(0, 64 * 1024).toString("utf8");
-  const firstLine = head.replace(/^\uFEFF/, "").split(/\r?\n/, 1)[0] ?? "";
-  const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ";" : ",";
-  // One record is a figure: a few codes, a value and a comment. A megabyte is far beyond any real one.
-  const parser = parse({ delimiter, relax_column_count: true, skip_empty_lines: true, bom: true, max_record_size: 1_000_000 });
+export async function readDelimited(
+  body: Buffer | string | AsyncIterable<Buffer>,
+  reader: DelimitedReader,
+): Promise<RowError | null> {
+  const source = typeof body === "string" ? slicesOf(Buffer.from(body, "utf8")) : Buffer.isBuffer(body) ? slicesOf(body) : body;
   const checkTime = readDeadline();
   let records = 0;
   let failure: unknown = null;
   let headerProblem: string | null = null;
   let stopped = false;
-  parser.on("data", (cells: string[]) => {
-    if (stopped) return;
-    records++;
-    if (records === 1) {
-      headerProblem = reader.header(cells.map((h) => h.trim()));
-      if (headerProblem) stopped = true;
-      return;
+  let parser: ReturnType<typeof parse> | null = null;
+  let ended: Promise<void> = Promise.resolve();
+  const start = (head: Buffer) => {
+    // One record is a figure: a few codes, a value and a comment. A megabyte is far beyond any real one.
+    const p = parse({
+      delimiter: delimiterOf(head),
+      relax_column_count: true,
+      skip_empty_lines: true,
+      bom: true,
+      max_record_size: 1_000_000,
+    });
+    p.on("data", (cells: string[]) => {
+      if (stopped) return;
+      records++;
+      if (records === 1) {
+        headerProblem = reader.header(cells.map((h) => h.trim()));
+        if (headerProblem) stopped = true;
+        return;
+      }
+      if (records - 1 > importLimits.maxRows) {
+        stopped = true;
+        failure = tooManyRows(records - 1);
+        return;
+      }
+      reader.record(cells, records);
+    });
+    p.on("error", (e) => {
+      failure ??= e;
+    });
+    ended = new Promise<void>((resolve) => {
+      p.on("end", resolve);
+      p.on("error", () => resolve());
+      p.on("close", resolve);
+    });
+    return p;
+  };
+  const feed = async (bytes: Buffer) => {
+    for (let i = 0; i < bytes.length && !stopped && !failure; i += importLimits.chunkBytes) {
+      parser!.write(bytes.subarray(i, i + importLimits.chunkBytes));
+      await yieldToEventLoop();
+      checkTime();
     }
-    if (records - 1 > importLimits.maxRows) {
-      stopped = true;
-      failure = tooManyRows(records - 1);
-      return;
-    }
-    reader.record(cells, records);
-  });
-  parser.on("error", (e) => {
-    failure ??= e;
-  });
-  const ended = new Promise<void>((resolve) => {
-    parser.on("end", resolve);
-    parser.on("error", () => resolve());
-    parser.on("close", resolve);
-  });
-  for (let i = 0; i < bytes.length && !stopped && !failure; i += importLimits.chunkBytes) {
-    parser.write(bytes.subarray(i, i + importLimits.chunkBytes));
-    await yieldToEventLoop();
-    checkTime();
+  };
+  // The first line (or 64 KB of it) is gathered before parsing: it decides the delimiter.
+  let head: Buffer[] = [];
+  let headBytes = 0;
+  for await (const chunk of source) {
+    if (stopped || failure) break;
+    if (!parser) {
+      head.push(chunk);
+      headBytes += chunk.length;
+      if (headBytes < 64 * 1024 && !chunk.includes(0x0a)) continue;
+      const first = Buffer.concat(head);
+      head = [];
+      parser = start(first);
+      await feed(first);
+    } else await feed(chunk);
+  }
+  if (!parser) {
+    parser = start(Buffer.concat(head));
+    await feed(Buffer.concat(head));
   }
   if (stopped || failure) parser.destroy();
   else parser.end();
@@ -123,7 +171,7 @@ export function readValueCell(cell: string, style: NumberStyle) {
   };
 }
 
-export async function readCsv(body: Buffer | string, style: NumberStyle = "auto"): Promise<ReadResult> {
+export async function readCsv(body: Buffer | string | AsyncIterable<Buffer>, style: NumberStyle = "auto"): Promise<ReadResult> {
   const rows: IncomingRow[] = [];
   const errors = new ErrorList();
   const warnings: ReadResult["warnings"] = [];

@@ -44,7 +44,7 @@ const columnsOf = {
   sample: "SAMPLE",
 };
 
-export async function readSdmxCsv(body: Buffer | string): Promise<ReadResult> {
+export async function readSdmxCsv(body: Buffer | string | AsyncIterable<Buffer>): Promise<ReadResult> {
   const rows: IncomingRow[] = [];
   const errors = new ErrorList();
   const warnings: ReadResult["warnings"] = [];
