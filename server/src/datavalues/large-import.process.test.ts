@@ -207,6 +207,7 @@ describe(`a large valid import keeps the service answering (real process, ${engi
       .split("\n")
       .filter((l) => l.includes("Truy vấn chậm"))
       .map((l) => l.slice(0, 300));
+    if (slowStatements.length) console.log(`statements of 250 ms or more during the import:\n${slowStatements.join("\n")}`);
     expect(slow, `polls slower than 1 s during an import of ${took} ms; slow statements:\n${slowStatements.join("\n")}`).toEqual(
       [],
     );
