@@ -11,6 +11,7 @@
  * reuse it; without it a fresh schema is dropped at the end. `--requests` is per call kind.
  */
 import { parseArgs } from "node:util";
+import { sql } from "kysely";
 import { buildApp } from "../server/src/http/app";
 import { createUser, login } from "../server/src/testing/auth";
 import { argsOf, callKinds, CLOCK, engine, fmt, loadavg, ms, openWarehouse, quantile } from "./warehouse";
@@ -29,12 +30,19 @@ const nRequests = Number(args.requests);
 
 const w = await openWarehouse(argsOf(args));
 try {
-  const size = await w.db
-    .selectNoFrom((eb) => [
-      eb.fn<string>("pg_size_pretty", [eb.fn("pg_total_relation_size", [eb.val("data_values")])]).as("total"),
-    ])
-    .executeTakeFirstOrThrow();
-  console.log(`${fmt(w.values)} values; data_values with its indexes: ${size.total}`);
+  // Partitioned tables: their partitions' sizes (the parent itself holds nothing).
+  const sizeOf = async (table: string) => {
+    const r = await sql<{ bytes: string }>`SELECT coalesce((SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits
+      WHERE inhparent = ${table}::regclass), 0) + pg_total_relation_size(${table}::regclass) AS bytes`.execute(w.db);
+    return Number(r.rows[0]!.bytes);
+  };
+  const mib = (b: number) => `${fmt(b / 1024 / 1024)} MiB`;
+  const stored = await sizeOf("data_values");
+  const facts = w.readModel ? await sizeOf("figure_facts") : 0;
+  console.log(
+    `${fmt(w.values)} values; data_values with its indexes: ${mib(stored)} (${(stored / w.values).toFixed(0)} bytes a value)` +
+      (w.readModel ? `; figure_facts with its key: ${mib(facts)} (${(facts / w.values).toFixed(0)} bytes a value)` : ""),
+  );
 
   const app = await buildApp({ database: w.database, clock: () => CLOCK });
   const address = await app.listen({ port: 0, host: "127.0.0.1" });
