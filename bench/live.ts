@@ -49,7 +49,7 @@ const { address, boards, debounce, completeness } = workerData;
 const now = () => performance.timeOrigin + performance.now();
 let expect = null; // { indicator, values: { [area]: value }, seen: Set }
 const seen = new Set();
-const refetches = { events: 0, tiles: 0, completeness: 0, last: null };
+const refetches = { events: 0, tiles: 0, completeness: 0 };
 function check(b, body) {
   if (!expect || seen.has(b.i)) return;
   const item = body.items.find((x) => x.indicator.code === expect.indicator);
@@ -65,9 +65,9 @@ async function refetch(b, e) {
     refetches.tiles++;
     // Only the touched tiles are fetched again (web/src/components/live.ts refreshTiles), merged into those shown.
     const res = await fetch(address + "/api/analytics/latest?indicators=" + touched.join(",") + "&area=" + b.area, { headers: { cookie: b.cookie } });
-    const body = await res.json();
-    if (res.status === 200) check(b, body);
-    refetches.last = JSON.stringify(body.items.find((x) => x.indicator.code === expect?.indicator)?.latest?.value) + " want " + JSON.stringify(expect?.values[b.area]);
+    const text = await res.text();
+    if (res.status === 200) check(b, JSON.parse(text));
+    else parentPort.postMessage({ error: "tiles answered " + res.status + ": " + text.slice(0, 200) });
   }
   if (completeness && (e.periods === null || e.periods.includes("${LAST_MONTH}"))) {
     refetches.completeness++;

@@ -74,7 +74,12 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
 /** Errors that mean "the database cannot be reached now" (down, restarting, failing over), not a wrong query. */
 export function isConnectionError(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
-  if (typeof code !== "string") return /Connection terminated|connection timeout/i.test(String((e as Error)?.message));
+  // pg-pool's "timeout exceeded when trying to connect": no connection within connectionTimeoutMillis —
+  // the database unreachable, or every connection busy for that long; either way, not a wrong query.
+  if (typeof code !== "string")
+    return /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(
+      String((e as Error)?.message),
+    );
   return (
     ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN", "EPIPE"].includes(code) ||
     code.startsWith("08") || // connection exception
