@@ -202,7 +202,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
     authSettings,
     clock: options.clock ?? (() => new Date()),
     events: new EventBus(options.database, (level, message) => app.log[level](message)),
+    writes: { count: 0 },
   };
+  // Counted before the answer leaves (onSend), so that the writer's next request sees the new count.
+  app.addHook("onSend", async (request, reply, payload) => {
+    if (request.method !== "GET" && request.method !== "HEAD" && reply.statusCode < 400) deps.writes.count++;
+    return payload;
+  });
   app.decorate("events", deps.events);
   // A change heard (committed, in any process): the next dashboard read waits for the read replica to replay it.
   const replica = options.database.replica;

@@ -15,4 +15,10 @@ export interface RouteDeps {
   authSettings: AuthSettings;
   clock: () => Date;
   events: EventBus;
+  /**
+   * How many writes (successful API requests other than GET/HEAD) this process has answered: answers kept
+   * briefly without an event to drop them (the completeness summary: drafts announce nothing) are keyed by it,
+   * so a person never reads an answer older than their own last write.
+   */
+  writes: { count: number };
 }
