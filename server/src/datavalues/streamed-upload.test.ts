@@ -115,4 +115,26 @@ describe(`streamed CSV uploads on ${testEngine}`, () => {
     const { createHash } = await import("node:crypto");
     expect(batch.file_sha256).toBe(createHash("sha256").update(csv).digest("hex"));
   });
+
+  it("counts only reading time against the read limit: a file arriving slowly over the network is read whole", async () => {
+    importLimits.maxReadSeconds = 1;
+    const csv = Buffer.from("indicator,area,period,value\nCT.A.I.3,92,2025M08,1500\nCT.A.I.3,92,2025M07,1490\n");
+    const headers = admin.headers(true) as Record<string, string>;
+    const res = await fetch(`${base}/api/data-values/import?format=csv&fileName=cham.csv`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "text/csv" },
+      // Half now, the rest 2.5 s later: longer than the limit, all of it waiting.
+      body: new ReadableStream({
+        async start(controller) {
+          controller.enqueue(csv.subarray(0, 40));
+          await new Promise((r) => setTimeout(r, 2_500));
+          controller.enqueue(csv.subarray(40));
+          controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toMatchObject({ created: 2 });
+  });
 });

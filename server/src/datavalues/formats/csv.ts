@@ -4,7 +4,7 @@ import { stringify } from "csv-stringify/sync";
 import type { RowError } from "../../errors";
 import type { IncomingRow } from "../validation";
 import { locate } from "../validation";
-import { ErrorList, importLimits, readDeadline, tooManyRows, yieldToEventLoop } from "./limits";
+import { ErrorList, importLimits, readingBudget, tooManyRows, yieldToEventLoop } from "./limits";
 import { readText, type ReadResult } from "./text";
 
 /**
@@ -74,7 +74,8 @@ export async function readDelimited(
   reader: DelimitedReader,
 ): Promise<RowError | null> {
   const source = typeof body === "string" ? slicesOf(Buffer.from(body, "utf8")) : Buffer.isBuffer(body) ? slicesOf(body) : body;
-  const checkTime = readDeadline();
+  // Reading time only: a streamed upload's waits for the network do not count.
+  const spend = readingBudget();
   let records = 0;
   let failure: unknown = null;
   let headerProblem: string | null = null;
@@ -116,11 +117,11 @@ export async function readDelimited(
     return p;
   };
   const feed = async (bytes: Buffer) => {
-    for (let i = 0; i < bytes.length && !stopped && !failure; i += importLimits.chunkBytes) {
-      parser!.write(bytes.subarray(i, i + importLimits.chunkBytes));
-      await yieldToEventLoop();
-      checkTime();
-    }
+    for (let i = 0; i < bytes.length && !stopped && !failure; i += importLimits.chunkBytes)
+      await spend(async () => {
+        parser!.write(bytes.subarray(i, i + importLimits.chunkBytes));
+        await yieldToEventLoop();
+      });
   };
   // The first line (or 64 KB of it) is gathered before parsing: it decides the delimiter.
   let head: Buffer[] = [];

@@ -60,13 +60,31 @@ export class ErrorList {
 export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A clock for one upload: refuses the file once it has taken longer than `maxReadSeconds`. */
+const tooSlow = () =>
+  new UploadTooLargeError(
+    `Tệp quá lớn để đọc trong ${importLimits.maxReadSeconds} giây: hãy chia thành nhiều tệp nhỏ hơn; không ghi dòng nào`,
+  );
+
 export function readDeadline() {
   const start = Date.now();
   return () => {
-    if (Date.now() - start > importLimits.maxReadSeconds * 1000)
-      throw new UploadTooLargeError(
-        `Tệp quá lớn để đọc trong ${importLimits.maxReadSeconds} giây: hãy chia thành nhiều tệp nhỏ hơn; không ghi dòng nào`,
-      );
+    if (Date.now() - start > importLimits.maxReadSeconds * 1000) throw tooSlow();
+  };
+}
+
+/**
+ * The reading budget of a streamed upload: only the time spent reading counts, not the time waiting for the
+ * network (a 50 MB file over a slow provincial link may take minutes to arrive; Node's request timeout bounds
+ * that). `spend` runs a piece of reading and throws once the total is over `maxReadSeconds`.
+ */
+export function readingBudget() {
+  let spent = 0;
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    const began = Date.now();
+    const result = await work();
+    spent += Date.now() - began;
+    if (spent > importLimits.maxReadSeconds * 1000) throw tooSlow();
+    return result;
   };
 }
 
