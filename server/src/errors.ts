@@ -46,6 +46,13 @@ export class ConflictError extends DomainError {
   }
 }
 
+/** What was asked for no longer exists here (an expired or foreign feed cursor): start again. */
+export class GoneError extends DomainError {
+  constructor(message: string, field?: string) {
+    super(message, 410, field);
+  }
+}
+
 export interface RowError {
   /** 1-based position of the row in the request, or the row number in the uploaded sheet/file. */
   row: number;

@@ -14,6 +14,11 @@ export interface Principal {
   csrfToken: string | null;
   /** Token principals: may this token write? */
   canWrite: boolean;
+  /**
+   * A system token (a trusted peer's machine account, item 6 of issue #13): entry locks, approvals standing
+   * over a figure and the "period not over" rule bind people, not it; every other check still applies.
+   */
+  system?: boolean;
   /** Signed in with a one-time password: may do nothing but change it (or sign out). */
   mustChangePassword?: boolean;
 }

@@ -68,12 +68,13 @@ function tokenPrincipal(token: TokenRow): Principal {
     via: "token",
     userId: null,
     username: null,
-    displayName: `Khóa API: ${token.name}`,
+    displayName: token.kind === "system" ? `Tài khoản hệ thống: ${token.name}` : `Khóa API: ${token.name}`,
     tokenId: token.id,
     role: token.can_write ? "reporter" : "viewer",
     scope: { agencies: token.agency_code ? [token.agency_code] : null, areaId: token.area_id },
     csrfToken: null,
     canWrite: token.can_write,
+    system: token.kind === "system",
   };
 }
 

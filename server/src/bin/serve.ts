@@ -92,6 +92,11 @@ const app = await buildApp({
   serveWeb: true,
   logger: process.env.LOG_LEVEL !== "silent",
   trustProxy,
+  // Links to other installs (server/src/sync): pulled every SYNC_INTERVAL_MS (1 s); SYNC=off runs none here.
+  sync:
+    process.env.SYNC === "off"
+      ? undefined
+      : { intervalMs: Number(process.env.SYNC_INTERVAL_MS || 1000), log: (line) => console.log(`liên thông: ${line}`) },
 });
 // Reminders and the task indicator: at start, then every hour (each is idempotent for a day).
 const taskJobs = async () => {

@@ -7,6 +7,7 @@ import type { DataChannel, DataValueStatus, Schema } from "../db/schema";
 import { ConflictError } from "../errors";
 import { announceKeys } from "../events/change";
 import { refreshReadModel, type FigureKey } from "../readmodel/maintain";
+import { logPublishedChanges } from "../sync/feed";
 import { isPublished, presentDataValue, type DataValueRow } from "./repository";
 import { keyOf, latestVersions, type PreparedRow } from "./validation";
 
@@ -32,6 +33,11 @@ export interface BatchInfo {
    * version published until a correction is submitted (docs/decisions/0008).
    */
   keepPublished?: boolean;
+  /**
+   * Figures mirrored from another install (server/src/sync): the install they were first made at and each
+   * key's change id there, kept in this install's change feed so that no install echoes a change back.
+   */
+  origin?: { install: string; changeIds?: ReadonlyMap<string, string> };
 }
 
 /** Submitted and approved versions are published: what leaders, dashboards and exports read. */
@@ -225,6 +231,8 @@ async function applyChanges(
   await announceKeys(trx, publishedKeys(changes, info), now);
   // The read model (figure_facts, figure_rollup) follows in the same transaction (readmodel/maintain.ts).
   await refreshReadModel(trx, publishedKeys(changes, info));
+  // And the change feed other installs pull (sync/feed.ts), in the same transaction.
+  await logPublishedChanges(trx, publishedKeys(changes, info), info.origin);
   return { superseded, unpublished };
 }
 
@@ -288,6 +296,7 @@ async function recordBatch(
       deleted: summary.deleted,
       unchanged: summary.unchanged,
       completed_at: completed ? now : null,
+      origin: info.origin?.install ?? null,
     })
     .execute();
   const audited = changes.slice(0, AUDITED_CHANGES);
@@ -442,6 +451,8 @@ async function undoBatch(trx: Executor, ctx: RequestContext, batchId: string, re
   await sql`DELETE FROM data_batch_undo WHERE batch_id = ${batchId}`.execute(trx);
   await sql`DELETE FROM data_batches WHERE id = ${batchId}`.execute(trx);
   await refreshReadModel(trx, readModelKeys);
+  // The feed tells the figures as they stand again (an undone batch's changes may have been pulled already).
+  await logPublishedChanges(trx, readModelKeys);
   await recordAudit(trx, ctx, {
     action: "data_value.write",
     outcome: "failure",

@@ -73,6 +73,13 @@ export const tablePlacement: Readonly<Record<string, Placement>> = {
   install_profile: local,
   pending_startup_steps: local,
   reference_revision: local,
+  // Exchange between installs (server/src/sync): the feed is read in commit order on the coordinator.
+  install_identity: local,
+  change_log: local,
+  sync_links: local,
+  webhook_subscriptions: local,
+  webhook_deliveries: local,
+  webhook_receipts: local,
 };
 
 /** The placement of `table`, or undefined for a table not classified (which the lint refuses). */

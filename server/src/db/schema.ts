@@ -337,7 +337,18 @@ export interface DataValuesTable {
 
 export type DataValueStatus = "draft" | "submitted" | "approved" | "returned";
 
-export type DataChannel = "form" | "spreadsheet" | "api" | "csv" | "sdmx" | "dhis2" | "review" | "sample" | "system";
+export type DataChannel =
+  | "form"
+  | "spreadsheet"
+  | "api"
+  | "csv"
+  | "sdmx"
+  | "dhis2"
+  | "review"
+  | "sample"
+  | "system"
+  /** Mirrored from another install (server/src/sync). */
+  | "sync";
 
 export interface DataBatchesTable {
   id: string;
@@ -355,6 +366,8 @@ export interface DataBatchesTable {
   completed_at: Date | null;
   /** The database's time of the batch's last written part. */
   progressed_at: DefaultTimestamp;
+  /** The install the batch's figures came from (server/src/sync); null when written here. */
+  origin: Generated<string | null>;
 }
 
 /** What each written part of an unfinished batch changed in rows it did not insert (datavalues/writer.ts). */
@@ -448,6 +461,93 @@ export interface Schema {
   area_split_weights: AreaSplitWeightsTable;
   install_profile: InstallProfileTable;
   pending_startup_steps: PendingStartupStepsTable;
+  install_identity: InstallIdentityTable;
+  change_log: ChangeLogTable;
+  sync_links: SyncLinksTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_receipts: WebhookReceiptsTable;
+}
+
+/** Who this install is to its peers (one row); see sync/identity.ts. */
+export interface InstallIdentityTable {
+  singleton: Generated<boolean>;
+  install_id: Generated<string>;
+  feed_epoch: Generated<string>;
+  created_at: DefaultTimestamp;
+}
+
+/** One change of a key's published figure (sync/feed.ts). */
+export interface ChangeLogTable {
+  id: Generated<string>;
+  txid: Generated<string>;
+  origin: string;
+  origin_change_id: string | null;
+  indicator_code: string;
+  area_id: string;
+  period: string;
+  disaggregation: string;
+  deleted: boolean;
+  value: string | null;
+  value_text: string | null;
+  comment: string | null;
+  status: string | null;
+  version: number | null;
+  recorded_at: Date | null;
+  recorded_by: string | null;
+  changed_at: DefaultTimestamp;
+}
+
+/** A link to another install whose feed this one pulls (sync/links.ts). */
+export interface SyncLinksTable {
+  id: string;
+  name: string;
+  peer_url: string;
+  token: string;
+  indicators: string[] | null;
+  area_id: string | null;
+  webhook_secret: string | null;
+  enabled: Generated<boolean>;
+  peer_install_id: string | null;
+  cursor: string | null;
+  created_at: DefaultTimestamp;
+  created_by: string | null;
+  last_attempt_at: Date | null;
+  last_success_at: Date | null;
+  last_change_at: Date | null;
+  peer_head_at: Date | null;
+  applied_changes: Generated<string>;
+  skipped_changes: Generated<string>;
+  failures: Generated<number>;
+  last_error: string | null;
+  last_error_at: Date | null;
+  late_notified_at: Date | null;
+  peer_metadata: ColumnType<unknown, string | null, string | null>;
+}
+
+export interface WebhookSubscriptionsTable {
+  id: Generated<string>;
+  url: string;
+  secret: string;
+  notified_through: Generated<string>;
+  created_at: DefaultTimestamp;
+  revoked_at: Date | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  subscription_id: string;
+  payload: string;
+  created_at: DefaultTimestamp;
+  attempts: Generated<number>;
+  next_attempt_at: DefaultTimestamp;
+  delivered_at: Date | null;
+  last_error: string | null;
+}
+
+export interface WebhookReceiptsTable {
+  id: string;
+  received_at: DefaultTimestamp;
 }
 
 /** Work a first start still owes (the sample figures); deleted in the work's own transaction (bin/startup.ts). */
@@ -535,6 +635,8 @@ export interface ApiTokensTable {
   expires_at: Date | null;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  /** A system token: a trusted peer's machine account (locks bind people, not it). */
+  kind: Generated<"standard" | "system">;
 }
 
 export interface LoginFailuresTable {

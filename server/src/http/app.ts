@@ -28,6 +28,9 @@ import { areaRoutes } from "../areas/routes";
 import { boundaryRoutes } from "../boundaries/routes";
 import { catalogueRoutes } from "../catalogue/routes";
 import { dataValueRoutes } from "../datavalues/routes";
+import { startPuller } from "../sync/puller";
+import { syncRoutes } from "../sync/routes";
+import { startWebhookSender } from "../sync/webhooks";
 import { dimensionRoutes } from "../dimensions/routes";
 import { documentRoutes } from "../documents/routes";
 import { targetRoutes } from "../targets/routes";
@@ -71,6 +74,11 @@ export interface AppOptions {
   logger?: boolean;
   /** The clock for deadlines, locks and "not started yet"; tests fix it. */
   clock?: () => Date;
+  /**
+   * Run the links to other installs in this process (server/src/sync): the puller of every link and the
+   * webhook sender. The server does; tests that build an app only for requests do not.
+   */
+  sync?: { intervalMs?: number; log?: (message: string) => void };
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -204,6 +212,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
     events: new EventBus(options.database, (level, message) => app.log[level](message)),
     writes: { count: 0 },
   };
+  if (options.sync) {
+    const puller = startPuller(options.database.db, { intervalMs: options.sync.intervalMs, log: options.sync.log });
+    const sender = startWebhookSender(options.database.db, { log: options.sync.log });
+    deps.sync = puller;
+    app.addHook("onClose", async () => {
+      await puller.stop();
+      await sender.stop();
+    });
+  }
   // Counted before the answer leaves (onSend), so that the writer's next request sees the new count.
   app.addHook("onSend", async (request, reply, payload) => {
     if (request.method !== "GET" && request.method !== "HEAD" && reply.statusCode < 400) deps.writes.count++;
@@ -228,6 +245,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(taskRoutes, deps);
   await app.register(notificationRoutes, deps);
   await app.register(dataValueRoutes, deps);
+  await app.register(syncRoutes, deps);
   await app.register(reportingRoutes, deps);
   await app.register(dimensionRoutes, deps);
   await app.register(documentRoutes, deps);
@@ -271,6 +289,7 @@ const statusNames: Record<number, string> = {
   403: "Forbidden",
   404: "Not Found",
   409: "Conflict",
+  410: "Gone",
   413: "Payload Too Large",
   429: "Too Many Requests",
 };

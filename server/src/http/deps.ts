@@ -21,4 +21,6 @@ export interface RouteDeps {
    * so a person never reads an answer older than their own last write.
    */
   writes: { count: number };
+  /** The links to other installs, when this process runs them (sync/puller.ts): a webhook wakes a pull. */
+  sync?: { wake(linkId?: string): void };
 }

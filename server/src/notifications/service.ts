@@ -11,7 +11,8 @@ export type NotificationKind =
   | "task_assigned"
   | "progress_reported"
   | "progress_accepted"
-  | "progress_returned";
+  | "progress_returned"
+  | "sync_late";
 
 export interface Notice {
   kind: NotificationKind;

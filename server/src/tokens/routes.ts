@@ -14,6 +14,7 @@ const Token = z.object({
   agencyCode: z.string().nullable(),
   areaId: z.string().nullable(),
   canWrite: z.boolean(),
+  system: z.boolean().describe("Tài khoản hệ thống của một hệ thống tin cậy: nạp số liệu kỳ đã khóa (có ghi nhật ký)"),
   createdAt: z.string(),
   expiresAt: z.string().nullable(),
   lastUsedAt: z.string().nullable(),
@@ -42,6 +43,10 @@ export const tokenRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { datab
           agencyCode: z.string().max(40).nullable().default(null),
           areaId: z.string().max(20).nullable().default(null),
           canWrite: z.boolean().default(false),
+          system: z
+            .boolean()
+            .default(false)
+            .describe("Tài khoản hệ thống (liên thông, nạp số liệu lịch sử): khóa kỳ và hạn gửi không áp dụng; mọi lần ghi vẫn được kiểm tra và ghi nhật ký"),
           expiresAt: z.iso.datetime({ offset: true }).nullable().default(null),
         }),
         response: { 201: z.object({ token: Token, secret: z.string() }), ...errors },

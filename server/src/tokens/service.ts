@@ -11,6 +11,11 @@ export interface NewToken {
   areaId: string | null;
   canWrite: boolean;
   expiresAt: string | null;
+  /**
+   * A system token: a trusted peer's machine account for loading history (locks and submission dates bind
+   * people, not it; every other check applies and every write is audited as it). It always may write.
+   */
+  system?: boolean;
 }
 
 export function presentToken(t: TokenRow) {
@@ -21,6 +26,7 @@ export function presentToken(t: TokenRow) {
     agencyCode: t.agency_code,
     areaId: t.area_id,
     canWrite: t.can_write,
+    system: t.kind === "system",
     createdAt: new Date(t.created_at).toISOString(),
     expiresAt: t.expires_at ? new Date(t.expires_at).toISOString() : null,
     lastUsedAt: t.last_used_at ? new Date(t.last_used_at).toISOString() : null,
@@ -57,7 +63,8 @@ export function tokenService(db: Executor) {
         token_prefix: secret.slice(0, 8),
         agency_code: input.agencyCode,
         area_id: input.areaId,
-        can_write: input.canWrite,
+        can_write: input.canWrite || input.system === true,
+        kind: input.system ? "system" : "standard",
         created_by: ctx.principal?.userId ?? null,
         expires_at: input.expiresAt ? new Date(input.expiresAt) : null,
         last_used_at: null,

@@ -1,0 +1,340 @@
+import { sql } from "kysely";
+import type { Executor } from "../db/bulk";
+import { GoneError, InvalidInputError } from "../errors";
+import type { FigureKey } from "../readmodel/maintain";
+
+/**
+ * The change feed (`GET /api/changes`): every change of a key's PUBLISHED figure — a figure published or
+ * revised, or a tombstone when it is withdrawn (deleted, returned) — in commit order, with the install it
+ * was first made at and its id there. docs/decisions/0013.
+ *
+ * The writer logs changes in the write's own transaction (`logPublishedChanges`), so a change is in the
+ * feed exactly when its figure is. The log is read in the order (txid, id) and only below the oldest
+ * transaction still running (`pg_snapshot_xmin`): everything below it has committed or never will, so a
+ * page once served never gains a row before its end, and the cursor after it is stable. A transaction
+ * that runs long holds the feed back (that is lag, never loss).
+ *
+ * A reader with no cursor starts with a snapshot of the published figures in key order, then continues
+ * with the log from the snapshot's start: changes made meanwhile come again, and applying them again
+ * changes nothing (a figure equal to the stored one is unchanged).
+ */
+
+export interface InstallIdentity {
+  installId: string;
+  feedEpoch: string;
+}
+
+export async function installIdentity(db: Executor): Promise<InstallIdentity> {
+  const r = await sql<{ install_id: string; feed_epoch: string }>`SELECT install_id, feed_epoch FROM install_identity`.execute(
+    db,
+  );
+  const row = r.rows[0];
+  if (!row) throw new Error("install_identity is empty: the migrations have not run");
+  return { installId: row.install_id, feedEpoch: row.feed_epoch };
+}
+
+/** Where a mirrored change came from: kept in the log here, so a third install sees the true origin. */
+export interface ChangeOrigin {
+  install: string;
+  changeId: string | null;
+}
+
+const keyText = (k: { indicator: string; area: string; period: string; disaggregation: string }) =>
+  `${k.indicator}|${k.area}|${k.period}|${k.disaggregation}`;
+
+/**
+ * Logs the current published state of each key (one row per key): its published figure, or a tombstone
+ * when it has none. Sample figures are never exchanged. Must run in the write's transaction, after it.
+ */
+export async function logPublishedChanges(
+  trx: Executor,
+  keys: readonly FigureKey[],
+  origin?: { install: string; changeIds?: ReadonlyMap<string, string> },
+): Promise<void> {
+  if (keys.length === 0) return;
+  const unique = new Map<string, FigureKey>();
+  for (const k of keys) unique.set(keyText(k), k);
+  const own = origin ? null : (await installIdentity(trx)).installId;
+  const rows = [...unique.values()].map((k) => ({
+    i: k.indicator,
+    a: k.area,
+    p: k.period,
+    g: k.disaggregation,
+    o: origin?.install ?? own,
+    c: origin?.changeIds?.get(keyText(k)) ?? null,
+  }));
+  for (let i = 0; i < rows.length; i += 5000) {
+    await sql`INSERT INTO change_log (origin, origin_change_id, indicator_code, area_id, period, disaggregation, deleted,
+        value, value_text, comment, status, version, recorded_at)
+      SELECT k.o, k.c, k.i, k.a, k.p, k.g, d.id IS NULL, d.value::text, d.value_text, d.comment, d.status, d.version, d.recorded_at
+      FROM jsonb_to_recordset(${JSON.stringify(rows.slice(i, i + 5000))}::jsonb) AS k(i text, a text, p text, g text, o text, c text)
+      LEFT JOIN data_values d ON d.indicator_code = k.i AND d.area_id = k.a AND d.period = k.p AND d.disaggregation = k.g
+        AND d.published_at IS NOT NULL AND d.unpublished_at IS NULL
+      WHERE d.source IS DISTINCT FROM 'sample'
+      ORDER BY k.i, k.a, k.p, k.g`.execute(trx);
+  }
+}
+
+/** One change as the feed serves it. */
+export interface FeedChange {
+  /** The change's id at its origin. */
+  id: string;
+  origin: string;
+  indicator: string;
+  /** The national indicator this (provincial) row implements in the area, if any: a peer may file it so. */
+  nationalIndicator: string | null;
+  area: string;
+  period: string;
+  disaggregation: string;
+  deleted: boolean;
+  /** The stored number as exact decimal text. */
+  value: string | null;
+  valueText: string | null;
+  comment: string | null;
+  status: string | null;
+  version: number | null;
+  recordedAt: string | null;
+  changedAt: string;
+}
+
+/** Where a reader stands: in the snapshot (after a key), or in the log (after a (txid, id)). */
+type Position =
+  | { phase: "snapshot"; epoch: string; start: string; after: string[] | null }
+  | { phase: "log"; epoch: string; txid: string; id: string };
+
+const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64url");
+const unb64 = (s: string) => Buffer.from(s, "base64url").toString("utf8");
+
+export function encodeCursor(p: Position): string {
+  return p.phase === "log"
+    ? `l1.${p.epoch}.${p.txid}.${p.id}`
+    : `s1.${p.epoch}.${p.start}.${p.after ? b64(JSON.stringify(p.after)) : ""}`;
+}
+
+const RESYNC =
+  "Con trỏ không còn dùng được: bắt đầu lại từ đầu (bỏ tham số after) để nhận toàn bộ số liệu đang công bố rồi các thay đổi sau đó";
+
+export function decodeCursor(cursor: string, epoch: string): Position {
+  const parts = cursor.split(".");
+  const digits = /^\d{1,20}$/;
+  if (parts.length !== 4 || parts[1] !== epoch) throw new GoneError(RESYNC);
+  if (parts[0] === "l1" && digits.test(parts[2]!) && digits.test(parts[3]!))
+    return { phase: "log", epoch, txid: parts[2]!, id: parts[3]! };
+  if (parts[0] === "s1" && digits.test(parts[2]!)) {
+    if (parts[3] === "") return { phase: "snapshot", epoch, start: parts[2]!, after: null };
+    try {
+      const after: unknown = JSON.parse(unb64(parts[3]!));
+      if (Array.isArray(after) && after.length === 4 && after.every((x) => typeof x === "string"))
+        return { phase: "snapshot", epoch, start: parts[2]!, after: after as string[] };
+    } catch {
+      // falls through to the refusal
+    }
+  }
+  throw new GoneError(RESYNC);
+}
+
+export interface FeedQuery {
+  after?: string;
+  limit: number;
+  /** The caller's area subtree (null: the whole country). */
+  scopeAreaIds: string[] | null;
+  /** Indicator codes asked for (a national code also brings the provincial rows that implement it). */
+  indicators?: string[];
+  /** Area ids asked for (each with its subtree, already expanded). */
+  areaIds?: string[] | null;
+}
+
+export interface FeedPage {
+  changes: FeedChange[];
+  next: string;
+  /** More changes are ready now: ask again at once. */
+  more: boolean;
+  /** When the latest change the feed can serve was made (null: none yet): how far behind a reader is. */
+  headAt: string | null;
+}
+
+interface LogRow {
+  id: string;
+  txid: string;
+  origin: string;
+  origin_change_id: string | null;
+  indicator_code: string;
+  area_id: string;
+  period: string;
+  disaggregation: string;
+  deleted: boolean;
+  value: string | null;
+  value_text: string | null;
+  comment: string | null;
+  status: string | null;
+  version: number | null;
+  recorded_at: Date | string | null;
+  changed_at: Date | string;
+}
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+/** National codes of the provincial rows that implement them (series_links: a few hundred rows). */
+async function nationalCodes(db: Executor): Promise<Map<string, string>> {
+  const r = await sql<{ code: string; national_code: string }>`SELECT code, national_code FROM series_links`.execute(db);
+  return new Map(r.rows.map((x) => [x.code, x.national_code]));
+}
+
+/** The local codes a list of asked indicators covers: each code, and the rows implementing it. */
+function expandIndicators(asked: string[] | undefined, national: Map<string, string>): string[] | null {
+  if (!asked?.length) return null;
+  const want = new Set(asked);
+  const codes = new Set(asked);
+  for (const [code, nationalCode] of national) if (want.has(nationalCode)) codes.add(code);
+  return [...codes];
+}
+
+/** The areas a reader may have: the intersection of its scope and what it asked for. */
+function areaFilter(q: FeedQuery): string[] | null {
+  if (q.scopeAreaIds && q.areaIds) {
+    const scope = new Set(q.scopeAreaIds);
+    return q.areaIds.filter((a) => scope.has(a));
+  }
+  return q.areaIds ?? q.scopeAreaIds;
+}
+
+export async function readFeed(db: Executor, q: FeedQuery): Promise<FeedPage> {
+  const { feedEpoch } = await installIdentity(db);
+  const national = await nationalCodes(db);
+  const indicators = expandIndicators(q.indicators, national);
+  const areas = areaFilter(q);
+  const xmin = (await sql<{ xmin: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`.execute(db)).rows[0]!
+    .xmin;
+  const position: Position = q.after
+    ? decodeCursor(q.after, feedEpoch)
+    : { phase: "snapshot", epoch: feedEpoch, start: xmin, after: null };
+  const head = await sql<{ txid: string; id: string; changed_at: Date | string }>`
+    SELECT txid::text AS txid, id::text AS id, changed_at FROM change_log
+    WHERE txid < ${xmin}::xid8 ORDER BY txid DESC, id DESC LIMIT 1`.execute(db);
+  const headRow = head.rows[0];
+  const headAt = headRow ? iso(headRow.changed_at) : null;
+  const withNational = (c: Omit<FeedChange, "nationalIndicator">): FeedChange => ({
+    ...c,
+    nationalIndicator: national.get(c.indicator) ?? null,
+  });
+
+  if (position.phase === "snapshot") {
+    const after = position.after;
+    const page = await sql<{
+      id: string;
+      batch_id: string | null;
+      indicator_code: string;
+      area_id: string;
+      period: string;
+      disaggregation: string;
+      value: string | null;
+      value_text: string | null;
+      comment: string | null;
+      status: string;
+      version: number;
+      recorded_at: Date | string;
+      published_at: Date | string;
+    }>`SELECT id::text AS id, batch_id, indicator_code, area_id, period, disaggregation, value::text AS value, value_text,
+        comment, status, version, recorded_at, published_at
+      FROM data_values
+      WHERE published_at IS NOT NULL AND unpublished_at IS NULL AND source <> 'sample'
+        ${after ? sql`AND (indicator_code, area_id, period, disaggregation) > (${after[0]}, ${after[1]}, ${after[2]}, ${after[3]})` : sql``}
+        ${indicators ? sql`AND indicator_code = ANY(${indicators}::text[])` : sql``}
+        ${areas ? sql`AND area_id = ANY(${areas}::text[])` : sql``}
+      ORDER BY indicator_code, area_id, period, disaggregation
+      LIMIT ${q.limit}`.execute(db);
+    const origins = await batchOrigins(
+      db,
+      page.rows.map((r) => r.batch_id),
+    );
+    const own = (await installIdentity(db)).installId;
+    const changes = page.rows.map((r) =>
+      withNational({
+        id: `v${r.id}`,
+        origin: (r.batch_id && origins.get(r.batch_id)) || own,
+        indicator: r.indicator_code,
+        area: r.area_id,
+        period: r.period,
+        disaggregation: r.disaggregation,
+        deleted: false,
+        value: r.value,
+        valueText: r.value_text,
+        comment: r.comment,
+        status: r.status,
+        version: r.version,
+        recordedAt: iso(r.recorded_at),
+        changedAt: iso(r.published_at)!,
+      }),
+    );
+    const last = page.rows[page.rows.length - 1];
+    if (page.rows.length === q.limit && last)
+      return {
+        changes,
+        more: true,
+        headAt,
+        next: encodeCursor({
+          ...position,
+          after: [last.indicator_code, last.area_id, last.period, last.disaggregation],
+        }),
+      };
+    // The snapshot is done: the log follows from the snapshot's start (changes made meanwhile come again).
+    return {
+      changes,
+      more: true,
+      headAt,
+      next: encodeCursor({ phase: "log", epoch: feedEpoch, txid: position.start, id: "0" }),
+    };
+  }
+
+  const page = await sql<LogRow>`
+    SELECT id::text AS id, txid::text AS txid, origin, origin_change_id, indicator_code, area_id, period, disaggregation,
+      deleted, value, value_text, comment, status, version, recorded_at, changed_at
+    FROM change_log
+    WHERE (txid, id) > (${position.txid}::xid8, ${position.id}::bigint) AND txid < ${xmin}::xid8
+      ${indicators ? sql`AND indicator_code = ANY(${indicators}::text[])` : sql``}
+      ${areas ? sql`AND area_id = ANY(${areas}::text[])` : sql``}
+    ORDER BY txid, id
+    LIMIT ${q.limit}`.execute(db);
+  const changes = page.rows.map((r) =>
+    withNational({
+      id: r.origin_change_id ?? r.id,
+      origin: r.origin,
+      indicator: r.indicator_code,
+      area: r.area_id,
+      period: r.period,
+      disaggregation: r.disaggregation,
+      deleted: r.deleted,
+      value: r.deleted ? null : r.value,
+      valueText: r.deleted ? null : r.value_text,
+      comment: r.deleted ? null : r.comment,
+      status: r.status,
+      version: r.version,
+      recordedAt: iso(r.recorded_at),
+      changedAt: iso(r.changed_at)!,
+    }),
+  );
+  const last = page.rows[page.rows.length - 1];
+  if (page.rows.length === q.limit && last)
+    return { changes, more: true, headAt, next: encodeCursor({ phase: "log", epoch: feedEpoch, txid: last.txid, id: last.id }) };
+  // Fewer than asked: everything up to the head has been looked at, whatever the filters left out.
+  const through =
+    headRow && (BigInt(headRow.txid) > BigInt(position.txid) || (headRow.txid === position.txid && BigInt(headRow.id) > BigInt(position.id)))
+      ? { txid: headRow.txid, id: headRow.id }
+      : { txid: position.txid, id: position.id };
+  return { changes, more: false, headAt, next: encodeCursor({ phase: "log", epoch: feedEpoch, ...through }) };
+}
+
+async function batchOrigins(db: Executor, batchIds: (string | null)[]): Promise<Map<string, string>> {
+  const ids = [...new Set(batchIds.filter((x): x is string => x !== null))];
+  if (ids.length === 0) return new Map();
+  const r = await sql<{ id: string; origin: string }>`SELECT id, origin FROM data_batches
+    WHERE id = ANY(${ids}::uuid[]) AND origin IS NOT NULL`.execute(db);
+  return new Map(r.rows.map((x) => [x.id, x.origin]));
+}
+
+/** A limit on one page of the feed. */
+export function feedLimit(limit: number | undefined): number {
+  if (limit === undefined) return 1000;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new InvalidInputError("limit phải từ 1 đến 10.000");
+  return limit;
+}

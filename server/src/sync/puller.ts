@@ -1,0 +1,220 @@
+import { sql, type Kysely } from "kysely";
+import type { Schema } from "../db/schema";
+import { isConnectionError } from "../db/database";
+import { notify } from "../notifications/service";
+import { applyPage, type LinkRow } from "./apply";
+import type { FeedChange } from "./feed";
+
+/**
+ * Pulls every enabled link's peer feed: an install needs no inbound connection (it works through an
+ * integration gateway), and a webhook from the peer only wakes the pull early. Each link is pulled page
+ * after page while the peer says there is more, then every `intervalMs`; a failure waits longer each
+ * time (up to a minute) and is kept in the link's record for the monitor page.
+ */
+export interface PullerOptions {
+  intervalMs?: number;
+  pageSize?: number;
+  /** A link with no successful pull for this long is late: the administrators are told once. */
+  lateAfterMs?: number;
+  fetch?: typeof fetch;
+  log?: (message: string) => void;
+}
+
+export interface PullResult {
+  pages: number;
+  applied: number;
+  error?: string;
+}
+
+interface FeedAnswer {
+  install: { id: string; name: string };
+  changes: FeedChange[];
+  next: string;
+  more: boolean;
+  headAt: string | null;
+}
+
+function feedUrl(link: LinkRow, pageSize: number): string {
+  const u = new URL("/api/changes", link.peer_url);
+  if (link.cursor) u.searchParams.set("after", link.cursor);
+  u.searchParams.set("limit", String(pageSize));
+  if (link.indicators?.length) u.searchParams.set("indicators", link.indicators.join(","));
+  if (link.area_id) u.searchParams.set("area", link.area_id);
+  return u.toString();
+}
+
+async function readLink(db: Kysely<Schema>, id: string): Promise<(LinkRow & { enabled: boolean }) | undefined> {
+  return db
+    .selectFrom("sync_links")
+    .select(["id", "name", "peer_url", "token", "indicators", "area_id", "cursor", "enabled"])
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/** Pulls one link until its peer has nothing more (or `maxPages`); records the outcome on the link. */
+export async function pullLink(
+  db: Kysely<Schema>,
+  id: string,
+  options: PullerOptions & { maxPages?: number } = {},
+): Promise<PullResult> {
+  const doFetch = options.fetch ?? fetch;
+  const pageSize = options.pageSize ?? 1000;
+  const result: PullResult = { pages: 0, applied: 0 };
+  for (let page = 0; page < (options.maxPages ?? 1000); page++) {
+    const link = await readLink(db, id);
+    if (!link || !link.enabled) return result;
+    let answer: FeedAnswer;
+    try {
+      const res = await doFetch(feedUrl(link, pageSize), {
+        headers: { authorization: `Bearer ${link.token}`, accept: "application/json" },
+        signal: AbortSignal.timeout(30_000),
+      });
+      if (res.status === 410) {
+        // The peer no longer knows the cursor (a restored or rebuilt install): start again from its snapshot.
+        const body = (await res.json().catch(() => ({}))) as { message?: string };
+        await db.updateTable("sync_links").set({ cursor: null }).where("id", "=", id).where("cursor", "=", link.cursor).execute();
+        await recordFailure(db, id, `Con trỏ hết hiệu lực (410), đồng bộ lại từ đầu: ${body.message ?? ""}`);
+        continue;
+      }
+      if (!res.ok) {
+        const body = await res.text().catch(() => "");
+        throw new Error(`HTTP ${res.status}: ${body.slice(0, 300)}`);
+      }
+      answer = (await res.json()) as FeedAnswer;
+    } catch (e) {
+      const message = `Không lấy được dữ liệu từ ${link.peer_url}: ${e instanceof Error ? e.message : String(e)}`;
+      await recordFailure(db, id, message).catch(() => undefined);
+      result.error = message;
+      return result;
+    }
+    try {
+      const outcome = await applyPage(db, link, link.cursor, { ...answer }, new Date());
+      result.pages++;
+      result.applied += outcome.created + outcome.updated + outcome.deleted;
+      if (outcome.problems.length) options.log?.(`link ${id}: ${outcome.problems.join("; ")}`);
+    } catch (e) {
+      if (isConnectionError(e)) throw e;
+      const message = `Không ghi được trang thay đổi: ${e instanceof Error ? e.message : String(e)}`;
+      await recordFailure(db, id, message).catch(() => undefined);
+      result.error = message;
+      return result;
+    }
+    if (!answer.more) return result;
+  }
+  return result;
+}
+
+async function recordFailure(db: Kysely<Schema>, id: string, message: string) {
+  await db
+    .updateTable("sync_links")
+    .set({
+      last_attempt_at: new Date(),
+      last_error: message.slice(0, 4000),
+      last_error_at: new Date(),
+      failures: sql`failures + 1`,
+    })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** Tells the administrators of links with no successful pull for `lateAfterMs`, once per lateness. */
+export async function notifyLateLinks(db: Kysely<Schema>, lateAfterMs: number, now = new Date()): Promise<number> {
+  const late = await db
+    .selectFrom("sync_links")
+    .select(["id", "name", "last_success_at", "created_at", "last_error"])
+    .where("enabled", "=", true)
+    .where(sql<boolean>`coalesce(last_success_at, created_at) < ${new Date(now.getTime() - lateAfterMs)}`)
+    .where(sql<boolean>`(late_notified_at IS NULL OR late_notified_at < coalesce(last_success_at, created_at))`)
+    .execute();
+  if (late.length === 0) return 0;
+  const admins = await db
+    .selectFrom("users")
+    .select(["id", "email", "display_name"])
+    .where("role", "=", "admin")
+    .where("disabled_at", "is", null)
+    .execute();
+  const people = admins.map((a) => ({ id: a.id, email: a.email, displayName: a.display_name }));
+  for (const l of late) {
+    const since = new Date(l.last_success_at ?? l.created_at);
+    await db.transaction().execute(async (trx) => {
+      const message = `Liên thông "${l.name}" chậm: chưa đồng bộ được từ ${since.toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" })}`;
+      await notify(trx, people, {
+        kind: "sync_late",
+        message,
+        subject: message,
+        body: `${message}.${l.last_error ? `\n\nLỗi gần nhất: ${l.last_error}` : ""}\n\nXem trang Giám sát liên thông.`,
+        link: "/lien-thong",
+        key: `sync_late|${l.id}|${since.toISOString()}`,
+      });
+      await trx.updateTable("sync_links").set({ late_notified_at: now }).where("id", "=", l.id).execute();
+    });
+  }
+  return late.length;
+}
+
+/** The background puller of a server process. */
+export function startPuller(db: Kysely<Schema>, options: PullerOptions = {}) {
+  const interval = options.intervalMs ?? 1000;
+  const lateAfter = options.lateAfterMs ?? 10 * 60_000;
+  const waiting = new Map<string, () => void>();
+  const backoff = new Map<string, number>();
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let running = false;
+  let lastLateCheck = 0;
+
+  async function round() {
+    if (running || stopped) return;
+    running = true;
+    try {
+      const links = await db.selectFrom("sync_links").select(["id"]).where("enabled", "=", true).execute();
+      const now = Date.now();
+      for (const { id } of links) {
+        if (stopped) break;
+        if ((backoff.get(id) ?? 0) > now) continue;
+        const r = await pullLink(db, id, options);
+        if (r.error) {
+          const failures = Math.min(6, ((backoff.get(`${id}#n`) ?? 0) as number) + 1);
+          backoff.set(`${id}#n`, failures);
+          backoff.set(id, Date.now() + Math.min(60_000, 1000 * 2 ** failures));
+          options.log?.(`link ${id}: ${r.error}`);
+        } else {
+          backoff.delete(id);
+          backoff.delete(`${id}#n`);
+        }
+      }
+      if (now - lastLateCheck > 30_000) {
+        lastLateCheck = now;
+        await notifyLateLinks(db, lateAfter);
+      }
+    } catch (e) {
+      options.log?.(`sync round failed: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      running = false;
+      for (const w of waiting.values()) w();
+      waiting.clear();
+    }
+  }
+
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      void round().finally(schedule);
+    }, interval);
+    timer.unref?.();
+  };
+  schedule();
+
+  return {
+    /** Pulls a link at once (a webhook from its peer), skipping its wait after a failure. */
+    wake(linkId?: string) {
+      if (linkId) backoff.delete(linkId);
+      void round();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      while (running) await new Promise((r) => setTimeout(r, 20));
+    },
+  };
+}
