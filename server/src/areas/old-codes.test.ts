@@ -142,6 +142,27 @@ describe(`official codes of the units before 1/7/2025 on ${testEngine}`, () => {
     expect(await countDataValueRows(database)).toBe(before);
   });
 
+  it("leaves the form's area as picked: the new Cần Thơ's form for June 2025 is refused, naming its predecessors", async () => {
+    const res = await app.inject({
+      method: "POST",
+      url: "/api/reports/form",
+      headers: admin.headers(true),
+      payload: {
+        agency: "CT.STC",
+        area: "92",
+        period: "2025M06",
+        status: "draft",
+        values: [{ indicator: "CT.A.I.3", value: 10 }],
+      },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(errorsOf(res)).toEqual([
+      expect.stringMatching(
+        /^1 area: Cần Thơ \(92\) được thành lập từ 01\/07\/2025; kỳ 2025M06 trước đó nên không nhận số liệu — báo cáo cho đơn vị trước sắp xếp: Cần Thơ \(old-92\)/,
+      ),
+    ]);
+  });
+
   it("refuses the code of a unit formed in 2025, which no unit bore before, naming the predecessors", async () => {
     // Đặc khu Lý Sơn (21548, Quảng Ngãi) took the place of the island district Lý Sơn (536): Kon Tum's
     // catalogue serves Quảng Ngãi today.

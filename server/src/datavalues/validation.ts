@@ -21,6 +21,7 @@ import {
 import { sql } from "kysely";
 import type { Principal } from "../auth/principal";
 import { currentAgency } from "../agencies/succession";
+import { preReformId } from "../areas/reference";
 import type { Executor } from "../db/bulk";
 import type { DataChannel } from "../db/schema";
 import type { RowError } from "../errors";
@@ -161,6 +162,9 @@ export async function validateRows(
 
   const seen = new Map<string, number>();
   const prepared: { row: PreparedRow; at: RowLocator }[] = [];
+  // Official codes are read by the period (`readAreaCode`) on every channel but the form: one report's, keyed by
+  // the product's id of the area picked in the UI, its area is read as sent (never filed under another report).
+  const byOfficialCode = options.channel !== "form";
   let readAsOld = 0;
   let unlistedFrom = 0;
   let n = 0;
@@ -174,7 +178,7 @@ export async function validateRows(
     // The official code valid during the period (`94` for Sóc Trăng in 2012) names the pre-reform unit
     // (`old-94`); a code both old and new means the old unit for a period ending before 1/7/2025
     // (reference-cache.ts, `readAreaCode`).
-    const read = readAreaCode(ref, r.area, period);
+    const read = byOfficialCode ? readAreaCode(ref, r.area, period) : asSent(areaById.get(r.area));
     const area = read?.area;
 
     const unreadable = (["indicator", "area", "period", "disaggregation"] as const).filter((f) => !isCleanCode(r[f]));
@@ -242,7 +246,7 @@ export async function validateRows(
       err(
         "area",
         `${area.name} (${area.id}) được thành lập từ ${formatDate(String(area.valid_from))}; kỳ ${r.period} trước đó nên không nhận số liệu` +
-          ` (không đơn vị nào trước đó mang mã ${area.code})` +
+          (areaById.has(preReformId(area.code)) ? "" : ` (không đơn vị nào trước đó mang mã ${area.code})`) +
           (before?.length ? ` — báo cáo cho đơn vị trước sắp xếp: ${before.join(", ")}` : ""),
       );
     }
@@ -349,6 +353,8 @@ export async function validateRows(
 const READ_PART_ROWS = 1000;
 const YIELD_ROWS = 500;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+const asSent = <T>(area: T | undefined) => (area === undefined ? undefined : { area, readAsPreReform: false });
 
 /** Rows of a batch told one by one that their area code was read as a pre-reform unit; the rest are counted. */
 const READ_AS_OLD_NOTES = 100;
