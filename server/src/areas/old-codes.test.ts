@@ -46,8 +46,10 @@ const importAs = (format: string, body: string | object) =>
     headers: { ...admin.headers(true), "content-type": format === "dhis2" ? "application/json" : "text/csv" },
     payload: body,
   });
-const warningsOf = (res: Answer) => ((res.json() as { warnings?: Note[] }).warnings ?? []).map((w) => `${w.row} ${w.field}: ${w.message}`);
-const errorsOf = (res: Answer) => ((res.json() as { errors?: Note[] }).errors ?? []).map((e) => `${e.row} ${e.field}: ${e.message}`);
+const warningsOf = (res: Answer) =>
+  ((res.json() as { warnings?: Note[] }).warnings ?? []).map((w) => `${w.row} ${w.field}: ${w.message}`);
+const errorsOf = (res: Answer) =>
+  ((res.json() as { errors?: Note[] }).errors ?? []).map((e) => `${e.row} ${e.field}: ${e.message}`);
 /** The published figures of an indicator, area and period as GET /api/data-values gives them. */
 async function figures(query: Record<string, string>) {
   const res = await app.inject({ url: `/api/data-values?${new URLSearchParams(query)}`, headers: admin.headers() });
@@ -202,7 +204,9 @@ describe(`official codes of the units before 1/7/2025 on ${testEngine}`, () => {
     expect(res.json()).toMatchObject({ created: 105 });
     const warnings = warningsOf(res);
     expect(warnings).toHaveLength(101);
-    expect(warnings[0]).toMatch(new RegExp(`^1 area: Mã '${communes[0]!.code}' kỳ 2019 được hiểu là .* \\(${communes[0]!.id}\\)`));
+    expect(warnings[0]).toMatch(
+      new RegExp(`^1 area: Mã '${communes[0]!.code}' kỳ 2019 được hiểu là .* \\(${communes[0]!.id}\\)`),
+    );
     expect(warnings[100]).toBe(
       "101 area: Từ dòng này, 5 dòng nữa có mã địa bàn được hiểu là đơn vị hành chính trước sắp xếp (đến 30/06/2025), như các dòng trên",
     );
@@ -229,7 +233,9 @@ describe(`official codes of the units before 1/7/2025 on ${testEngine}`, () => {
     expect(warningsOf(sdmx)).toEqual([expect.stringMatching(/^\d+ area: Mã '93' kỳ 2015 được hiểu là Hậu Giang \(old-93\)/)]);
     expect(sdmx.json()).toMatchObject({ created: 1, unchanged: 1 });
 
-    const dhis2 = await importAs("dhis2", { dataValues: [{ dataElement: SPENDING, period: "2016", orgUnit: "94", value: "460" }] });
+    const dhis2 = await importAs("dhis2", {
+      dataValues: [{ dataElement: SPENDING, period: "2016", orgUnit: "94", value: "460" }],
+    });
     expect(dhis2.statusCode, dhis2.body).toBe(200);
     expect(warningsOf(dhis2)).toEqual([expect.stringMatching(/^\d+ area: Mã '94' kỳ 2016 được hiểu là Sóc Trăng \(old-94\)/)]);
 
