@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { withPredecessors } from "../agencies/succession";
+import { preReformId } from "../areas/reference";
 import type { AgencyRow } from "../agencies/repository";
 import { servedArea } from "../catalogue/repository";
 import type { Executor } from "../db/bulk";
@@ -64,6 +65,36 @@ export interface ReferenceData {
   reachable(agencies: readonly string[] | null): Set<string> | null;
   /** Codes of a registry a dimension draws its options from ("areas:<level>", "agencies"). */
   registry(from: string): Set<string> | null;
+}
+
+/**
+ * The unit an area field names for a period. Partners send the official codes valid at the time — `94` for
+ * Sóc Trăng for 2012, a commune's 5-digit code for 2019 — not the product's `old-` ids, so:
+ * - an id is read as that unit (`old-94`, `92`), except as below;
+ * - a code that is no id but the code of a pre-reform unit (`94`, `318`) names that unit (`old-94`): the only
+ *   unit that ever bore it (the existence rule then judges the period: refused from 1/7/2025);
+ * - a code of both a pre-reform unit and a unit in force since 1/7/2025 (`92`: Cần Thơ before, the merged Cần
+ *   Thơ after; most new provinces and communes kept one predecessor's code) names, for a period that ends before
+ *   1/7/2025, the pre-reform unit — the official code valid then; for a period from 1/7/2025 or straddling it
+ *   (the year 2025, 2025W27), the unit in force: the existence rule accepts both units for a straddling period,
+ *   and the code is read as it stands at the period's end, which is also the id the exports write;
+ * - a code only of a unit formed on 1/7/2025 (`11948`, Đặc khu Bạch Long Vĩ) names that unit, and the existence
+ *   rule refuses it for an earlier period, naming the predecessors to report for instead.
+ * `readAsPreReform` says a code was read as a pre-reform unit other than the id sent (the answer says so).
+ * Without a readable period, an id is read as itself.
+ */
+export function readAreaCode(
+  ref: Pick<ReferenceData, "areas">,
+  code: string,
+  period: { start: string; end: string } | null,
+): { area: AreaMeta; readAsPreReform: boolean } | undefined {
+  const own = ref.areas.get(code);
+  // The unit of this id was in force during (part of) the period: the id stands.
+  if (own && (own.valid_from === null || !period || period.end >= own.valid_from)) return { area: own, readAsPreReform: false };
+  // No such id, or a unit formed after the period: the pre-reform unit of that official code, if there was one.
+  const old = code.startsWith(preReformId("")) ? undefined : ref.areas.get(preReformId(code));
+  if (old) return { area: old, readAsPreReform: true };
+  return own ? { area: own, readAsPreReform: false } : undefined;
 }
 
 interface Cached {

@@ -137,22 +137,21 @@ describe(`validation gaps (issue 11, items 7 and 13) on ${testEngine}`, () => {
       .orderBy("areas.id")
       .executeTakeFirstOrThrow();
     const before = await countDataValueRows(database);
+    // A code of a unit formed in 2025 that no unit bore before (Đặc khu Lý Sơn, Quảng Ngãi, served by Kon Tum's
+    // catalogue): refused for an earlier period. A code an old unit bore too ("92", and Cần Thơ's communes) is
+    // read as that old unit for a period before 1/7/2025 instead (areas/old-codes.test.ts).
     const res = await post(admin, [
-      { indicator: "CT.A.I.3", area: commune.id, period: "2018M05", value: 10 },
+      { indicator: "KT.A.X.3", area: "21548", period: "2018M05", value: 10 },
       { indicator: "CT.A.I.3", area: "92", period: "2025M06", value: 10 },
       { indicator: "CT.A.I.3", area: "old-92", period: "2025M07", value: 10 },
     ]);
     expect(res.statusCode).toBe(400);
     const errors = errorsOf(res);
+    expect(errors).toHaveLength(2);
     expect(errors[0]).toMatch(
-      new RegExp(
-        `^1 area: ${commune.name} \\(${commune.id}\\) được thành lập từ 01/07/2025; kỳ 2018M05 trước đó .*báo cáo cho đơn vị trước sắp xếp: .+\\(old-`,
-      ),
+      /^1 area: Lý Sơn \(21548\) được thành lập từ 01\/07\/2025; kỳ 2018M05 trước đó .*báo cáo cho đơn vị trước sắp xếp: Lý Sơn \(old-536\)/,
     );
-    expect(errors[1]).toMatch(
-      /^2 area: Cần Thơ \(92\) được thành lập từ 01\/07\/2025; kỳ 2025M06 .*Cần Thơ \(old-92\), .*Hậu Giang \(old-93\)/,
-    );
-    expect(errors[2]).toMatch(/^3 area: Cần Thơ \(old-92\) đã thôi tồn tại/);
+    expect(errors[1]).toMatch(/^3 area: Cần Thơ \(old-92\) đã thôi tồn tại/);
     expect(await countDataValueRows(database)).toBe(before);
 
     // Nor does the completeness page expect from it what it could not have reported.

@@ -21,11 +21,12 @@ import {
 import { sql } from "kysely";
 import type { Principal } from "../auth/principal";
 import { currentAgency } from "../agencies/succession";
+import { preReformId } from "../areas/reference";
 import type { Executor } from "../db/bulk";
 import type { DataChannel } from "../db/schema";
 import type { RowError } from "../errors";
 import { checkOwnership } from "../sync/ownership";
-import { referenceData, type IndicatorMeta, type ReferenceData } from "./reference-cache";
+import { readAreaCode, referenceData, type IndicatorMeta, type ReferenceData } from "./reference-cache";
 import type { DataValueRow } from "./repository";
 
 /** Where a row came from, so that every error names the row (and, for spreadsheets, the cell). */
@@ -167,6 +168,12 @@ export async function validateRows(
 
   const seen = new Map<string, number>();
   const prepared: { row: PreparedRow; at: RowLocator }[] = [];
+  // Official codes are read by the period (`readAreaCode`) on every channel but the form: one report's, keyed by
+  // the product's id of the area picked in the UI, its area is read as sent (never filed under another report).
+  // The form reads its report's area as sent; mirrored figures come with the origin's ids, exact.
+  const byOfficialCode = options.channel !== "form" && options.channel !== "sync";
+  let readAsOld = 0;
+  let unlistedFrom = 0;
   let n = 0;
   for (const r of incoming) {
     // A large batch is checked in turns: other requests are served between them.
@@ -174,8 +181,12 @@ export async function validateRows(
     const rowErrors: RowError[] = [];
     const err = (field: string, message: string) => rowErrors.push(locate(r.at, field, message));
     const indicator = indicators.get(r.indicator);
-    const area = areaById.get(r.area);
     const period = periodOf(r.period);
+    // The official code valid during the period (`94` for Sóc Trăng in 2012) names the pre-reform unit
+    // (`old-94`); a code both old and new means the old unit for a period ending before 1/7/2025
+    // (reference-cache.ts, `readAreaCode`).
+    const read = byOfficialCode ? readAreaCode(ref, r.area, period) : asSent(areaById.get(r.area));
+    const area = read?.area;
 
     const unreadable = (["indicator", "area", "period", "disaggregation"] as const).filter((f) => !isCleanCode(r[f]));
     for (const f of unreadable)
@@ -242,6 +253,7 @@ export async function validateRows(
       err(
         "area",
         `${area.name} (${area.id}) được thành lập từ ${formatDate(String(area.valid_from))}; kỳ ${r.period} trước đó nên không nhận số liệu` +
+          (areaById.has(preReformId(area.code)) ? "" : ` (không đơn vị nào trước đó mang mã ${area.code})`) +
           (before?.length ? ` — báo cáo cho đơn vị trước sắp xếp: ${before.join(", ")}` : ""),
       );
     }
@@ -264,7 +276,7 @@ export async function validateRows(
       }
     }
     const key = disaggregation.ok ? disaggregation.key : r.disaggregation;
-    const k = `${r.indicator}|${r.area}|${r.period}|${key}`;
+    const k = `${r.indicator}|${area?.id ?? r.area}|${r.period}|${key}`;
     const first = seen.get(k);
     if (first !== undefined) err("indicator", `Trùng khóa với dòng ${first}: cùng chỉ số, địa bàn, kỳ và phân tổ`);
     else seen.set(k, r.at.row);
@@ -286,13 +298,16 @@ export async function validateRows(
     }
     if (!owner.inScope)
       scopeErrors.push(locate(r.at, "indicator", `Chỉ số ${r.indicator} không thuộc cơ quan trong phạm vi của bạn`));
-    else if (callerAreas && !callerAreas.has(r.area))
+    else if (callerAreas && !callerAreas.has(area!.id))
       scopeErrors.push(locate(r.at, "area", `Địa bàn ${r.area} nằm ngoài phạm vi của bạn`));
+    if (read!.readAsPreReform && ++readAsOld <= READ_AS_OLD_NOTES)
+      warnings.push({ row: r.at.row, field: "area", message: readAsOldNote(r.area, r.period, area!, areaById.get(r.area)) });
+    else if (read!.readAsPreReform && readAsOld === READ_AS_OLD_NOTES + 1) unlistedFrom = r.at.row;
     prepared.push({
       at: r.at,
       row: {
         indicator: r.indicator,
-        area: r.area,
+        area: area!.id,
         period: r.period,
         periodType: period!.type,
         disaggregation: key,
@@ -308,6 +323,12 @@ export async function validateRows(
       },
     });
   }
+  if (readAsOld > READ_AS_OLD_NOTES)
+    warnings.push({
+      row: unlistedFrom,
+      field: "area",
+      message: `Từ dòng này, ${formatNumber(readAsOld - READ_AS_OLD_NOTES)} dòng nữa có mã địa bàn được hiểu là đơn vị hành chính trước sắp xếp (đến 30/06/2025), như các dòng trên`,
+    });
   // Figures another install owns are mirrored here read-only (sync/ownership.ts): refused like a scope.
   if (!options.mirror && errors.length === 0) scopeErrors.push(...(await checkOwnership(db, ref, prepared, locate)));
   if (errors.length || scopeErrors.length) return { rows: [], errors, warnings, scopeErrors };
@@ -342,6 +363,19 @@ export async function validateRows(
 const READ_PART_ROWS = 1000;
 const YIELD_ROWS = 500;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+const asSent = <T>(area: T | undefined) => (area === undefined ? undefined : { area, readAsPreReform: false });
+
+/** Rows of a batch told one by one that their area code was read as a pre-reform unit; the rest are counted. */
+const READ_AS_OLD_NOTES = 100;
+
+/** The note of a code read as the pre-reform unit that bore it (`readAreaCode`): never silent. */
+function readAsOldNote(code: string, period: string, old: { id: string; name: string }, current: { name: string } | undefined) {
+  return (
+    `Mã '${code}' kỳ ${period} được hiểu là ${old.name} (${old.id}), đơn vị hành chính trước sắp xếp (đến 30/06/2025); số liệu lưu theo ${old.id}` +
+    (current ? `; từ 01/07/2025 mã ${code} là ${current.name} (${code}) sau sắp xếp` : "")
+  );
+}
 
 /** Channels whose text reaches validation as typed (see `readsText`). */
 const RAW_TEXT_CHANNELS = new Set<DataChannel>(["api", "form"]);

@@ -41,10 +41,12 @@ async function makeInstall(url: string): Promise<Install> {
 const fetchVia: typeof fetch = async (input, init) => {
   const url = new URL(String(input));
   const target = [province, national].find((i) => url.origin === new URL(i.url).origin)!;
+  const headers: Record<string, string> = {};
+  new Headers(init?.headers).forEach((v, k) => (headers[k] = v));
   const res = await target.app.inject({
     method: (init?.method as "GET" | "POST") ?? "GET",
     url: url.pathname + url.search,
-    headers: Object.fromEntries(new Headers(init?.headers).entries()),
+    headers,
     payload: init?.body as string | undefined,
   });
   return new Response(res.statusCode === 204 ? null : res.body, { status: res.statusCode, headers: res.headers as HeadersInit });
