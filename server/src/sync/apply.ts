@@ -171,7 +171,10 @@ export async function applyPage(
         skipped_changes: sql`skipped_changes + ${outcome.refused}`,
         failures: 0,
         ...(outcome.problems.length
-          ? { last_error: `Từ chối ${outcome.refused} thay đổi: ${outcome.problems.join("; ")}`.slice(0, 4000), last_error_at: now }
+          ? {
+              last_error: `Từ chối ${outcome.refused} thay đổi: ${outcome.problems.join("; ")}`.slice(0, 4000),
+              last_error_at: now,
+            }
           : {}),
       })
       .where("id", "=", link.id)

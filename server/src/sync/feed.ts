@@ -318,7 +318,8 @@ export async function readFeed(db: Executor, q: FeedQuery): Promise<FeedPage> {
     return { changes, more: true, headAt, next: encodeCursor({ phase: "log", epoch: feedEpoch, txid: last.txid, id: last.id }) };
   // Fewer than asked: everything up to the head has been looked at, whatever the filters left out.
   const through =
-    headRow && (BigInt(headRow.txid) > BigInt(position.txid) || (headRow.txid === position.txid && BigInt(headRow.id) > BigInt(position.id)))
+    headRow &&
+    (BigInt(headRow.txid) > BigInt(position.txid) || (headRow.txid === position.txid && BigInt(headRow.id) > BigInt(position.id)))
       ? { txid: headRow.txid, id: headRow.id }
       : { txid: position.txid, id: position.id };
   return { changes, more: false, headAt, next: encodeCursor({ phase: "log", epoch: feedEpoch, ...through }) };

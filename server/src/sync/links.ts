@@ -20,7 +20,10 @@ export const SyncLink = z.object({
   lastSuccessAt: z.string().nullable(),
   lastChangeAt: z.string().nullable().describe("Thời điểm (tại hệ thống kia) của thay đổi mới nhất đã nhận"),
   peerHeadAt: z.string().nullable().describe("Thời điểm thay đổi mới nhất hệ thống kia có, ở lần hỏi gần nhất"),
-  lagSeconds: z.number().nullable().describe("Độ trễ: thay đổi mới nhất bên kia so với thay đổi mới nhất đã nhận (0: đã theo kịp)"),
+  lagSeconds: z
+    .number()
+    .nullable()
+    .describe("Độ trễ: thay đổi mới nhất bên kia so với thay đổi mới nhất đã nhận (0: đã theo kịp)"),
   sinceSuccessSeconds: z.number().nullable(),
   late: z.boolean().describe("Quá 10 phút chưa đồng bộ được"),
   appliedChanges: z.number(),

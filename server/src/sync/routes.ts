@@ -78,7 +78,9 @@ export const syncRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =>
         querystring: z.object({
           after: z.string().max(2000).optional(),
           limit: z.coerce.number().int().min(1).max(10_000).optional(),
-          indicators: codeList.optional().describe("Mã chỉ số, cách nhau bởi dấu phẩy; mã quốc gia gồm cả dòng của tỉnh thực hiện nó"),
+          indicators: codeList
+            .optional()
+            .describe("Mã chỉ số, cách nhau bởi dấu phẩy; mã quốc gia gồm cả dòng của tỉnh thực hiện nó"),
           area: z.string().max(20).optional().describe("Một địa bàn và các đơn vị trực thuộc (kể cả đơn vị cũ trước 2025)"),
         }),
         response: {
@@ -125,7 +127,13 @@ export const syncRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =>
           200: z.object({
             install: Install,
             items: z.array(
-              z.object({ indicator: z.string(), period: z.string(), province: z.string(), count: z.number(), checksum: z.string() }),
+              z.object({
+                indicator: z.string(),
+                period: z.string(),
+                province: z.string(),
+                count: z.number(),
+                checksum: z.string(),
+              }),
             ),
           }),
           ...errors,
@@ -152,7 +160,8 @@ export const syncRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =>
       config: { access: { permission: "reference.read" } },
       schema: {
         tags: ["sync"],
-        summary: "Siêu dữ liệu cho hệ thống liên thông: bộ chỉ số (kèm liên kết chỉ số quốc gia), địa bàn và sáp nhập 2025, danh mục phân tổ",
+        summary:
+          "Siêu dữ liệu cho hệ thống liên thông: bộ chỉ số (kèm liên kết chỉ số quốc gia), địa bàn và sáp nhập 2025, danh mục phân tổ",
         querystring: z.object({ part: z.enum(["summary", "indicators", "areas", "merges", "dimensions"]).default("summary") }),
       },
     },

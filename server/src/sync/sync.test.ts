@@ -137,7 +137,9 @@ describe("two installs linked both ways", () => {
   it("a revision and a deletion propagate; a page pulled again changes nothing", async () => {
     await write(province, reporter, [{ indicator: "CT.A.I.3", area: "92", period: "2025M10", value: 1300 }]);
     await write(province, reporter, [{ indicator: "CT.A.I.3", area: "92", period: "2025M09", value: 900 }]);
-    const before = await sql<{ cursor: string }>`SELECT cursor FROM sync_links WHERE id = 'can-tho'`.execute(national.database.db);
+    const before = await sql<{ cursor: string }>`SELECT cursor FROM sync_links WHERE id = 'can-tho'`.execute(
+      national.database.db,
+    );
     await pull(national, "can-tho");
     expect((await published(national, { indicator: "QG.A.II.1", area: "92" })).map((x) => [x.period, x.value])).toEqual(
       expect.arrayContaining([
@@ -147,8 +149,11 @@ describe("two installs linked both ways", () => {
     );
     const versions = async () =>
       Number(
-        (await sql<{ n: string }>`SELECT count(*) AS n FROM data_values WHERE indicator_code = 'QG.A.II.1'`.execute(national.database.db))
-          .rows[0]!.n,
+        (
+          await sql<{ n: string }>`SELECT count(*) AS n FROM data_values WHERE indicator_code = 'QG.A.II.1'`.execute(
+            national.database.db,
+          )
+        ).rows[0]!.n,
       );
     const n = await versions();
     // The same page again (as after a crash between applying and hearing back): nothing doubles.

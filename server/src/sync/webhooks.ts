@@ -38,7 +38,9 @@ export async function verifyWebhook(
     throw e;
   }
   // Ids received within the window are kept a day: the same webhook again is acknowledged and ignored.
-  const inserted = await sql<{ id: string }>`INSERT INTO webhook_receipts (id, received_at) VALUES (${`${linkId}:${flat["webhook-id"]}`}, ${now})
+  const inserted = await sql<{
+    id: string;
+  }>`INSERT INTO webhook_receipts (id, received_at) VALUES (${`${linkId}:${flat["webhook-id"]}`}, ${now})
     ON CONFLICT (id) DO NOTHING RETURNING id`.execute(db);
   await sql`DELETE FROM webhook_receipts WHERE received_at < ${new Date(now.getTime() - 86_400_000)}`.execute(db);
   return { duplicate: inserted.rows.length === 0 };
@@ -71,7 +73,11 @@ export function startWebhookSender(
         for (const s of behind)
           await db.transaction().execute(async (trx) => {
             const id = `msg_${randomUUID()}`;
-            const payload = JSON.stringify({ type: "changes.available", timestamp: new Date().toISOString(), data: { through: head } });
+            const payload = JSON.stringify({
+              type: "changes.available",
+              timestamp: new Date().toISOString(),
+              data: { through: head },
+            });
             await trx.insertInto("webhook_deliveries").values({ id, subscription_id: s.id, payload }).execute();
             await trx.updateTable("webhook_subscriptions").set({ notified_through: head }).where("id", "=", s.id).execute();
           });
@@ -124,7 +130,9 @@ export function startWebhookSender(
       // A newer delivery supersedes older undelivered ones of the same subscription (they say the same).
       await sql`UPDATE webhook_deliveries d SET delivered_at = now(), last_error = 'thay bằng thông báo mới hơn'
         WHERE d.delivered_at IS NULL AND EXISTS (SELECT 1 FROM webhook_deliveries n
-          WHERE n.subscription_id = d.subscription_id AND n.created_at > d.created_at AND n.delivered_at IS NOT NULL)`.execute(db);
+          WHERE n.subscription_id = d.subscription_id AND n.created_at > d.created_at AND n.delivered_at IS NOT NULL)`.execute(
+        db,
+      );
     } catch (e) {
       options.log?.(`webhooks: ${e instanceof Error ? e.message : String(e)}`);
     } finally {

@@ -46,7 +46,9 @@ export const tokenRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { datab
           system: z
             .boolean()
             .default(false)
-            .describe("Tài khoản hệ thống (liên thông, nạp số liệu lịch sử): khóa kỳ và hạn gửi không áp dụng; mọi lần ghi vẫn được kiểm tra và ghi nhật ký"),
+            .describe(
+              "Tài khoản hệ thống (liên thông, nạp số liệu lịch sử): khóa kỳ và hạn gửi không áp dụng; mọi lần ghi vẫn được kiểm tra và ghi nhật ký",
+            ),
           expiresAt: z.iso.datetime({ offset: true }).nullable().default(null),
         }),
         response: { 201: z.object({ token: Token, secret: z.string() }), ...errors },
