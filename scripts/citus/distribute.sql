@@ -35,4 +35,5 @@ SELECT create_distributed_table('figure_rollup', 'indicator_key', colocate_with 
 -- schema_migrations, users, sessions, api_tokens, login_failures, audit_log, data_batches, entry_reopenings,
 -- attachments, documents, task_lists, task_sections, tasks, task_agencies, task_indicators, task_reports,
 -- task_events, notifications, notification_reads, outbound_messages, projects, dashboards, install_profile,
--- pending_startup_steps, reference_revision
+-- pending_startup_steps, reference_revision, install_identity, change_log, sync_links, webhook_subscriptions,
+-- webhook_deliveries, webhook_receipts

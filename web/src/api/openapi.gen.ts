@@ -2109,6 +2109,226 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  "/api/changes": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Dòng thay đổi: mọi lần công bố, sửa, xóa số liệu theo thứ tự ghi, trong phạm vi của người gọi
+     * @description Lần đầu gọi không có `after`: nhận toàn bộ số liệu đang công bố (theo trang), rồi mọi thay đổi sau đó. Mỗi trang trả `next`: gọi lại với `after=<next>`; `more=true` là còn thay đổi, gọi ngay. Con trỏ ổn định: một trang đã trả không bao giờ có thêm thay đổi. Con trỏ không hợp lệ hoặc của cơ sở dữ liệu khác: 410 (bắt đầu lại không có `after`). Mỗi thay đổi mang hệ thống gốc (`origin`) và mã thay đổi tại đó (`id`); bản ghi xóa có `deleted=true`.
+     */
+    get: {
+      parameters: {
+        query?: {
+          after?: string;
+          /** @description Một địa bàn và các đơn vị trực thuộc (kể cả đơn vị cũ trước 2025) */
+          area?: string;
+          /** @description Mã chỉ số, cách nhau bởi dấu phẩy; mã quốc gia gồm cả dòng của tỉnh thực hiện nó */
+          indicators?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              changes: {
+                area: string;
+                changedAt: string;
+                comment: string | null;
+                /** @description true: số liệu đã bị xóa hoặc rút lại (bản ghi xóa) */
+                deleted: boolean;
+                disaggregation: string;
+                /** @description Mã thay đổi tại hệ thống gốc */
+                id: string;
+                indicator: string;
+                /** @description Chỉ số quốc gia mà dòng chỉ số của tỉnh thực hiện (nếu có) */
+                nationalIndicator: string | null;
+                /** @description Mã hệ thống (install) nơi thay đổi được tạo ra */
+                origin: string;
+                period: string;
+                recordedAt: string | null;
+                status: string | null;
+                /** @description Giá trị số đúng như lưu (thập phân, dấu chấm) */
+                value: string | null;
+                valueText: string | null;
+                version: number | null;
+              }[];
+              headAt: string | null;
+              install: {
+                id: string;
+                name: string;
+              };
+              more: boolean;
+              next: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        410: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/dashboards": {
     parameters: {
       query?: never;
@@ -6925,6 +7145,1805 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  "/api/sync/links": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Giám sát liên thông: mỗi kết nối với lần đồng bộ gần nhất, độ trễ, số thay đổi, lỗi */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              install: {
+                id: string;
+                name: string;
+              };
+              items: {
+                appliedChanges: number;
+                /** @description Địa bàn (cả các đơn vị trực thuộc) do hệ thống kia quản lý */
+                areaId: string | null;
+                areaName: string | null;
+                enabled: boolean;
+                failures: number;
+                id: string;
+                /** @description Chỉ số do hệ thống kia quản lý (null: mọi chỉ số) */
+                indicators: string[] | null;
+                /** @description Độ trễ: thay đổi mới nhất bên kia so với thay đổi mới nhất đã nhận (0: đã theo kịp) */
+                lagSeconds: number | null;
+                lastAttemptAt: string | null;
+                /** @description Thời điểm (tại hệ thống kia) của thay đổi mới nhất đã nhận */
+                lastChangeAt: string | null;
+                lastError: string | null;
+                lastErrorAt: string | null;
+                lastSuccessAt: string | null;
+                /** @description Quá 10 phút chưa đồng bộ được */
+                late: boolean;
+                name: string;
+                /** @description Thời điểm thay đổi mới nhất hệ thống kia có, ở lần hỏi gần nhất */
+                peerHeadAt: string | null;
+                peerInstallId: string | null;
+                peerUrl: string;
+                sinceSuccessSeconds: number | null;
+                skippedChanges: number;
+                /** @description Nhận webhook đánh thức từ hệ thống kia */
+                webhooks: boolean;
+              }[];
+              total: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        410: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Thêm kết nối: hệ thống này lấy dòng thay đổi của hệ thống kia (khóa API của hệ thống kia)
+     * @description Hệ thống kia là nơi quản lý (có thẩm quyền) số liệu của các chỉ số × địa bàn trong phạm vi kết nối: tại đây các số liệu đó là bản sao chỉ đọc.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @default null */
+            areaId?: string | null;
+            /** @description Mã kết nối, ví dụ 'quoc-gia', 'can-tho' */
+            id: string;
+            /** @default null */
+            indicators?: string[] | null;
+            name: string;
+            /**
+             * Format: uri
+             * @description Địa chỉ của hệ thống kia, ví dụ https://dieuhanh.cantho.gov.vn/
+             */
+            peerUrl: string;
+            /** @description Khóa API do hệ thống kia cấp (chỉ cần quyền đọc) */
+            token: string;
+            /** @default null */
+            webhookSecret?: string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              appliedChanges: number;
+              /** @description Địa bàn (cả các đơn vị trực thuộc) do hệ thống kia quản lý */
+              areaId: string | null;
+              areaName: string | null;
+              enabled: boolean;
+              failures: number;
+              id: string;
+              /** @description Chỉ số do hệ thống kia quản lý (null: mọi chỉ số) */
+              indicators: string[] | null;
+              /** @description Độ trễ: thay đổi mới nhất bên kia so với thay đổi mới nhất đã nhận (0: đã theo kịp) */
+              lagSeconds: number | null;
+              lastAttemptAt: string | null;
+              /** @description Thời điểm (tại hệ thống kia) của thay đổi mới nhất đã nhận */
+              lastChangeAt: string | null;
+              lastError: string | null;
+              lastErrorAt: string | null;
+              lastSuccessAt: string | null;
+              /** @description Quá 10 phút chưa đồng bộ được */
+              late: boolean;
+              name: string;
+              /** @description Thời điểm thay đổi mới nhất hệ thống kia có, ở lần hỏi gần nhất */
+              peerHeadAt: string | null;
+              peerInstallId: string | null;
+              peerUrl: string;
+              sinceSuccessSeconds: number | null;
+              skippedChanges: number;
+              /** @description Nhận webhook đánh thức từ hệ thống kia */
+              webhooks: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        410: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/sync/links/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Xóa kết nối (số liệu đã đồng bộ được giữ, không còn là bản sao chỉ đọc) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              id: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        410: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/sync/links/{id}/pull": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Đồng bộ ngay một kết nối */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              appliedChanges: number;
+              /** @description Địa bàn (cả các đơn vị trực thuộc) do hệ thống kia quản lý */
+              areaId: string | null;
+              areaName: string | null;
+              enabled: boolean;
+              failures: number;
+              id: string;
+              /** @description Chỉ số do hệ thống kia quản lý (null: mọi chỉ số) */
+              indicators: string[] | null;
+              /** @description Độ trễ: thay đổi mới nhất bên kia so với thay đổi mới nhất đã nhận (0: đã theo kịp) */
+              lagSeconds: number | null;
+              lastAttemptAt: string | null;
+              /** @description Thời điểm (tại hệ thống kia) của thay đổi mới nhất đã nhận */
+              lastChangeAt: string | null;
+              lastError: string | null;
+              lastErrorAt: string | null;
+              lastSuccessAt: string | null;
+              /** @description Quá 10 phút chưa đồng bộ được */
+              late: boolean;
+              name: string;
+              /** @description Thời điểm thay đổi mới nhất hệ thống kia có, ở lần hỏi gần nhất */
+              peerHeadAt: string | null;
+              peerInstallId: string | null;
+              peerUrl: string;
+              sinceSuccessSeconds: number | null;
+              skippedChanges: number;
+              /** @description Nhận webhook đánh thức từ hệ thống kia */
+              webhooks: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        410: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/sync/links/{id}/webhook": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Webhook của hệ thống kia (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature): đồng bộ ngay */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": unknown;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              accepted: boolean;
+              duplicate: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        410: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/sync/metadata": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Siêu dữ liệu cho hệ thống liên thông: bộ chỉ số (kèm liên kết chỉ số quốc gia), địa bàn và sáp nhập 2025, danh mục phân tổ */
+    get: {
+      parameters: {
+        query?: {
+          part?: "summary" | "indicators" | "areas" | "merges" | "dimensions";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/sync/reconciliation": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Đối soát: số lượng và mã kiểm tra (MD5) số liệu đang công bố theo chỉ số × kỳ × tỉnh */
+    get: {
+      parameters: {
+        query?: {
+          area?: string;
+          from?: string;
+          indicators?: string;
+          to?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              install: {
+                id: string;
+                name: string;
+              };
+              items: {
+                checksum: string;
+                count: number;
+                indicator: string;
+                period: string;
+                province: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        410: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/sync/webhooks": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Webhook gửi đi khi dòng thay đổi có thay đổi mới (Standard Webhooks) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              items: {
+                createdAt: string;
+                id: string;
+                lastError: string | null;
+                /** @description Thông báo chưa gửi được */
+                pending: number;
+                url: string;
+              }[];
+              total: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        410: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Đăng ký webhook: hệ thống kia được đánh thức khi có thay đổi; khóa ký chỉ hiện một lần */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** Format: uri */
+            url: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              id: string;
+              secret: string;
+              url: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        410: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/sync/webhooks/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Thu hồi webhook */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              id: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        410: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/targets": {
     parameters: {
       query?: never;
@@ -8882,6 +10901,8 @@ export type paths = {
                 /** @description Vài ký tự đầu của khóa, để nhận biết */
                 prefix: string;
                 revokedAt: string | null;
+                /** @description Tài khoản hệ thống của một hệ thống tin cậy: nạp số liệu kỳ đã khóa (có ghi nhật ký) */
+                system: boolean;
               }[];
               total: number;
             };
@@ -9009,6 +11030,11 @@ export type paths = {
              */
             expiresAt?: string | null;
             name: string;
+            /**
+             * @description Tài khoản hệ thống (liên thông, nạp số liệu lịch sử): khóa kỳ và hạn gửi không áp dụng; mọi lần ghi vẫn được kiểm tra và ghi nhật ký
+             * @default false
+             */
+            system?: boolean;
           };
         };
       };
@@ -9033,6 +11059,8 @@ export type paths = {
                 /** @description Vài ký tự đầu của khóa, để nhận biết */
                 prefix: string;
                 revokedAt: string | null;
+                /** @description Tài khoản hệ thống của một hệ thống tin cậy: nạp số liệu kỳ đã khóa (có ghi nhật ký) */
+                system: boolean;
               };
             };
           };
@@ -9183,6 +11211,8 @@ export type paths = {
               /** @description Vài ký tự đầu của khóa, để nhận biết */
               prefix: string;
               revokedAt: string | null;
+              /** @description Tài khoản hệ thống của một hệ thống tin cậy: nạp số liệu kỳ đã khóa (có ghi nhật ký) */
+              system: boolean;
             };
           };
         };

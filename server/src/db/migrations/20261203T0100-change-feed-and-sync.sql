@@ -47,7 +47,8 @@ ALTER TABLE data_batches ADD CONSTRAINT data_batches_channel_check
 
 -- A system token: a trusted peer's machine account. Locks and submission dates bind people; a system
 -- token loads past periods as its origin validated them (item 6 of issue #13), always audited as itself.
-ALTER TABLE api_tokens ADD COLUMN kind text NOT NULL DEFAULT 'standard' CHECK (kind IN ('standard', 'system'));
+ALTER TABLE api_tokens ADD COLUMN kind text NOT NULL DEFAULT 'standard';
+ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_kind_check CHECK (kind IN ('standard', 'system'));
 
 -- Links to other installs: this install pulls `peer_url`'s change feed with `token` and mirrors what it
 -- gets. The peer owns (is authoritative for) the indicators × area subtree of the link's scope here.
