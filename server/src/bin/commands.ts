@@ -13,6 +13,9 @@ import { loadSampleData, removeSampleData } from "../demo/load";
 import { rebuildReadModel } from "../readmodel/maintain";
 import { loadReferenceData } from "../reference/load";
 import { publishTaskIndicator, runReminders } from "../tasks/reminders";
+import { resetLinkCursor, syncLinkService } from "../sync/links";
+import { pullLink } from "../sync/puller";
+import { compareWithPeer } from "../sync/reconcile";
 import { tokenService } from "../tokens/service";
 import { userService } from "../users/service";
 
@@ -197,17 +200,76 @@ export function buildProgram(io: CommandIo, run: Runner, extra: (program: Comman
     .option("--agency <code>", "mã cơ quan được phép")
     .option("--area <areaId>", "mã đơn vị hành chính được phép")
     .option("--write", "cho phép ghi số liệu", false)
-    .action((name: string, opts: { agency?: string; area?: string; write: boolean }) =>
+    .option(
+      "--system",
+      "tài khoản hệ thống của một hệ thống tin cậy: nạp số liệu lịch sử (khóa kỳ, hạn gửi không áp dụng; vẫn kiểm tra và ghi nhật ký)",
+      false,
+    )
+    .action((name: string, opts: { agency?: string; area?: string; write: boolean; system: boolean }) =>
       run(async (database) => {
         const { token, secret } = await tokenService(database.db).create(ctx, {
           name,
           agencyCode: opts.agency ?? null,
           areaId: opts.area ?? null,
           canWrite: opts.write,
+          system: opts.system,
           expiresAt: null,
         });
-        print(`Khóa API ${token.id} (${token.canWrite ? "đọc, ghi" : "chỉ đọc"}): ${secret}`);
+        const kind = token.system ? "tài khoản hệ thống" : token.canWrite ? "đọc, ghi" : "chỉ đọc";
+        print(`Khóa API ${token.id} (${kind}): ${secret}`);
         print("Dùng trong tiêu đề: Authorization: Bearer <khóa>. Khóa không hiện lại lần nữa.");
+      }),
+    );
+
+  const sync = program.command("sync").description("Liên thông với các hệ thống khác (docs/decisions/0013)");
+  sync
+    .command("links")
+    .description("Các kết nối: lần đồng bộ gần nhất, độ trễ, số thay đổi, lỗi")
+    .action(() =>
+      run(async (database) => {
+        const { items } = await syncLinkService(database.db).list(new Date());
+        if (items.length === 0) print("Chưa có kết nối nào.");
+        for (const l of items)
+          print(
+            `${l.id}  ${l.name}  ${l.peerUrl}  lần cuối: ${l.lastSuccessAt ?? "chưa"}  trễ: ${l.lagSeconds ?? "?"} giây  ` +
+              `đã nhận: ${l.appliedChanges}  bỏ qua: ${l.skippedChanges}${l.lastError ? `  lỗi: ${l.lastError}` : ""}`,
+          );
+      }),
+    );
+  sync
+    .command("pull <link>")
+    .description("Đồng bộ ngay một kết nối")
+    .action((id: string) =>
+      run(async (database) => {
+        const r = await pullLink(database.db, id);
+        print(r.error ? `Lỗi: ${r.error}` : `Đã nhận ${r.pages} trang, ${r.applied} thay đổi được ghi.`);
+      }),
+    );
+  sync
+    .command("resync <link>")
+    .description("Đồng bộ lại từ đầu (toàn bộ số liệu đang công bố của hệ thống kia); số liệu đã có được giữ")
+    .action((id: string) =>
+      run(async (database) => {
+        await syncLinkService(database.db).one(id);
+        await resetLinkCursor(database.db, id);
+        print(`Kết nối ${id} sẽ đồng bộ lại từ đầu ở lần kéo tới.`);
+      }),
+    );
+  sync
+    .command("compare <link>")
+    .description(
+      "Đối soát với hệ thống kia theo phạm vi kết nối: số lượng và mã kiểm tra theo chỉ số × kỳ × tỉnh; liệt kê chỗ khác nhau",
+    )
+    .action((id: string) =>
+      run(async (database) => {
+        const r = await compareWithPeer(database.db, id);
+        print(`Đối soát ${id}: ${r.here} nhóm tại đây, ${r.there} nhóm tại ${r.peer}; ${r.differences.length} chỗ khác nhau.`);
+        for (const d of r.differences.slice(0, 200))
+          print(
+            `  ${d.indicator} ${d.period} tỉnh ${d.province}: tại đây ${d.here ? `${d.here.count} số liệu` : "không có"}, ` +
+              `bên kia ${d.there ? `${d.there.count} số liệu` : "không có"}${d.here && d.there && d.here.count === d.there.count ? " (giá trị khác)" : ""}`,
+          );
+        if (r.differences.length) process.exitCode = 1;
       }),
     );
 

@@ -31,6 +31,15 @@ export const SyncLink = z.object({
   failures: z.number(),
   lastError: z.string().nullable(),
   lastErrorAt: z.string().nullable(),
+  metadata: z
+    .object({
+      checkedAt: z.string(),
+      differentParts: z
+        .array(z.string())
+        .describe("Phần siêu dữ liệu khác với hệ thống này (indicators, areas, merges, dimensions)"),
+      unknownIndicators: z.array(z.string()).describe("Chỉ số hệ thống kia có mà hệ thống này chưa có"),
+    })
+    .nullable(),
 });
 export type SyncLink = z.infer<typeof SyncLink>;
 
@@ -80,6 +89,7 @@ const readAll = (db: Kysely<Schema>) =>
       "l.failures",
       "l.last_error",
       "l.last_error_at",
+      "l.peer_metadata",
     ])
     .orderBy("l.id")
     .execute();
@@ -112,6 +122,18 @@ export function presentLink(l: LinkRecord, now: Date): SyncLink {
     failures: l.failures,
     lastError: l.last_error,
     lastErrorAt: iso(l.last_error_at),
+    metadata: readMetadata(l.peer_metadata),
+  };
+}
+
+function readMetadata(x: unknown): SyncLink["metadata"] {
+  if (!x || typeof x !== "object") return null;
+  const m = (typeof x === "string" ? JSON.parse(x) : x) as Record<string, unknown>;
+  if (typeof m.checkedAt !== "string") return null;
+  return {
+    checkedAt: m.checkedAt,
+    differentParts: Array.isArray(m.differentParts) ? (m.differentParts as string[]) : [],
+    unknownIndicators: Array.isArray(m.unknownIndicators) ? (m.unknownIndicators as string[]) : [],
   };
 }
 

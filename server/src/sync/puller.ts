@@ -4,6 +4,7 @@ import { isConnectionError } from "../db/database";
 import { notify } from "../notifications/service";
 import { applyPage, type LinkRow } from "./apply";
 import type { FeedChange } from "./feed";
+import { syncMetadata } from "./metadata";
 
 /**
  * Pulls every enabled link's peer feed: an install needs no inbound connection (it works through an
@@ -99,9 +100,52 @@ export async function pullLink(
       result.error = message;
       return result;
     }
-    if (!answer.more) return result;
+    if (!answer.more) {
+      await refreshPeerMetadata(db, link, doFetch).catch((e: unknown) =>
+        options.log?.(`link ${id}: siêu dữ liệu: ${e instanceof Error ? e.message : String(e)}`),
+      );
+      return result;
+    }
   }
   return result;
+}
+
+/** How often a link compares its peer's metadata with this install's. */
+export const METADATA_EVERY_MS = 10 * 60_000;
+
+/**
+ * Metadata travels with the figures: the peer's summary (a checksum per part: indicators with their
+ * national links, areas, the 2025 merges, code lists) is compared with this install's; where the
+ * indicators differ, the codes the peer has and this install lacks are kept on the link (its figures of
+ * those would be refused here, and the monitor page says why).
+ */
+export async function refreshPeerMetadata(db: Kysely<Schema>, link: LinkRow, doFetch: typeof fetch, now = new Date()) {
+  const stored = await db.selectFrom("sync_links").select(["peer_metadata"]).where("id", "=", link.id).executeTakeFirst();
+  const previous = stored?.peer_metadata as { checkedAt?: string } | null | undefined;
+  if (previous?.checkedAt && now.getTime() - Date.parse(previous.checkedAt) < METADATA_EVERY_MS) return;
+  const get = async (part: string) => {
+    const u = new URL(`/api/sync/metadata?part=${part}`, link.peer_url);
+    const res = await doFetch(u.toString(), {
+      headers: { authorization: `Bearer ${link.token}` },
+      signal: AbortSignal.timeout(60_000),
+    });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return (await res.json()) as { summary?: Record<string, { count: number; checksum: string }>; items?: { code: string }[] };
+  };
+  const theirs = (await get("summary")).summary ?? {};
+  const ours = (await syncMetadata(db, "summary")).summary as Record<string, { count: number; checksum: string }>;
+  const differentParts = Object.keys(theirs).filter((k) => theirs[k]?.checksum !== ours[k]?.checksum);
+  let unknownIndicators: string[] = [];
+  if (differentParts.includes("indicators")) {
+    const peerCodes = ((await get("indicators")).items ?? []).map((x) => x.code);
+    const known = new Set((await db.selectFrom("indicators").select("code").execute()).map((r) => r.code));
+    unknownIndicators = peerCodes.filter((c) => !known.has(c));
+  }
+  await db
+    .updateTable("sync_links")
+    .set({ peer_metadata: JSON.stringify({ checkedAt: now.toISOString(), summary: theirs, differentParts, unknownIndicators }) })
+    .where("id", "=", link.id)
+    .execute();
 }
 
 async function recordFailure(db: Kysely<Schema>, id: string, message: string) {

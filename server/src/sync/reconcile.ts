@@ -1,5 +1,8 @@
-import { sql } from "kysely";
+import { sql, type Kysely } from "kysely";
+import { scopeChecker } from "../auth/scope";
 import type { Executor } from "../db/bulk";
+import type { Schema } from "../db/schema";
+import { NotFoundError } from "../errors";
 
 /**
  * Reconciliation: count and checksum of the published figures per indicator × period × province, so
@@ -84,4 +87,33 @@ export function compareReconciliations(here: ReconciliationRow[], there: Reconci
     });
   }
   return out;
+}
+
+/**
+ * Compares this install with a link's peer over the link's scope: the peer's reconciliation (asked with
+ * the link's token) against this install's, per indicator × period × province.
+ */
+export async function compareWithPeer(db: Kysely<Schema>, linkId: string) {
+  const link = await db
+    .selectFrom("sync_links")
+    .select(["peer_url", "token", "indicators", "area_id"])
+    .where("id", "=", linkId)
+    .executeTakeFirst();
+  if (!link) throw new NotFoundError(`Không có kết nối ${linkId}`);
+  const u = new URL("/api/sync/reconciliation", link.peer_url);
+  if (link.indicators?.length) u.searchParams.set("indicators", link.indicators.join(","));
+  if (link.area_id) u.searchParams.set("area", link.area_id);
+  const res = await fetch(u, { headers: { authorization: `Bearer ${link.token}` }, signal: AbortSignal.timeout(120_000) });
+  if (!res.ok) throw new Error(`${link.peer_url} trả lời ${res.status}: ${(await res.text()).slice(0, 300)}`);
+  const there = (await res.json()) as { install: { name: string }; items: ReconciliationRow[] };
+  const here = await reconciliation(db, {
+    indicators: link.indicators ?? undefined,
+    areaIds: link.area_id ? [...(await scopeChecker(db).subtree(link.area_id))] : null,
+  });
+  return {
+    peer: there.install.name,
+    here: here.length,
+    there: there.items.length,
+    differences: compareReconciliations(here, there.items),
+  };
 }

@@ -132,6 +132,8 @@ describe("two installs linked both ways", () => {
     // The monitor page's record of the link.
     const links = await national.app.inject({ url: "/api/sync/links", headers: national.admin.headers() });
     expect(links.json().items[0]).toMatchObject({ id: "can-tho", appliedChanges: 1, failures: 0, lastError: null, late: false });
+    // The metadata travels: both installs hold the same catalogues, areas and code lists.
+    expect(links.json().items[0].metadata).toMatchObject({ differentParts: [], unknownIndicators: [] });
   });
 
   it("a revision and a deletion propagate; a page pulled again changes nothing", async () => {

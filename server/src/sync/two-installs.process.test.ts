@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { api, freePort, signIn, startServer, type HttpSession, type ServerProcess } from "../testing/processes";
+import { api, freePort, runCli, signIn, startServer, type HttpSession, type ServerProcess } from "../testing/processes";
 
 /**
  * Two real installs as separate processes, linked both ways (issue #13): Cần Thơ's on the embedded
@@ -258,6 +258,10 @@ describe.skipIf(!url)("two installs linked both ways (PGlite province, PostgreSQ
     const here = (await figures(province, "CT.A.I.3")).map((f) => [f.period, f.value]).sort();
     const there = (await figures(national, "QG.A.II.1")).map((f) => [f.period, f.value]).sort();
     expect(there).toEqual(here);
+    // The compare command, as an operator runs it at the national install, finds no difference.
+    const compare = await runCli(["sync", "compare", "can-tho"], { DATABASE_URL: url, DATABASE_SCHEMA: schema });
+    expect(compare.stdout, compare.stderr).toMatch(/0 chỗ khác nhau/);
+    expect(compare.code).toBe(0);
     const links = await call(national, "GET", "/api/sync/links");
     expect((links.json as { items: { id: string; lagSeconds: number }[] }).items[0]).toMatchObject({
       id: "can-tho",

@@ -7193,6 +7193,13 @@ export type paths = {
                 lastSuccessAt: string | null;
                 /** @description Quá 10 phút chưa đồng bộ được */
                 late: boolean;
+                metadata: {
+                  checkedAt: string;
+                  /** @description Phần siêu dữ liệu khác với hệ thống này (indicators, areas, merges, dimensions) */
+                  differentParts: string[];
+                  /** @description Chỉ số hệ thống kia có mà hệ thống này chưa có */
+                  unknownIndicators: string[];
+                } | null;
                 name: string;
                 /** @description Thời điểm thay đổi mới nhất hệ thống kia có, ở lần hỏi gần nhất */
                 peerHeadAt: string | null;
@@ -7414,6 +7421,13 @@ export type paths = {
               lastSuccessAt: string | null;
               /** @description Quá 10 phút chưa đồng bộ được */
               late: boolean;
+              metadata: {
+                checkedAt: string;
+                /** @description Phần siêu dữ liệu khác với hệ thống này (indicators, areas, merges, dimensions) */
+                differentParts: string[];
+                /** @description Chỉ số hệ thống kia có mà hệ thống này chưa có */
+                unknownIndicators: string[];
+              } | null;
               name: string;
               /** @description Thời điểm thay đổi mới nhất hệ thống kia có, ở lần hỏi gần nhất */
               peerHeadAt: string | null;
@@ -7809,6 +7823,13 @@ export type paths = {
               lastSuccessAt: string | null;
               /** @description Quá 10 phút chưa đồng bộ được */
               late: boolean;
+              metadata: {
+                checkedAt: string;
+                /** @description Phần siêu dữ liệu khác với hệ thống này (indicators, areas, merges, dimensions) */
+                differentParts: string[];
+                /** @description Chỉ số hệ thống kia có mà hệ thống này chưa có */
+                unknownIndicators: string[];
+              } | null;
               name: string;
               /** @description Thời điểm thay đổi mới nhất hệ thống kia có, ở lần hỏi gần nhất */
               peerHeadAt: string | null;
