@@ -231,7 +231,9 @@ export async function validateRows(
         "period",
         `Chỉ số ${indicator.code} báo cáo theo kỳ ${indicator.period_types.map(periodWord).join(", ")}, không theo ${periodWord(period.type)}`,
       );
-    if (indicator && area) {
+    // Where an indicator is reported is its owner's catalogue's rule: a mirror takes what the owner published
+    // (the two installs' catalogue versions may differ for a while; sync/apply.ts).
+    if (indicator && area && !options.mirror) {
       let levels = reportable.get(indicator.code);
       if (!levels)
         reportable.set(
@@ -344,7 +346,8 @@ export async function validateRows(
   // Locks and approvals bind people; a system token (a trusted peer) loads past periods (auth/principal.ts).
   if (!principal.system) errors.push(...(await checkLocks(db, principal, prepared, latest, options.now)));
   if (!options.mirror) errors.push(...(await checkRelations(db, prepared, indicators, options_.partitions, ref)));
-  if (errors.length === 0) {
+  // A mirrored figure's outliers were judged (and flagged) where it was reported.
+  if (errors.length === 0 && !options.mirror) {
     const outliers = await findOutliers(db, prepared, indicators, history, ref);
     for (const o of outliers) {
       const msg = `Giá trị ${formatNumber(o.row.value)} bất thường so với lịch sử của chuỗi (trung vị ${formatNumber(o.median)})`;
