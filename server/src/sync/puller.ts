@@ -200,15 +200,20 @@ export async function notifyLateLinks(db: Kysely<Schema>, lateAfterMs: number, n
 export function startPuller(db: Kysely<Schema>, options: PullerOptions = {}) {
   const interval = options.intervalMs ?? 1000;
   const lateAfter = options.lateAfterMs ?? 10 * 60_000;
-  const waiting = new Map<string, () => void>();
   const backoff = new Map<string, number>();
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   let running = false;
+  let wokenWhileRunning = false;
   let lastLateCheck = 0;
 
-  async function round() {
-    if (running || stopped) return;
+  async function round(): Promise<void> {
+    if (stopped) return;
+    if (running) {
+      // A webhook during a round: one more round right after it, so the new change is not left to the timer.
+      wokenWhileRunning = true;
+      return;
+    }
     running = true;
     try {
       const links = await db.selectFrom("sync_links").select(["id"]).where("enabled", "=", true).execute();
@@ -235,8 +240,10 @@ export function startPuller(db: Kysely<Schema>, options: PullerOptions = {}) {
       options.log?.(`sync round failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
       running = false;
-      for (const w of waiting.values()) w();
-      waiting.clear();
+    }
+    if (wokenWhileRunning && !stopped) {
+      wokenWhileRunning = false;
+      await round();
     }
   }
 

@@ -139,7 +139,7 @@ export function startWebhookSender(
       running = false;
     }
   };
-  const timer = setInterval(() => void tick(), options.intervalMs ?? 500);
+  const timer = setInterval(() => void tick(), options.intervalMs ?? 200);
   timer.unref?.();
   return {
     tick,
