@@ -287,6 +287,28 @@ function samples(): Record<string, () => Sample | Promise<Sample>> {
       payload: { deadlineDays: 10 + (++counter % 5), reason: "Kiểm thử ma trận quyền" },
       touches: { agency: "CT.STC", area: "92" },
     }),
+    "POST /api/dataValueSets": () => ({
+      url: "/api/dataValueSets?idScheme=CODE",
+      payload: { dataValues: [{ dataElement: "CT.A.I.4", period: "202510", orgUnit: "92", value: String(++counter) }] },
+      touches: { agency: "CT.STC", area: "92" },
+    }),
+    ...Object.fromEntries(
+      ["", ".json", ".csv", ".xml"].map((ext) => [
+        `GET /api/dataValueSets${ext}`,
+        () => ({ url: `/api/dataValueSets${ext}?dataElement=CT.A.I.3&period=202510&orgUnit=92` }),
+      ]),
+    ),
+    ...Object.fromEntries(
+      [
+        "dataElements",
+        "organisationUnits",
+        "categories",
+        "categoryOptions",
+        "categoryCombos",
+        "categoryOptionCombos",
+        "dataSets",
+      ].map((kind) => [`GET /api/${kind}`, () => ({ url: `/api/${kind}?pageSize=5&fields=id,code` })]),
+    ),
     "GET /api/openapi.json": () => ({ url: "/api/openapi.json" }),
     "GET /api/docs": () => ({ url: "/api/docs" }),
     "GET /api/docs/*": () => ({ url: "/api/docs/static/index.html" }),

@@ -46,6 +46,7 @@ import { reportingRoutes } from "../reporting/routes";
 import { healthRoutes } from "../health/routes";
 import { taskRoutes } from "../tasks/routes";
 import { notificationRoutes } from "../notifications/routes";
+import { dhis2Routes } from "../exchange/dhis2/routes";
 
 // Validation messages in Vietnamese for the people who read them.
 z.config(z.locales.vi());
@@ -253,6 +254,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(analyticsRoutes, deps);
   await app.register(dashboardRoutes, deps);
   await app.register(profileRoutes, deps);
+  await app.register(dhis2Routes, deps);
 
   if (options.serveWeb && existsSync(webDist)) {
     // wildcard: files are looked up per request, so a rebuilt UI is served without a restart.

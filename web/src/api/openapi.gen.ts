@@ -2109,6 +2109,382 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  "/api/categories": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** DHIS2: danh mục chiều phân tổ (category: code = mã chiều) với UID ổn định để ánh xạ */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Trường trả về: id,code,name (mặc định id,code,name,displayName), * cho tất cả */
+          fields?: string;
+          /** @description Bộ lọc thuộc_tính:toán_tử:giá_trị, ví dụ code:eq:CT.A.I.3; lặp lại được (tất cả phải đúng) */
+          filter?: string | string[];
+          page?: number;
+          pageSize?: number;
+          paging?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/categoryCombos": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** DHIS2: danh mục tổ hợp chiều phân tổ (categoryCombo: code = các chiều, ví dụ sex;urban_rural) với UID ổn định để ánh xạ */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Trường trả về: id,code,name (mặc định id,code,name,displayName), * cho tất cả */
+          fields?: string;
+          /** @description Bộ lọc thuộc_tính:toán_tử:giá_trị, ví dụ code:eq:CT.A.I.3; lặp lại được (tất cả phải đúng) */
+          filter?: string | string[];
+          page?: number;
+          pageSize?: number;
+          paging?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/categoryOptionCombos": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** DHIS2: danh mục phân tổ (categoryOptionCombo: code = khóa phân tổ, ví dụ sex=F; tổng số là default HllvX50cXC0) với UID ổn định để ánh xạ */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Trường trả về: id,code,name (mặc định id,code,name,displayName), * cho tất cả */
+          fields?: string;
+          /** @description Bộ lọc thuộc_tính:toán_tử:giá_trị, ví dụ code:eq:CT.A.I.3; lặp lại được (tất cả phải đúng) */
+          filter?: string | string[];
+          page?: number;
+          pageSize?: number;
+          paging?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/categoryOptions": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** DHIS2: danh mục phương án phân tổ (categoryOption: code = chiều=MÃ, ví dụ sex=F) với UID ổn định để ánh xạ */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Trường trả về: id,code,name (mặc định id,code,name,displayName), * cho tất cả */
+          fields?: string;
+          /** @description Bộ lọc thuộc_tính:toán_tử:giá_trị, ví dụ code:eq:CT.A.I.3; lặp lại được (tất cả phải đúng) */
+          filter?: string | string[];
+          page?: number;
+          pageSize?: number;
+          paging?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/changes": {
     parameters: {
       query?: never;
@@ -3731,6 +4107,771 @@ export type paths = {
     patch?: never;
     trace?: never;
   };
+  "/api/dataElements": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** DHIS2: danh mục chỉ số (dataElement: code = mã chỉ số) với UID ổn định để ánh xạ */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Trường trả về: id,code,name (mặc định id,code,name,displayName), * cho tất cả */
+          fields?: string;
+          /** @description Bộ lọc thuộc_tính:toán_tử:giá_trị, ví dụ code:eq:CT.A.I.3; lặp lại được (tất cả phải đúng) */
+          filter?: string | string[];
+          page?: number;
+          pageSize?: number;
+          paging?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/dataSets": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** DHIS2: danh mục bộ chỉ số (dataSet: code = mã bộ chỉ số) với UID ổn định để ánh xạ */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Trường trả về: id,code,name (mặc định id,code,name,displayName), * cho tất cả */
+          fields?: string;
+          /** @description Bộ lọc thuộc_tính:toán_tử:giá_trị, ví dụ code:eq:CT.A.I.3; lặp lại được (tất cả phải đúng) */
+          filter?: string | string[];
+          page?: number;
+          pageSize?: number;
+          paging?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/dataValueSets": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * DHIS2: xuất dataValueSets (JSON, CSV hoặc XML theo Accept) — số liệu đã công bố, nhập lại được nguyên vẹn
+     * @description Như GET /api/dataValueSets của DHIS2: cần dataSet hoặc dataElement; period, hoặc startDate và endDate, hoặc lastUpdated; và orgUnit. Định danh trong tham số: UID hoặc mã. idScheme (UID mặc định, CODE, NAME) chọn định danh trong tệp xuất. Mỗi giá trị có created, lastUpdated, storedBy (người ghi, hoặc tên khóa API); includeDeleted=true thêm giá trị đã xóa (deleted: true).
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Tên tệp tải về */
+          attachment?: string;
+          /** @description UID (mặc định), CODE hoặc NAME */
+          categoryOptionComboIdScheme?: string;
+          /** @description Gồm mọi địa bàn cấp dưới (và đơn vị cũ đã sáp nhập) */
+          children?: string;
+          /** @description Chỉ số (UID hoặc mã); lặp lại được */
+          dataElement?: string | string[];
+          /** @description UID (mặc định), CODE hoặc NAME */
+          dataElementIdScheme?: string;
+          /** @description Bộ chỉ số (UID hoặc mã); lặp lại được */
+          dataSet?: string | string[];
+          /** @description UID (mặc định), CODE hoặc NAME */
+          dataSetIdScheme?: string;
+          endDate?: string;
+          /** @description UID (mặc định), CODE hoặc NAME */
+          idScheme?: string;
+          /** @description Gồm giá trị đã xóa (deleted: true) */
+          includeDeleted?: string;
+          /** @description Chỉ giá trị cập nhật từ thời điểm này (ISO 8601) */
+          lastUpdated?: string;
+          /** @description Chỉ giá trị cập nhật trong khoảng này (10d, 12h) */
+          lastUpdatedDuration?: string;
+          limit?: number;
+          /** @description Địa bàn (UID hoặc mã); lặp lại được */
+          orgUnit?: string | string[];
+          /** @description UID (mặc định), CODE hoặc NAME */
+          orgUnitIdScheme?: string;
+          /** @description Kỳ DHIS2 (202507, 2025Q3, …); lặp lại được; ưu tiên hơn startDate/endDate */
+          period?: string | string[];
+          startDate?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    /**
+     * DHIS2: nhập dataValueSets (JSON, CSV, XML DXF2, ADX) — trả ImportSummary; cả tệp hoặc không giá trị nào
+     * @description Như Web API của DHIS2 (POST /api/dataValueSets). Content-Type: application/json, application/csv (hoặc text/csv; cột dataelement,period,orgunit,catoptcombo,attroptcombo,value,storedby,lastupdated,comment,followup,deleted, có dòng tiêu đề), application/xml (<dataValueSet xmlns="http://dhis2.org/schema/dxf/2.0">) hoặc application/adx+xml (<adx xmlns="urn:ihe:qrph:adx:2015">).
+     *
+     *     Định danh theo idScheme (UID mặc định; ADX: CODE): UID lấy từ /api/dataElements, /api/organisationUnits, /api/categoryOptionCombos; CODE là mã của hệ thống (mã chỉ số, mã địa bàn, khóa phân tổ như sex=F); NAME là tên hiển thị, khớp chính xác.
+     *
+     *     Trả WebMessage có response là ImportSummary (DHIS2 ≥ 2.38): 200 khi nhận (status OK, ImportSummary SUCCESS), 409 khi từ chối (ERROR, conflicts nêu giá trị thứ mấy và trường nào; không ghi giá trị nào). attributeOptionCombo chỉ nhận tổ hợp mặc định.
+     *
+     *     Tham số preheatCache, skipAudit, skipExistingCheck, skipCache, force được nhận và bỏ qua (không làm kiểm tra lỏng hơn); async chỉ nhận false.
+     */
+    post: {
+      parameters: {
+        query?: {
+          /** @description Chỉ nhận false: hệ thống nhập đồng bộ và trả ImportSummary ngay */
+          async?: string;
+          /** @description UID (mặc định), CODE hoặc NAME */
+          categoryOptionComboIdScheme?: string;
+          /** @description UID (mặc định), CODE hoặc NAME */
+          dataElementIdScheme?: string;
+          /** @description UID (mặc định), CODE hoặc NAME */
+          dataSetIdScheme?: string;
+          dryRun?: string;
+          fileName?: string;
+          /** @description DHIS2: bỏ qua khóa kỳ — bỏ qua: khóa và phê duyệt của hệ thống vẫn áp dụng (chặt hơn, không lỏng hơn) */
+          force?: string;
+          /** @description UID (mặc định), CODE hoặc NAME */
+          idScheme?: string;
+          /** @description CREATE: bỏ qua giá trị đã có; UPDATE: bỏ qua giá trị chưa có; CREATE_AND_UPDATE; DELETE: xóa */
+          importStrategy?:
+            "CREATE" | "UPDATE" | "CREATE_AND_UPDATE" | "DELETE" | "NEW" | "UPDATES" | "NEW_AND_UPDATES" | "DELETES";
+          /** @description UID (mặc định), CODE hoặc NAME */
+          orgUnitIdScheme?: string;
+          /** @description DHIS2: nạp trước bộ nhớ đệm — không ảnh hưởng, bỏ qua */
+          preheatCache?: string;
+          /** @description DHIS2: bỏ ghi nhật ký — bỏ qua: hệ thống luôn ghi nhật ký (nhiều hơn, không ít hơn) */
+          skipAudit?: string;
+          /** @description DHIS2: bỏ bộ nhớ đệm — bỏ qua */
+          skipCache?: string;
+          /** @description DHIS2: bỏ kiểm tra giá trị đã có — bỏ qua: hệ thống luôn kiểm tra */
+          skipExistingCheck?: string;
+          /** @description Riêng của hệ thống (không có trong DHIS2): lưu nháp hay gửi chính thức */
+          status?: "draft" | "submitted";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": unknown;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              httpStatus: string;
+              httpStatusCode: number;
+              message: string;
+              response: {
+                conflicts: {
+                  errorCode?: string;
+                  /** @description Vị trí giá trị trong tệp, bắt đầu từ 0 như DHIS2 */
+                  indexes?: number[];
+                  /** @description Định danh hoặc trường có vấn đề */
+                  object: string;
+                  /** @description Trường (dataElement, orgUnit, period, categoryOptionCombo, value, …) */
+                  property?: string;
+                  /** @description Mô tả lỗi (tiếng Việt), nêu giá trị thứ mấy và trường nào */
+                  value: string;
+                }[];
+                /** @description DHIS2: ngày hoàn thành bộ dữ liệu, hoặc 'false' (hệ thống không ghi nhận hoàn thành) */
+                dataSetComplete: string;
+                description: string;
+                importCount: {
+                  deleted: number;
+                  ignored: number;
+                  imported: number;
+                  updated: number;
+                };
+                importOptions: {
+                  dryRun: boolean;
+                  idSchemes: {
+                    [key: string]: string;
+                  };
+                  importStrategy: string;
+                };
+                rejectedIndexes: number[];
+                /** @enum {string} */
+                responseType: "ImportSummary";
+                /** @enum {string} */
+                status: "SUCCESS" | "WARNING" | "ERROR";
+                /** @description Cảnh báo của hệ thống (không phải của DHIS2): giá trị vẫn được ghi, hoặc dòng số liệu mẫu được bỏ qua */
+                warnings: {
+                  field: string;
+                  message: string;
+                  row: number;
+                }[];
+              };
+              /** @enum {string} */
+              status: "OK" | "WARNING" | "ERROR";
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  httpStatus: string;
+                  httpStatusCode: number;
+                  message: string;
+                  response: {
+                    conflicts: {
+                      errorCode?: string;
+                      /** @description Vị trí giá trị trong tệp, bắt đầu từ 0 như DHIS2 */
+                      indexes?: number[];
+                      /** @description Định danh hoặc trường có vấn đề */
+                      object: string;
+                      /** @description Trường (dataElement, orgUnit, period, categoryOptionCombo, value, …) */
+                      property?: string;
+                      /** @description Mô tả lỗi (tiếng Việt), nêu giá trị thứ mấy và trường nào */
+                      value: string;
+                    }[];
+                    /** @description DHIS2: ngày hoàn thành bộ dữ liệu, hoặc 'false' (hệ thống không ghi nhận hoàn thành) */
+                    dataSetComplete: string;
+                    description: string;
+                    importCount: {
+                      deleted: number;
+                      ignored: number;
+                      imported: number;
+                      updated: number;
+                    };
+                    importOptions: {
+                      dryRun: boolean;
+                      idSchemes: {
+                        [key: string]: string;
+                      };
+                      importStrategy: string;
+                    };
+                    rejectedIndexes: number[];
+                    /** @enum {string} */
+                    responseType: "ImportSummary";
+                    /** @enum {string} */
+                    status: "SUCCESS" | "WARNING" | "ERROR";
+                    /** @description Cảnh báo của hệ thống (không phải của DHIS2): giá trị vẫn được ghi, hoặc dòng số liệu mẫu được bỏ qua */
+                    warnings: {
+                      field: string;
+                      message: string;
+                      row: number;
+                    }[];
+                  };
+                  /** @enum {string} */
+                  status: "OK" | "WARNING" | "ERROR";
+                }
+              | {
+                  error: string;
+                  /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+                  errorCount?: number;
+                  /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+                  errors?: {
+                    column?: string;
+                    field: string;
+                    message: string;
+                    row: number;
+                    sheet?: string;
+                  }[];
+                  field?: string;
+                  message: string;
+                  statusCode: number;
+                };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json":
+              | {
+                  httpStatus: string;
+                  httpStatusCode: number;
+                  message: string;
+                  response: {
+                    conflicts: {
+                      errorCode?: string;
+                      /** @description Vị trí giá trị trong tệp, bắt đầu từ 0 như DHIS2 */
+                      indexes?: number[];
+                      /** @description Định danh hoặc trường có vấn đề */
+                      object: string;
+                      /** @description Trường (dataElement, orgUnit, period, categoryOptionCombo, value, …) */
+                      property?: string;
+                      /** @description Mô tả lỗi (tiếng Việt), nêu giá trị thứ mấy và trường nào */
+                      value: string;
+                    }[];
+                    /** @description DHIS2: ngày hoàn thành bộ dữ liệu, hoặc 'false' (hệ thống không ghi nhận hoàn thành) */
+                    dataSetComplete: string;
+                    description: string;
+                    importCount: {
+                      deleted: number;
+                      ignored: number;
+                      imported: number;
+                      updated: number;
+                    };
+                    importOptions: {
+                      dryRun: boolean;
+                      idSchemes: {
+                        [key: string]: string;
+                      };
+                      importStrategy: string;
+                    };
+                    rejectedIndexes: number[];
+                    /** @enum {string} */
+                    responseType: "ImportSummary";
+                    /** @enum {string} */
+                    status: "SUCCESS" | "WARNING" | "ERROR";
+                    /** @description Cảnh báo của hệ thống (không phải của DHIS2): giá trị vẫn được ghi, hoặc dòng số liệu mẫu được bỏ qua */
+                    warnings: {
+                      field: string;
+                      message: string;
+                      row: number;
+                    }[];
+                  };
+                  /** @enum {string} */
+                  status: "OK" | "WARNING" | "ERROR";
+                }
+              | {
+                  error: string;
+                  /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+                  errorCount?: number;
+                  /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+                  errors?: {
+                    column?: string;
+                    field: string;
+                    message: string;
+                    row: number;
+                    sheet?: string;
+                  }[];
+                  field?: string;
+                  message: string;
+                  statusCode: number;
+                };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/dataValueSets.csv": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * DHIS2: xuất dataValueSets (CSV) — số liệu đã công bố, nhập lại được nguyên vẹn
+     * @description Như GET /api/dataValueSets của DHIS2: cần dataSet hoặc dataElement; period, hoặc startDate và endDate, hoặc lastUpdated; và orgUnit. Định danh trong tham số: UID hoặc mã. idScheme (UID mặc định, CODE, NAME) chọn định danh trong tệp xuất. Mỗi giá trị có created, lastUpdated, storedBy (người ghi, hoặc tên khóa API); includeDeleted=true thêm giá trị đã xóa (deleted: true).
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Tên tệp tải về */
+          attachment?: string;
+          /** @description UID (mặc định), CODE hoặc NAME */
+          categoryOptionComboIdScheme?: string;
+          /** @description Gồm mọi địa bàn cấp dưới (và đơn vị cũ đã sáp nhập) */
+          children?: string;
+          /** @description Chỉ số (UID hoặc mã); lặp lại được */
+          dataElement?: string | string[];
+          /** @description UID (mặc định), CODE hoặc NAME */
+          dataElementIdScheme?: string;
+          /** @description Bộ chỉ số (UID hoặc mã); lặp lại được */
+          dataSet?: string | string[];
+          /** @description UID (mặc định), CODE hoặc NAME */
+          dataSetIdScheme?: string;
+          endDate?: string;
+          /** @description UID (mặc định), CODE hoặc NAME */
+          idScheme?: string;
+          /** @description Gồm giá trị đã xóa (deleted: true) */
+          includeDeleted?: string;
+          /** @description Chỉ giá trị cập nhật từ thời điểm này (ISO 8601) */
+          lastUpdated?: string;
+          /** @description Chỉ giá trị cập nhật trong khoảng này (10d, 12h) */
+          lastUpdatedDuration?: string;
+          limit?: number;
+          /** @description Địa bàn (UID hoặc mã); lặp lại được */
+          orgUnit?: string | string[];
+          /** @description UID (mặc định), CODE hoặc NAME */
+          orgUnitIdScheme?: string;
+          /** @description Kỳ DHIS2 (202507, 2025Q3, …); lặp lại được; ưu tiên hơn startDate/endDate */
+          period?: string | string[];
+          startDate?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/dataValueSets.json": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * DHIS2: xuất dataValueSets (JSON) — số liệu đã công bố, nhập lại được nguyên vẹn
+     * @description Như GET /api/dataValueSets của DHIS2: cần dataSet hoặc dataElement; period, hoặc startDate và endDate, hoặc lastUpdated; và orgUnit. Định danh trong tham số: UID hoặc mã. idScheme (UID mặc định, CODE, NAME) chọn định danh trong tệp xuất. Mỗi giá trị có created, lastUpdated, storedBy (người ghi, hoặc tên khóa API); includeDeleted=true thêm giá trị đã xóa (deleted: true).
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Tên tệp tải về */
+          attachment?: string;
+          /** @description UID (mặc định), CODE hoặc NAME */
+          categoryOptionComboIdScheme?: string;
+          /** @description Gồm mọi địa bàn cấp dưới (và đơn vị cũ đã sáp nhập) */
+          children?: string;
+          /** @description Chỉ số (UID hoặc mã); lặp lại được */
+          dataElement?: string | string[];
+          /** @description UID (mặc định), CODE hoặc NAME */
+          dataElementIdScheme?: string;
+          /** @description Bộ chỉ số (UID hoặc mã); lặp lại được */
+          dataSet?: string | string[];
+          /** @description UID (mặc định), CODE hoặc NAME */
+          dataSetIdScheme?: string;
+          endDate?: string;
+          /** @description UID (mặc định), CODE hoặc NAME */
+          idScheme?: string;
+          /** @description Gồm giá trị đã xóa (deleted: true) */
+          includeDeleted?: string;
+          /** @description Chỉ giá trị cập nhật từ thời điểm này (ISO 8601) */
+          lastUpdated?: string;
+          /** @description Chỉ giá trị cập nhật trong khoảng này (10d, 12h) */
+          lastUpdatedDuration?: string;
+          limit?: number;
+          /** @description Địa bàn (UID hoặc mã); lặp lại được */
+          orgUnit?: string | string[];
+          /** @description UID (mặc định), CODE hoặc NAME */
+          orgUnitIdScheme?: string;
+          /** @description Kỳ DHIS2 (202507, 2025Q3, …); lặp lại được; ưu tiên hơn startDate/endDate */
+          period?: string | string[];
+          startDate?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/dataValueSets.xml": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * DHIS2: xuất dataValueSets (XML) — số liệu đã công bố, nhập lại được nguyên vẹn
+     * @description Như GET /api/dataValueSets của DHIS2: cần dataSet hoặc dataElement; period, hoặc startDate và endDate, hoặc lastUpdated; và orgUnit. Định danh trong tham số: UID hoặc mã. idScheme (UID mặc định, CODE, NAME) chọn định danh trong tệp xuất. Mỗi giá trị có created, lastUpdated, storedBy (người ghi, hoặc tên khóa API); includeDeleted=true thêm giá trị đã xóa (deleted: true).
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Tên tệp tải về */
+          attachment?: string;
+          /** @description UID (mặc định), CODE hoặc NAME */
+          categoryOptionComboIdScheme?: string;
+          /** @description Gồm mọi địa bàn cấp dưới (và đơn vị cũ đã sáp nhập) */
+          children?: string;
+          /** @description Chỉ số (UID hoặc mã); lặp lại được */
+          dataElement?: string | string[];
+          /** @description UID (mặc định), CODE hoặc NAME */
+          dataElementIdScheme?: string;
+          /** @description Bộ chỉ số (UID hoặc mã); lặp lại được */
+          dataSet?: string | string[];
+          /** @description UID (mặc định), CODE hoặc NAME */
+          dataSetIdScheme?: string;
+          endDate?: string;
+          /** @description UID (mặc định), CODE hoặc NAME */
+          idScheme?: string;
+          /** @description Gồm giá trị đã xóa (deleted: true) */
+          includeDeleted?: string;
+          /** @description Chỉ giá trị cập nhật từ thời điểm này (ISO 8601) */
+          lastUpdated?: string;
+          /** @description Chỉ giá trị cập nhật trong khoảng này (10d, 12h) */
+          lastUpdatedDuration?: string;
+          limit?: number;
+          /** @description Địa bàn (UID hoặc mã); lặp lại được */
+          orgUnit?: string | string[];
+          /** @description UID (mặc định), CODE hoặc NAME */
+          orgUnitIdScheme?: string;
+          /** @description Kỳ DHIS2 (202507, 2025Q3, …); lặp lại được; ưu tiên hơn startDate/endDate */
+          period?: string | string[];
+          startDate?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/dimensions": {
     parameters: {
       query?: never;
@@ -5280,6 +6421,100 @@ export type paths = {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/organisationUnits": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** DHIS2: danh mục địa bàn (organisationUnit: code = mã địa bàn) với UID ổn định để ánh xạ */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Trường trả về: id,code,name (mặc định id,code,name,displayName), * cho tất cả */
+          fields?: string;
+          /** @description Bộ lọc thuộc_tính:toán_tử:giá_trị, ví dụ code:eq:CT.A.I.3; lặp lại được (tất cả phải đúng) */
+          filter?: string | string[];
+          page?: number;
+          pageSize?: number;
+          paging?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
