@@ -137,6 +137,7 @@ for (let b = 0; b < Number(args.batches); b++) {
     comment: null,
     action: "upsert",
   }));
+  if (rows.length === 0) break;
   const last = rows[rows.length - 1]!;
   await source.db.transaction().execute(async (trx) => {
     const v = await validateRows(trx, ctx.principal!, rows, { status: "submitted", now: CLOCK, channel: "api", mirror: true });
