@@ -30,6 +30,8 @@ export interface DataValueFilter {
   areaIds?: string[];
   period?: string;
   periods?: string[];
+  /** Only these period types (year, month, …). */
+  periodTypes?: string[];
   disaggregation?: string;
   /**
    * Which versions: the published figures (the default; what leaders, dashboards and exports read), the
@@ -91,6 +93,7 @@ export function dataValueRepository(db: Executor) {
     if (f.scopeAreaIds) q = q.where("area_id", "in", f.scopeAreaIds.size ? [...f.scopeAreaIds] : [""]);
     if (f.period) q = q.where("period", "=", f.period);
     if (f.periods) q = q.where("period", "in", f.periods.length ? f.periods : [""]);
+    if (f.periodTypes) q = q.where("period_type", "in", f.periodTypes.length ? f.periodTypes : [""]);
     if (f.disaggregation !== undefined) q = q.where("disaggregation", "=", f.disaggregation);
     if (f.agencyCode) q = q.where("agency_code", "=", f.agencyCode);
     if (f.flagged) q = q.where(sql<boolean>`cardinality(flags) > 0`);

@@ -28,6 +28,7 @@ import { areaRoutes } from "../areas/routes";
 import { boundaryRoutes } from "../boundaries/routes";
 import { catalogueRoutes } from "../catalogue/routes";
 import { dataValueRoutes } from "../datavalues/routes";
+import { sdmxRoutes } from "../exchange/sdmx/routes";
 import { dimensionRoutes } from "../dimensions/routes";
 import { documentRoutes } from "../documents/routes";
 import { targetRoutes } from "../targets/routes";
@@ -228,6 +229,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(taskRoutes, deps);
   await app.register(notificationRoutes, deps);
   await app.register(dataValueRoutes, deps);
+  await app.register(sdmxRoutes, deps);
   await app.register(reportingRoutes, deps);
   await app.register(dimensionRoutes, deps);
   await app.register(documentRoutes, deps);

@@ -326,8 +326,22 @@ const statusCodes: Record<string, string> = { draft: "P", submitted: "A", approv
 export type UnitOf = (indicator: string) => string | null;
 
 /** Writes the product's SDMX-CSV 2.0: the header, then figures page by page. */
-export function sdmxCsvWriter(codes: SdmxCodes, unitOf: UnitOf, options: { labels?: "id" | "both"; history?: boolean } = {}) {
+export function sdmxCsvWriter(
+  codes: SdmxCodes,
+  unitOf: UnitOf,
+  options: {
+    labels?: "id" | "both";
+    history?: boolean;
+    /** labels=both: the name of a column's component, and of a code in a column. */
+    names?: { column(id: string): string | undefined; code(column: string, id: string): string | undefined };
+  } = {},
+) {
   const dims = codes.dimensions;
+  const names = options.labels === "both" ? options.names : undefined;
+  const label = (column: string, id: string) => {
+    const name = id === "" ? undefined : names?.code(column, id);
+    return name ? `${id}: ${name}` : id;
+  };
   const columns = [
     "STRUCTURE",
     "STRUCTURE_ID",
@@ -344,9 +358,13 @@ export function sdmxCsvWriter(codes: SdmxCodes, unitOf: UnitOf, options: { label
     "COMMENT",
     ...(options.history ? ["VALID_FROM", "VALID_TO"] : []),
   ];
+  const headerCells = columns.map((c) => {
+    const name = names?.column(c);
+    return name ? `${c}: ${name}` : c;
+  });
   return {
     columns,
-    header: () => writeCsv([], columns),
+    header: () => writeCsv([], headerCells),
     rows(values: ExportedValue[]): string {
       if (values.length === 0) return "";
       return writeCsv(
@@ -359,14 +377,14 @@ export function sdmxCsvWriter(codes: SdmxCodes, unitOf: UnitOf, options: { label
             "dataflow",
             SDMX_STRUCTURE_ID,
             deleted ? "D" : "M",
-            FREQ_OF[period.type],
-            indicatorId(v.indicator),
-            v.area,
-            ...dims.map((d) => split[d] ?? SDMX_TOTAL),
+            label("FREQ", FREQ_OF[period.type]),
+            label("INDICATOR", indicatorId(v.indicator)),
+            label("REF_AREA", v.area),
+            ...dims.map((d) => label(dimensionId(d), split[d] ?? SDMX_TOTAL)),
             toSdmxPeriod(period),
             deleted ? "" : (v.value ?? safeCell(v.valueText)),
-            deleted ? "" : codes.unitId(unitOf(v.indicator)),
-            deleted ? "" : (statusCodes[v.status] ?? ""),
+            deleted ? "" : label("UNIT_MEASURE", codes.unitId(unitOf(v.indicator))),
+            deleted ? "" : label("OBS_STATUS", statusCodes[v.status] ?? ""),
             deleted ? "" : v.sample ? "true" : "false",
             deleted ? "" : safeCell(v.comment),
             ...(options.history ? [v.validFrom ?? "", v.validTo ?? ""] : []),
