@@ -206,13 +206,15 @@ export async function readSdmxCsv(body: Buffer | string | AsyncIterable<Buffer>,
       const obsGiven = obs.trim() !== "";
       const commentCell = raw("COMMENT");
       const comment = readText(commentCell);
-      if (comment.problem) fail("comment", comment.problem);
 
       if (action === "D") {
         // The legacy DISAGGREGATION column always keys the disaggregation (empty or _T: the total).
-        const dimensionsMissing = legacy === null && codes.dimensions.some((d) => parts[d] === undefined);
+        // A dimension the indicator does not use is always its total: only its own dimensions can be wildcards.
+        const own = codes.dimensionsOf(indicator) ?? codes.dimensions;
+        const dimensionsMissing = legacy === null && own.some((d) => parts[d] === undefined);
         const fullKey = !!area && !!period && !dimensionsMissing;
-        const onlyComment = !obsGiven && comment.text.trim() !== "";
+        // To be deleted values are marked non-empty, e.g. "-": read as markers, never as text.
+        const onlyComment = !obsGiven && commentCell.trim() !== "";
         if (!indicator)
           fail("indicator", "Dòng D cần mã chỉ số (INDICATOR): không xóa hàng loạt mọi chỉ số của luồng dữ liệu");
         if (rowErrors.length) return void errors.add(...rowErrors);
@@ -262,11 +264,14 @@ export async function readSdmxCsv(body: Buffer | string | AsyncIterable<Buffer>,
         return;
       }
 
+      if (comment.problem) fail("comment", comment.problem);
       if (!indicator) fail("indicator", "Thiếu mã chỉ số (INDICATOR)");
       if (!area) fail("area", "Thiếu mã địa bàn (REF_AREA)");
       if (!periodCell) fail("period", "Thiếu kỳ (TIME_PERIOD)");
       const missing = NAN.has(obs.trim());
-      const value = obsGiven && !missing ? readValueCell(obs, "machine") : null;
+      // SDMX never groups thousands: "12,4" (a locale's decimal comma, the field guide's ";" example) is 12.4.
+      const decimal = /^\s*-?\d+,\d+\s*$/.test(obs) ? obs.replace(",", ".") : obs;
+      const value = obsGiven && !missing ? readValueCell(decimal, "machine") : null;
       if (value?.textProblem) fail("value", value.textProblem);
       if (rowErrors.length) return void errors.add(...rowErrors);
       const base = { at, indicator, area, period: period!.code, disaggregation: keyOfParts(), unit };

@@ -43,6 +43,8 @@ export interface SdmxCodes {
   unitText(id: string): string | undefined;
   /** The UNIT_MEASURE code list: code → unit text. */
   units: Map<string, string>;
+  /** The disaggregation dimensions an indicator uses (any other is always its total, _T); undefined: no such indicator. */
+  dimensionsOf(indicator: string): string[] | undefined;
 }
 
 function foldedUnit(unit: string): string {
@@ -77,6 +79,7 @@ export function sdmxCodes(ref: ReferenceData): SdmxCodes {
     unitId: (unit) => (unit ? (byText.get(unit) ?? foldedUnit(unit)) : ""),
     unitText: (id) => units.get(id),
     units,
+    dimensionsOf: (indicator) => ref.indicators.get(indicator)?.dimensions,
   };
   cache.set(ref, codes);
   return codes;
