@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { parseDisaggregation, parsePeriod, toSdmxPeriod } from "@dieuhanh/core";
+import { plainDecimal } from "../../datavalues/formats/numbers";
 import type { ExportedValue } from "../../datavalues/formats/sdmx";
 import { FREQ_OF, SDMX_AGENCY, SDMX_DSD, SDMX_TOTAL, SDMX_VERSION, dimensionId, indicatorId, type SdmxCodes } from "./codes";
 
@@ -10,7 +11,7 @@ export const DATA_CSV_MEDIA_TYPE = "application/vnd.sdmx.data+csv; version=2.0.0
 const jsonValue = (v: ExportedValue) => {
   if (v.value === null) return v.valueText;
   const n = Number(v.value);
-  return String(n) === v.value ? n : v.value;
+  return Number.isFinite(n) && plainDecimal(n) === v.value ? n : v.value;
 };
 
 /**

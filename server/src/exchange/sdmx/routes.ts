@@ -17,6 +17,7 @@ import { buildStructures, STRUCTURE_MEDIA_TYPE, structureMessage } from "./struc
 export const sdmxJsonLimit = { observations: 200_000 };
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 406: ErrorBody, 413: ErrorBody, 501: ErrorBody };
+const notAcceptable = (message: string) => ({ statusCode: 406, error: "Not Acceptable", message });
 const anyVersion = new Set(["*", "+", "~", "latest", SDMX_VERSION, `${SDMX_VERSION}.0`]);
 
 /**
@@ -48,9 +49,7 @@ export const sdmxRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { databa
     async (request, reply) => {
       const accept = (request.headers.accept ?? "*/*").toLowerCase();
       if (!/\*\/\*|application\/\*|application\/json|application\/vnd\.sdmx\.structure\+json/.test(accept))
-        return reply
-          .code(406)
-          .send({ error: "Chỉ có SDMX-JSON 2.0 (application/vnd.sdmx.structure+json; version=2.0.0)", status: 406 });
+        return reply.code(406).send(notAcceptable("Chỉ có SDMX-JSON 2.0 (application/vnd.sdmx.structure+json; version=2.0.0)"));
       const [type = "", agency = "*", id = "*", version = "*", ...rest] = request.params["*"].split("/").map(decodeURIComponent);
       if (rest.length) throw new InvalidInputError("Đường dẫn cấu trúc thừa phần sau phiên bản");
       if (agency !== "*" && agency !== "all" && agency !== SDMX_AGENCY) throw new NotFoundError(`Không có cơ quan ${agency}`);
@@ -110,11 +109,11 @@ export const sdmxRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { databa
       const q = request.query;
       const format = negotiate(request.headers.accept);
       if (!format)
-        return reply.code(406).send({
-          error:
+        return reply.code(406).send(
+          notAcceptable(
             "Định dạng không hỗ trợ: application/vnd.sdmx.data+csv; version=2.0.0 (labels=id|both) hoặc application/vnd.sdmx.data+json; version=2.0.0",
-          status: 406,
-        });
+          ),
+        );
       if (q.detail !== "full") throw new InvalidInputError(`detail=${q.detail} chưa được hỗ trợ (chỉ full)`, "detail");
       if (q.dimensionAtObservation !== "TIME_PERIOD" && q.dimensionAtObservation !== "AllDimensions")
         throw new InvalidInputError("dimensionAtObservation: TIME_PERIOD hoặc AllDimensions", "dimensionAtObservation");
@@ -161,8 +160,9 @@ export const sdmxRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { databa
           values.push(...page);
           if (values.length > sdmxJsonLimit.observations)
             return reply.code(413).send({
-              error: `Quá ${sdmxJsonLimit.observations.toLocaleString("vi-VN")} quan sát cho SDMX-JSON: thu hẹp khóa hoặc dùng SDMX-CSV (truyền dần)`,
-              status: 413,
+              statusCode: 413,
+              error: "Payload Too Large",
+              message: `Quá ${sdmxJsonLimit.observations.toLocaleString("vi-VN")} quan sát cho SDMX-JSON: thu hẹp khóa hoặc dùng SDMX-CSV (truyền dần)`,
             });
         }
         const message = dataMessage(values, codes, unitOf, {
