@@ -283,7 +283,7 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
             .datetime({ offset: true })
             .optional()
             .describe(
-              "Thời điểm (ISO 8601): chỉ số liệu công bố thay đổi sau lúc đó — công bố mới hoặc sửa, và số liệu bị xóa/rút không còn bản công bố (dòng xóa: SDMX-CSV ACTION D, CSV cột deleted=true, DHIS2 \"deleted\": true)",
+              'Thời điểm (ISO 8601): chỉ số liệu công bố thay đổi sau lúc đó — công bố mới hoặc sửa, và số liệu bị xóa/rút không còn bản công bố (dòng xóa: SDMX-CSV ACTION D, CSV cột deleted=true, DHIS2 "deleted": true)',
             ),
         }),
       },

@@ -86,7 +86,11 @@ const NAN = new Set(["NaN", "NAN", "nan", "#N/A"]);
 
 /** A header cell's component id: "INDICATOR: Chỉ số" (labels=both) and "STRUCTURE[;]" give their id. */
 const headerId = (h: string) => {
-  const id = h.split(": ")[0]!.trim().replace(/\[.*\]$/, "").toUpperCase();
+  const id = h
+    .split(": ")[0]!
+    .trim()
+    .replace(/\[.*\]$/, "")
+    .toUpperCase();
   return ALIASES[id] ?? id;
 };
 /** A coded cell's id: "CT_A_I_3: Tên chỉ số" (labels=both) gives CT_A_I_3. */
@@ -102,7 +106,7 @@ function structureProblem(kind: string, id: string): string | null {
   const m = /^(?:([A-Za-z0-9_@$-]+):)?([A-Za-z0-9_@$-]+)(?:\(([0-9.+~*]+)\))?$/.exec(id);
   const expected = type === "datastructure" ? SDMX_DSD : SDMX_FLOW;
   const versionOk = (v: string | undefined) => v === undefined || v === SDMX_VERSION || v === `${SDMX_VERSION}.0`;
-  if (m && (m[1] === undefined || m[1] === SDMX_AGENCY) && (m[2] === expected)) {
+  if (m && (m[1] === undefined || m[1] === SDMX_AGENCY) && m[2] === expected) {
     if (versionOk(m[3])) return null;
     return `Phiên bản '${m[3]}' của ${SDMX_AGENCY}:${m[2]} không có (có ${SDMX_VERSION})`;
   }
@@ -110,7 +114,10 @@ function structureProblem(kind: string, id: string): string | null {
 }
 
 /** The period type of each SDMX frequency code. */
-const periodTypeOfFreq = Object.fromEntries(Object.entries(FREQ_OF).map(([type, f]) => [f, type])) as Record<string, Period["type"]>;
+const periodTypeOfFreq = Object.fromEntries(Object.entries(FREQ_OF).map(([type, f]) => [f, type])) as Record<
+  string,
+  Period["type"]
+>;
 
 export async function readSdmxCsv(body: Buffer | string | AsyncIterable<Buffer>, codes: SdmxCodes): Promise<SdmxReadResult> {
   const rows: IncomingRow[] = [];
@@ -215,8 +222,7 @@ export async function readSdmxCsv(body: Buffer | string | AsyncIterable<Buffer>,
         const fullKey = !!area && !!period && !dimensionsMissing;
         // To be deleted values are marked non-empty, e.g. "-": read as markers, never as text.
         const onlyComment = !obsGiven && commentCell.trim() !== "";
-        if (!indicator)
-          fail("indicator", "Dòng D cần mã chỉ số (INDICATOR): không xóa hàng loạt mọi chỉ số của luồng dữ liệu");
+        if (!indicator) fail("indicator", "Dòng D cần mã chỉ số (INDICATOR): không xóa hàng loạt mọi chỉ số của luồng dữ liệu");
         if (rowErrors.length) return void errors.add(...rowErrors);
         if (onlyComment) {
           if (!fullKey)

@@ -28,7 +28,13 @@ export function dataMessage(
 ) {
   const seriesDims = ["FREQ", "INDICATOR", "REF_AREA", ...codes.dimensions.map(dimensionId)];
   const allDims = [...seriesDims, "TIME_PERIOD"];
-  const attributeIds = ["UNIT_MEASURE", "OBS_STATUS", "SAMPLE", "COMMENT", ...(options.history ? ["VALID_FROM", "VALID_TO"] : [])];
+  const attributeIds = [
+    "UNIT_MEASURE",
+    "OBS_STATUS",
+    "SAMPLE",
+    "COMMENT",
+    ...(options.history ? ["VALID_FROM", "VALID_TO"] : []),
+  ];
   const dimValues = new Map<string, Map<string, number>>(allDims.map((d) => [d, new Map()]));
   const attrValues = new Map<string, Map<string, number>>(attributeIds.map((a) => [a, new Map()]));
   const indexOf = (table: Map<string, Map<string, number>>, id: string, value: string) => {
@@ -101,7 +107,8 @@ export function dataMessage(
   if (Object.keys(sets.delete).length) dataSets.push(dataSet("Delete", sets.delete));
   return {
     meta: {
-      schema: "https://raw.githubusercontent.com/sdmx-twg/sdmx-json/v2.0.0/data-message/tools/schemas/2.0.0/sdmx-json-data-schema.json",
+      schema:
+        "https://raw.githubusercontent.com/sdmx-twg/sdmx-json/v2.0.0/data-message/tools/schemas/2.0.0/sdmx-json-data-schema.json",
       id: `IREF${randomUUID()}`,
       test: false,
       prepared: options.now.toISOString(),
@@ -114,7 +121,11 @@ export function dataMessage(
           structure: `urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=${SDMX_AGENCY}:${SDMX_DSD}(${SDMX_VERSION})`,
           dimensions: flat
             ? { dataSet: [], series: [], observation: allDims.map((d, i) => component(d, i)) }
-            : { dataSet: [], series: seriesDims.map((d, i) => component(d, i)), observation: [component("TIME_PERIOD", seriesDims.length)] },
+            : {
+                dataSet: [],
+                series: seriesDims.map((d, i) => component(d, i)),
+                observation: [component("TIME_PERIOD", seriesDims.length)],
+              },
           measures: { observation: [{ id: "OBS_VALUE" }] },
           attributes: { dataSet: [], series: [], observation: attributeIds.map(attribute) },
         },

@@ -1,6 +1,16 @@
 import { fromSdmxPeriod, parsePeriod, type Period } from "@dieuhanh/core";
 import { DomainError, InvalidInputError, NotFoundError } from "../../errors";
-import { FREQ_OF, SDMX_AGENCY, SDMX_DSD, SDMX_FLOW, SDMX_TOTAL, SDMX_VERSION, dimensionId, indicatorCode, type SdmxCodes } from "./codes";
+import {
+  FREQ_OF,
+  SDMX_AGENCY,
+  SDMX_DSD,
+  SDMX_FLOW,
+  SDMX_TOTAL,
+  SDMX_VERSION,
+  dimensionId,
+  indicatorCode,
+  type SdmxCodes,
+} from "./codes";
 
 /** What a data query selects: per key position the values allowed (absent: any). */
 export interface DataSelection {
@@ -29,7 +39,8 @@ export class NotImplementedError extends DomainError {
  */
 export function parseDataPath(path: string): { key: string } {
   const segments = path.split("/").map((s) => decodeURIComponent(s));
-  const unknown = (what: string) => new NotFoundError(`Không có ${what}: luồng dữ liệu là ${SDMX_AGENCY}:${SDMX_FLOW}(${SDMX_VERSION})`);
+  const unknown = (what: string) =>
+    new NotFoundError(`Không có ${what}: luồng dữ liệu là ${SDMX_AGENCY}:${SDMX_FLOW}(${SDMX_VERSION})`);
   const context = segments[0] ?? "";
   if (["dataflow", "datastructure", "provisionagreement", "*"].includes(context)) {
     const [, agency = "*", id = "*", version = "*", key = "*", ...rest] = segments;
@@ -44,7 +55,8 @@ export function parseDataPath(path: string): { key: string } {
   const [flow = "", key = "all", provider = "all", ...rest] = segments;
   if (rest.length) throw new InvalidInputError("Đường dẫn truy vấn dữ liệu thừa phần sau khóa");
   const parts = flow.split(",");
-  const [agency, id, version] = parts.length === 1 ? [SDMX_AGENCY, parts[0], "latest"] : [parts[0], parts[1], parts[2] ?? "latest"];
+  const [agency, id, version] =
+    parts.length === 1 ? [SDMX_AGENCY, parts[0], "latest"] : [parts[0], parts[1], parts[2] ?? "latest"];
   if ((agency !== SDMX_AGENCY && agency !== "all") || (id !== SDMX_FLOW && id !== "all") || !anyVersion.has(version!))
     throw unknown(`luồng dữ liệu ${flow}`);
   if (provider !== "all" && provider !== SDMX_AGENCY) throw unknown(`nhà cung cấp ${provider}`);
@@ -59,7 +71,8 @@ export function parseDataPath(path: string): { key: string } {
 export function parseKey(key: string, codes: SdmxCodes): DataSelection {
   const selection: DataSelection = { parts: new Map() };
   if (key === "" || key === "all" || key === "*") return selection;
-  if (key.includes(",")) throw new NotImplementedError("Truy vấn nhiều khóa (dấu ,) chưa được hỗ trợ: gửi từng khóa, dùng + cho nhiều giá trị");
+  if (key.includes(","))
+    throw new NotImplementedError("Truy vấn nhiều khóa (dấu ,) chưa được hỗ trợ: gửi từng khóa, dùng + cho nhiều giá trị");
   const positions = ["FREQ", "INDICATOR", "REF_AREA", ...codes.dimensions.map(dimensionId)];
   const values = key.split(".");
   if (values.length > positions.length)

@@ -41,7 +41,9 @@ export const sdmxRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { databa
         params: z.object({ "*": z.string().max(300) }),
         querystring: z.object({
           references: z.enum(["none", "children", "descendants", "all", "parents", "parentsandsiblings"]).default("none"),
-          detail: z.enum(["full", "allstubs", "referencestubs", "allcompletestubs", "referencecompletestubs", "referencepartial", "raw"]).optional(),
+          detail: z
+            .enum(["full", "allstubs", "referencestubs", "allcompletestubs", "referencecompletestubs", "referencepartial", "raw"])
+            .optional(),
         }),
         response: { 200: z.unknown(), ...errors },
       },
@@ -53,7 +55,8 @@ export const sdmxRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { databa
       const [type = "", agency = "*", id = "*", version = "*", ...rest] = request.params["*"].split("/").map(decodeURIComponent);
       if (rest.length) throw new InvalidInputError("Đường dẫn cấu trúc thừa phần sau phiên bản");
       if (agency !== "*" && agency !== "all" && agency !== SDMX_AGENCY) throw new NotFoundError(`Không có cơ quan ${agency}`);
-      if (!anyVersion.has(version) && version !== "all") throw new NotFoundError(`Không có phiên bản ${version} (có ${SDMX_VERSION})`);
+      if (!anyVersion.has(version) && version !== "all")
+        throw new NotFoundError(`Không có phiên bản ${version} (có ${SDMX_VERSION})`);
       const s = await buildStructures(database.db);
       const wanted = (own: string) => id === "*" || id === "all" || id === own;
       const withReferences = request.query.references !== "none";
@@ -65,7 +68,10 @@ export const sdmxRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { databa
       let data: Record<string, unknown[]>;
       if (type === "dataflow" && wanted(SDMX_FLOW)) data = { dataflows: [s.dataflow], ...(withReferences ? all() : {}) };
       else if (type === "datastructure" && wanted(SDMX_DSD))
-        data = { dataStructures: [s.dsd], ...(withReferences ? { conceptSchemes: [s.conceptScheme], codelists: [...s.codelists.values()] } : {}) };
+        data = {
+          dataStructures: [s.dsd],
+          ...(withReferences ? { conceptSchemes: [s.conceptScheme], codelists: [...s.codelists.values()] } : {}),
+        };
       else if (type === "conceptscheme" && wanted("CS_DIEUHANH")) data = { conceptSchemes: [s.conceptScheme] };
       else if (type === "codelist") {
         const lists = [...s.codelists.values()].filter((c) => wanted(c.id));
@@ -109,11 +115,13 @@ export const sdmxRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { databa
       const q = request.query;
       const format = negotiate(request.headers.accept);
       if (!format)
-        return reply.code(406).send(
-          notAcceptable(
-            "Định dạng không hỗ trợ: application/vnd.sdmx.data+csv; version=2.0.0 (labels=id|both) hoặc application/vnd.sdmx.data+json; version=2.0.0",
-          ),
-        );
+        return reply
+          .code(406)
+          .send(
+            notAcceptable(
+              "Định dạng không hỗ trợ: application/vnd.sdmx.data+csv; version=2.0.0 (labels=id|both) hoặc application/vnd.sdmx.data+json; version=2.0.0",
+            ),
+          );
       if (q.detail !== "full") throw new InvalidInputError(`detail=${q.detail} chưa được hỗ trợ (chỉ full)`, "detail");
       if (q.dimensionAtObservation !== "TIME_PERIOD" && q.dimensionAtObservation !== "AllDimensions")
         throw new InvalidInputError("dimensionAtObservation: TIME_PERIOD hoặc AllDimensions", "dimensionAtObservation");

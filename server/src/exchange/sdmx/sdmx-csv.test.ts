@@ -69,7 +69,10 @@ describe(`SDMX-CSV as its field guide defines it, on ${testEngine}`, () => {
   });
 
   it("reads labels=both (';' separator, decimal comma, 'ID: name' headers and cells) under the SDMX media type", async () => {
-    const res = await importSdmx(fixture("field-guide-labels-both.csv"), "application/vnd.sdmx.data+csv; version=2.0.0; labels=both");
+    const res = await importSdmx(
+      fixture("field-guide-labels-both.csv"),
+      "application/vnd.sdmx.data+csv; version=2.0.0; labels=both",
+    );
     expect(res.statusCode, res.body).toBe(200);
     const f = await figures("CT.A.I.3");
     expect(f["2025M09"]).toEqual({ value: 12.4, comment: "Normal, special and other values" });
@@ -80,7 +83,10 @@ describe(`SDMX-CSV as its field guide defines it, on ${testEngine}`, () => {
     const byColumns = await importSdmx(fixture("field-guide-labels-name.csv"));
     expect(byColumns.statusCode).toBe(400);
     expect(byColumns.body).toContain("labels=name");
-    const byType = await importSdmx(fixture("field-guide-ordinary.csv"), "application/vnd.sdmx.data+csv; version=2.0.0; labels=name");
+    const byType = await importSdmx(
+      fixture("field-guide-ordinary.csv"),
+      "application/vnd.sdmx.data+csv; version=2.0.0; labels=name",
+    );
     expect(byType.statusCode).toBe(400);
     expect(byType.body).toContain("labels=name");
   });
@@ -147,7 +153,9 @@ describe(`SDMX-CSV as its field guide defines it, on ${testEngine}`, () => {
     const refused = await importSdmx(everything);
     expect(refused.statusCode).toBe(400);
     expect(refused.json().errors[0]).toMatchObject({ row: 2, field: "indicator" });
-    const nothing = ["STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA", "dataflow,VN_DH:DF_DIEUHANH(1.0),D,CT_A_I_3,92"].join("\r\n");
+    const nothing = ["STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA", "dataflow,VN_DH:DF_DIEUHANH(1.0),D,CT_A_I_3,92"].join(
+      "\r\n",
+    );
     expect((await importSdmx(nothing)).statusCode).toBe(400);
   });
 
@@ -175,7 +183,10 @@ describe(`SDMX-CSV as its field guide defines it, on ${testEngine}`, () => {
 
   it("refuses another dataflow, a version it does not have, a provision agreement and a second measure", async () => {
     const row = (structure: string, id: string) =>
-      ["STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,TIME_PERIOD,OBS_VALUE", `${structure},${id},M,CT_A_I_3,92,2025-10,1`].join("\r\n");
+      [
+        "STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,TIME_PERIOD,OBS_VALUE",
+        `${structure},${id},M,CT_A_I_3,92,2025-10,1`,
+      ].join("\r\n");
     for (const [structure, id] of [
       ["dataflow", "ESTAT:NAMA_10_GDP(1.0)"],
       ["dataflow", "VN_DH:DF_DIEUHANH(2.0)"],

@@ -68,13 +68,19 @@ describe(`SDMX REST structures, on ${testEngine}`, () => {
   });
 
   it("answers the data structure, one code list, all code lists; 404 for what it does not have; 406 for XML", async () => {
-    expect((await get(admin, "/api/sdmx/structure/datastructure/VN_DH/DSD_DIEUHANH/1.0")).json().data.dataStructures).toHaveLength(1);
+    expect(
+      (await get(admin, "/api/sdmx/structure/datastructure/VN_DH/DSD_DIEUHANH/1.0")).json().data.dataStructures,
+    ).toHaveLength(1);
     const area = (await get(admin, "/api/sdmx/structure/codelist/VN_DH/CL_AREA/1.0")).json().data.codelists;
     expect(area).toHaveLength(1);
     expect((await get(admin, "/api/sdmx/structure/codelist/VN_DH/*/1.0")).json().data.codelists.length).toBeGreaterThan(10);
     expect((await get(admin, "/api/sdmx/structure/dataflow/ESTAT/NAMA_10_GDP/1.0")).statusCode).toBe(404);
     expect((await get(admin, "/api/sdmx/structure/dataflow/VN_DH/DF_DIEUHANH/9.9")).statusCode).toBe(404);
-    const xml = await get(admin, "/api/sdmx/structure/dataflow/VN_DH/DF_DIEUHANH/1.0", "application/vnd.sdmx.structure+xml; version=3.0.0");
+    const xml = await get(
+      admin,
+      "/api/sdmx/structure/dataflow/VN_DH/DF_DIEUHANH/1.0",
+      "application/vnd.sdmx.structure+xml; version=3.0.0",
+    );
     expect(xml.statusCode).toBe(406);
   });
 });
@@ -130,7 +136,9 @@ describe(`SDMX REST data queries, on ${testEngine}`, () => {
     expect((await get(admin, `${FLOW}/M.CT_A_I_3.92${".".repeat(60)}`, CSV)).statusCode).toBe(400);
     expect((await get(admin, `${FLOW}/M.CT_A_I_3,A.CT_A_I_3`, CSV)).statusCode).toBe(501);
     expect((await get(admin, "/api/sdmx/data/dataflow/ESTAT/NAMA_10_GDP/1.0/all", CSV)).statusCode).toBe(404);
-    expect((await get(admin, `${FLOW}/all?updatedAfter=2025-11-01T00:00:00Z&asOf=2025-10-01T00:00:00Z`, CSV)).statusCode).toBe(400);
+    expect((await get(admin, `${FLOW}/all?updatedAfter=2025-11-01T00:00:00Z&asOf=2025-10-01T00:00:00Z`, CSV)).statusCode).toBe(
+      400,
+    );
   });
 
   it("keeps a province's officials to their province (scope-filtered like exports)", async () => {
@@ -152,13 +160,19 @@ describe(`updatedAfter on every export and on SDMX REST: changes and tombstones,
     const exportAs = (format: string) =>
       get(admin, `/api/data-values/export?${new URLSearchParams({ format, indicator: "CT.A.I.3", updatedAfter: since })}`);
 
-    const csv = (await exportAs("csv")).body.replace(/^\uFEFF/, "").trim().split("\r\n");
+    const csv = (await exportAs("csv")).body
+      .replace(/^\uFEFF/, "")
+      .trim()
+      .split("\r\n");
     expect(csv[0]).toBe("indicator,area,period,disaggregation,value,comment,status,version,sample,deleted");
-    expect(csv.slice(1).map((l) => l.split(",").filter((_, i) => [2, 3, 4, 9].includes(i)).join(" "))).toEqual([
-      "2025M08  1300 false",
-      "2025M09 vsic_section=C 0.00000005 true",
-      "2025M10  42 false",
-    ]);
+    expect(
+      csv.slice(1).map((l) =>
+        l
+          .split(",")
+          .filter((_, i) => [2, 3, 4, 9].includes(i))
+          .join(" "),
+      ),
+    ).toEqual(["2025M08  1300 false", "2025M09 vsic_section=C 0.00000005 true", "2025M10  42 false"]);
     const dhis2 = (await exportAs("dhis2")).json().dataValues as { period: string; deleted?: boolean }[];
     expect(dhis2.map((v) => [v.period, v.deleted ?? false])).toEqual([
       ["202508", false],
@@ -171,7 +185,13 @@ describe(`updatedAfter on every export and on SDMX REST: changes and tombstones,
 
     // The same from SDMX REST; the JSON message has a Delete data set.
     const rest = await get(admin, `${FLOW}/M.CT_A_I_3?updatedAfter=${encodeURIComponent(since)}`, CSV);
-    expect(rest.body.trim().split("\r\n").slice(1).map((l) => l.split(",")[2])).toEqual(["M", "D", "M"]);
+    expect(
+      rest.body
+        .trim()
+        .split("\r\n")
+        .slice(1)
+        .map((l) => l.split(",")[2]),
+    ).toEqual(["M", "D", "M"]);
     const json = (await get(admin, `${FLOW}/M.CT_A_I_3?updatedAfter=${encodeURIComponent(since)}`, JSON_)).json();
     expect(json.data.dataSets.map((d: { action: string }) => d.action)).toEqual(["Merge", "Delete"]);
 
@@ -192,7 +212,9 @@ describe(`updatedAfter on every export and on SDMX REST: changes and tombstones,
       payload: { values: [{ indicator: "CT.A.I.3", area: "92", period: "2025M10", value: 43 }], status: "draft" },
     });
     expect(draft.statusCode).toBe(200);
-    expect((await get(admin, `/api/data-values/export?format=dhis2&updatedAfter=${encodeURIComponent(later)}`)).json().dataValues).toEqual([]);
+    expect(
+      (await get(admin, `/api/data-values/export?format=dhis2&updatedAfter=${encodeURIComponent(later)}`)).json().dataValues,
+    ).toEqual([]);
   });
 
   it("includeHistory gives every published version with its validity", async () => {

@@ -24,7 +24,8 @@ import {
 export const STRUCTURE_MEDIA_TYPE = "application/vnd.sdmx.structure+json; version=2.0.0; charset=utf-8";
 const urn = (kind: string, id: string) => `urn:sdmx:org.sdmx.infomodel.${kind}=${SDMX_AGENCY}:${id}(${SDMX_VERSION})`;
 const codelistUrn = (id: string) => urn("codelist.Codelist", id);
-const conceptUrn = (id: string) => `urn:sdmx:org.sdmx.infomodel.conceptscheme.Concept=${SDMX_AGENCY}:CS_DIEUHANH(${SDMX_VERSION}).${id}`;
+const conceptUrn = (id: string) =>
+  `urn:sdmx:org.sdmx.infomodel.conceptscheme.Concept=${SDMX_AGENCY}:CS_DIEUHANH(${SDMX_VERSION}).${id}`;
 
 interface Code {
   id: string;
@@ -81,7 +82,10 @@ export async function buildStructures(db: Kysely<Schema>) {
     indicators.map((i) => ({
       id: indicatorId(i.code),
       name: i.name,
-      annotations: [{ type: "DIEUHANH_CODE", title: i.code }, ...(i.unit ? [{ type: "UNIT_MEASURE", title: codes.unitId(i.unit) }] : [])],
+      annotations: [
+        { type: "DIEUHANH_CODE", title: i.code },
+        ...(i.unit ? [{ type: "UNIT_MEASURE", title: codes.unitId(i.unit) }] : []),
+      ],
     })),
   );
   const validity = (a: { valid_from: string | null; valid_to: string | null }) => [
@@ -106,7 +110,8 @@ export async function buildStructures(db: Kysely<Schema>) {
   for (const d of dimensions) {
     const from = d.options_from;
     let list: Code[];
-    if (from?.startsWith("areas:")) list = areas.filter((a) => a.level === from.slice(6)).map((a) => ({ id: a.id, name: a.name }));
+    if (from?.startsWith("areas:"))
+      list = areas.filter((a) => a.level === from.slice(6)).map((a) => ({ id: a.id, name: a.name }));
     else if (from === "agencies") list = agencies.filter((a) => validId(a.code)).map((a) => ({ id: a.code, name: a.name }));
     else {
       const source = from && from !== "projects" && !from.includes(":") ? from : d.code;
@@ -148,7 +153,9 @@ export async function buildStructures(db: Kysely<Schema>) {
     usage,
     attributeRelationship: { observation: {} },
     conceptIdentity: conceptUrn(id),
-    ...(list ? { localRepresentation: { enumeration: codelistUrn(list) } } : { localRepresentation: { format: { dataType: "String" } } }),
+    ...(list
+      ? { localRepresentation: { enumeration: codelistUrn(list) } }
+      : { localRepresentation: { format: { dataType: "String" } } }),
   });
   const dsd = {
     ...maintainable(SDMX_DSD, "Số liệu chỉ đạo, điều hành"),
@@ -207,7 +214,8 @@ export async function buildStructures(db: Kysely<Schema>) {
 export function structureMessage(data: Record<string, unknown[]>, now: Date) {
   return {
     meta: {
-      schema: "https://raw.githubusercontent.com/sdmx-twg/sdmx-json/v2.0.0/structure-message/tools/schemas/2.0.0/sdmx-json-structure-schema.json",
+      schema:
+        "https://raw.githubusercontent.com/sdmx-twg/sdmx-json/v2.0.0/structure-message/tools/schemas/2.0.0/sdmx-json-structure-schema.json",
       id: `IREF${randomUUID()}`,
       test: false,
       prepared: now.toISOString(),

@@ -65,7 +65,13 @@ export async function expandWildcards(
       rows.push(row);
     }
     if (found.length > importLimits.maxRows || rows.length + explicit.length > importLimits.maxRows)
-      errors.push(locate(w.at, "indicator", `Dòng D khớp quá nhiều số liệu (quá ${importLimits.maxRows.toLocaleString("vi-VN")}): thu hẹp khóa`));
+      errors.push(
+        locate(
+          w.at,
+          "indicator",
+          `Dòng D khớp quá nhiều số liệu (quá ${importLimits.maxRows.toLocaleString("vi-VN")}): thu hẹp khóa`,
+        ),
+      );
     else if (matched === 0)
       errors.push(
         locate(
