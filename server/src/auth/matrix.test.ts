@@ -160,6 +160,10 @@ function samples(): Record<string, () => Sample | Promise<Sample>> {
       touches: { agency: "CT.STC", area: "92" },
     }),
     "GET /api/dimensions": () => ({ url: "/api/dimensions?code=sex" }),
+    "GET /api/sdmx/structure/*": () => ({ url: "/api/sdmx/structure/codelist/VN_DH/CL_FREQ/1.0" }),
+    "GET /api/sdmx/data/*": () => ({
+      url: "/api/sdmx/data/dataflow/VN_DH/DF_DIEUHANH/1.0/M.CT_A_I_3?updatedAfter=2025-01-01T00:00:00Z",
+    }),
     "GET /api/tasks/export": () => ({ url: "/api/tasks/export?source=qd1012" }),
     "GET /api/tasks/scorecard": () => ({ url: "/api/tasks/scorecard?by=agency" }),
     "GET /api/tasks/scorecard/export": () => ({ url: "/api/tasks/scorecard/export?by=authority" }),

@@ -100,7 +100,7 @@ async function whatLeadersSee(asOf?: string) {
   expect(dhis2.statusCode, dhis2.body).toBe(200);
   const dhis2Values = (dhis2.json() as { dataValues: { value: string }[] }).dataValues.map((v) => Number(v.value));
   const sdmx = await get(leader, "/api/data-values/export", { format: "sdmx-csv", indicator: REVENUE, period: KEY.period });
-  const sdmxRows = sdmx.body.split(/\r?\n/).filter((line) => line.includes(`,${REVENUE},92,`));
+  const sdmxRows = sdmx.body.split(/\r?\n/).filter((line) => line.includes(`,${REVENUE.replaceAll(".", "_")},92,`));
   const xlsx = await app.inject({
     url: `/api/analytics/export?${new URLSearchParams({ indicators: REVENUE, areas: "92", from: "2025M10", to: "2025M10", ...at })}`,
     headers: leader.headers(),

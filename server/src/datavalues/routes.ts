@@ -12,6 +12,9 @@ import { StreamedUpload } from "./formats/stream";
 import { Dhis2DataValueSet, readDhis2 } from "./formats/dhis2";
 import { withUploadSlot } from "./formats/limits";
 import { readSdmxCsv } from "./formats/sdmx";
+import { sdmxCodes } from "../exchange/sdmx/codes";
+import { expandWildcards } from "../exchange/sdmx/wildcards";
+import { referenceData } from "./reference-cache";
 import type { ReadResult } from "./formats/text";
 import { dataValueService } from "./service";
 import type { IncomingRow } from "./validation";
@@ -66,7 +69,7 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
   const service = dataValueService(database.db, { now: clock });
   // CSV is never held whole: read as it arrives, chunk by chunk (formats/csv.ts, formats/stream.ts), inside
   // an upload slot; 50 MB at most (a larger Content-Length is refused before a byte is read).
-  app.addContentTypeParser(["text/csv", "application/csv"], (request, payload, done) => {
+  app.addContentTypeParser(["text/csv", "application/csv", "application/vnd.sdmx.data+csv"], (request, payload, done) => {
     try {
       const declared = request.headers["content-length"];
       done(null, new StreamedUpload(payload, UPLOAD_BYTES, declared === undefined ? undefined : Number(declared)));
@@ -144,7 +147,7 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
         description: [
           "format=csv (Content-Type: text/csv), cột: indicator,area,period,disaggregation,value,comment (hoặc tiêu đề tiếng Việt: Mã chỉ số, Mã địa bàn, Kỳ, Phân tổ, Giá trị, Ghi chú); dấu phân cách , hoặc ;",
           "Ví dụ CSV:\n```\nindicator;area;period;value;comment\nCT.A.I.3;92;2025M10;1.234,5;\n```",
-          "format=sdmx-csv (Content-Type: text/csv), SDMX-CSV 2.0; ACTION I/A/M ghi, R thay thế, D xóa. Ví dụ:\n```\nSTRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,TIME_PERIOD,DISAGGREGATION,OBS_VALUE,OBS_STATUS,COMMENT\ndataflow,VN_DH:DF_DIEUHANH(1.0),M,CT.A.I.3,92,2025-10,_T,1234.5,A,\n```",
+          "format=sdmx-csv (Content-Type: text/csv hoặc application/vnd.sdmx.data+csv; version=2.0.0; labels=id|both), SDMX-CSV 2.0 và 1.0 (cột DATAFLOW): ACTION M gộp (ô trống giữ giá trị/ghi chú đã lưu), R thay thế (ô trống là không có), D xóa (ô chiều trống là mọi giá trị của chiều; COMMENT '-' xóa ghi chú); A và I đọc như M; OBS_VALUE NaN là thiếu giá trị (số liệu bị rút). Mã chỉ số viết CT_A_I_3 hoặc CT.A.I.3; mỗi chiều phân tổ một cột (SEX, …; _T là tổng số) hoặc cột DISAGGREGATION cũ. Cấu trúc: /api/sdmx/structure/dataflow/VN_DH/DF_DIEUHANH/1.0. Ví dụ:\n```\nSTRUCTURE,STRUCTURE_ID,ACTION,FREQ,INDICATOR,REF_AREA,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,COMMENT\ndataflow,VN_DH:DF_DIEUHANH(1.0),M,M,CT_A_I_3,92,2025-10,1234.5,TY_DONG,\n```",
           'format=dhis2 (Content-Type: application/json), DHIS2 dataValueSets. Ví dụ: {"dataValues":[{"dataElement":"CT.A.I.3","period":"202510","orgUnit":"92","value":"1234.5"}]}',
           "DHIS2: attributeOptionCombo chỉ nhận tổ hợp mặc định (HllvX50cXC0); tổ hợp khác bị từ chối (nêu dòng và trường), không bao giờ ghi thành tổng số. Trường lạ bị từ chối. SDMX-CSV: UNIT_MULT khác 0 bị từ chối.",
           "Dòng đánh dấu số liệu mẫu (cột sample, thuộc tính SAMPLE, attributeOptionCombo SAMPLE — như tệp xuất) được bỏ qua kèm cảnh báo. Văn bản bắt đầu bằng ' trước ký tự công thức được đọc là văn bản (bỏ dấu ').",
@@ -170,11 +173,24 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
           fileSha256 = sha256(JSON.stringify(body));
           return readDhis2(parsed.data, q.importStrategy);
         }
-        if (!(body instanceof StreamedUpload)) throw new InvalidInputError("Gửi tệp CSV với Content-Type: text/csv");
-        const result = await (q.format === "csv" ? readCsv(body.chunks()) : readSdmxCsv(body.chunks()));
-        // The batch records the whole file's hash: what the reader left unread (after a problem) is read too.
+        if (!(body instanceof StreamedUpload))
+          throw new InvalidInputError("Gửi tệp CSV với Content-Type: text/csv (SDMX-CSV: application/vnd.sdmx.data+csv)");
+        if (q.format === "sdmx-csv" && /;\s*labels\s*=\s*"?name/i.test(request.headers["content-type"] ?? ""))
+          throw new InvalidInputError("SDMX-CSV labels=name không được nhận: gửi labels=id hoặc labels=both");
+        if (q.format === "csv") {
+          const result = await readCsv(body.chunks());
+          // The batch records the whole file's hash: what the reader left unread (after a problem) is read too.
+          fileSha256 = await body.sha256();
+          return result;
+        }
+        const sdmx = await readSdmxCsv(body.chunks(), sdmxCodes(await referenceData(database.db)));
         fileSha256 = await body.sha256();
-        return result;
+        // D rows with wildcards: one deletion per stored figure they match, in the caller's scope.
+        if (sdmx.wildcards.length && sdmx.errors.length === 0 && request.principal) {
+          const expanded = await expandWildcards(database.db, request.principal, sdmx.wildcards, sdmx.rows);
+          return { ...sdmx, rows: [...sdmx.rows, ...expanded.rows], errors: expanded.errors, errorCount: expanded.errors.length };
+        }
+        return sdmx;
       });
       const skipped = read.warnings ?? [];
       const errorCount = read.errorCount ?? read.errors.length;
@@ -261,13 +277,25 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
           "Số liệu mẫu được đánh dấu: cột sample (CSV), thuộc tính SAMPLE (SDMX-CSV), attributeOptionCombo SAMPLE (DHIS2); ",
           "khi nhập lại, các dòng này được bỏ qua kèm cảnh báo.",
         ].join(""),
-        querystring: ListQuery.extend({ format: z.enum(["csv", "sdmx-csv", "dhis2"]) }),
+        querystring: ListQuery.extend({
+          format: z.enum(["csv", "sdmx-csv", "dhis2"]),
+          updatedAfter: z.iso
+            .datetime({ offset: true })
+            .optional()
+            .describe(
+              'Thời điểm (ISO 8601): chỉ số liệu công bố thay đổi sau lúc đó — công bố mới hoặc sửa, và số liệu bị xóa/rút không còn bản công bố (dòng xóa: SDMX-CSV ACTION D, CSV cột deleted=true, DHIS2 "deleted": true)',
+            ),
+        }),
       },
     },
     async (request, reply) => {
       const q = request.query;
       const principal = request.principal;
       if (!principal) throw new UnauthorizedError();
+      if (q.updatedAfter && q.status && q.status !== "published" && q.status !== "submitted" && q.status !== "approved")
+        throw new InvalidInputError("updatedAfter chỉ dùng với số liệu đã công bố (status published, submitted hoặc approved)");
+      if (q.updatedAfter && q.asOf && Date.parse(q.updatedAfter) > Date.parse(q.asOf))
+        throw new InvalidInputError("updatedAfter phải trước asOf");
       const pages = exportPages(database.db, principal, {
         indicatorCode: q.indicator,
         areaIds: q.area ? [q.area] : undefined,
@@ -277,6 +305,7 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
         agencyCode: q.agency,
         flagged: q.flagged,
         asOf: q.asOf ? new Date(q.asOf) : undefined,
+        updatedAfter: q.updatedAfter ? new Date(q.updatedAfter) : undefined,
       });
       // The first page is read before the answer starts, so that a failure is still a proper error response.
       const first = await pages.next();
@@ -285,7 +314,7 @@ export const dataValueRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
         yield* pages;
       }
       const format: ExportFormat = q.format;
-      const body = Readable.from(exportText(format, all()));
+      const body = Readable.from(exportText(database.db, format, all(), { changes: q.updatedAfter !== undefined }));
       if (format === "dhis2") return reply.type("application/json; charset=utf-8").send(body);
       return reply
         .type(format === "sdmx-csv" ? "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8" : "text/csv; charset=utf-8")

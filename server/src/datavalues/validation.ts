@@ -52,6 +52,11 @@ export interface IncomingRow {
   valueProblem?: string;
   /** The unit the sender says the value is in, when the channel carries one: it must be the indicator's. */
   unit?: string | null;
+  /**
+   * Fields the sender left out, to be kept as stored (SDMX-CSV "M" merge: an omitted OBS_VALUE or COMMENT
+   * keeps the key's current version's). Resolved here against the latest version; a kept value needs one.
+   */
+  keep?: ("value" | "comment")[];
 }
 
 /** A row that passed every check, ready to write. */
@@ -167,7 +172,7 @@ export async function validateRows(
   const agencyOf = new Map<string, { inScope: boolean; agency: string | null }>();
 
   const seen = new Map<string, number>();
-  const prepared: { row: PreparedRow; at: RowLocator }[] = [];
+  const prepared: { row: PreparedRow; at: RowLocator; keep?: IncomingRow["keep"] }[] = [];
   // Official codes are read by the period (`readAreaCode`) on every channel but the form: one report's, keyed by
   // the product's id of the area picked in the UI, its area is read as sent (never filed under another report).
   // The form reads its report's area as sent; mirrored figures come with the origin's ids, exact.
@@ -201,7 +206,8 @@ export async function validateRows(
     if (!period) err("period", `Kỳ '${r.period}' không hợp lệ (ví dụ: 2025, 2025S1, 2025Q3, 2025M07, 2025W31, 20250715)`);
     else if (period.start > today) err("period", `Kỳ ${r.period} chưa bắt đầu, chưa nhận số liệu`);
 
-    if (indicator && indicator.kind !== "heading" && r.action === "upsert") {
+    const keepsValue = r.keep?.includes("value") ?? false;
+    if (indicator && indicator.kind !== "heading" && r.action === "upsert" && !keepsValue) {
       if (indicator.value_type === "number" && r.value === null)
         err("value", r.valueProblem ?? `Chỉ số ${indicator.code} nhận giá trị số (đơn vị: ${indicator.unit ?? "không ghi"})`);
       if (indicator.value_type === "text" && (r.valueText === null || r.valueText.trim() === ""))
@@ -307,6 +313,7 @@ export async function validateRows(
     else if (read!.readAsPreReform && readAsOld === READ_AS_OLD_NOTES + 1) unlistedFrom = r.at.row;
     prepared.push({
       at: r.at,
+      keep: r.keep,
       row: {
         indicator: r.indicator,
         area: area!.id,
@@ -343,6 +350,8 @@ export async function validateRows(
       indicators,
     ),
   );
+  errors.push(...keepStored(prepared, latest));
+  if (errors.length) return { rows: [], errors, warnings, scopeErrors };
   // Locks and approvals bind people; a system token (a trusted peer) loads past periods (auth/principal.ts).
   if (!principal.system) errors.push(...(await checkLocks(db, principal, prepared, latest, options.now)));
   if (!options.mirror) errors.push(...(await checkRelations(db, prepared, indicators, options_.partitions, ref)));
@@ -404,6 +413,28 @@ const levelWords: Record<string, string> = { nation: "toàn quốc", province: "
 const levelWord = (l: string) => levelWords[l] ?? l;
 
 /** Options of the dimensions: their own code lists, or the registry they name (reference data, cached). */
+/** Fields a row keeps as stored (`IncomingRow.keep`) take the key's current version's; a kept value needs one. */
+function keepStored(
+  prepared: { row: PreparedRow; at: RowLocator; keep?: IncomingRow["keep"] }[],
+  latest: Map<string, DataValueRow>,
+): RowError[] {
+  const errors: RowError[] = [];
+  for (const p of prepared) {
+    if (!p.keep?.length || p.row.action !== "upsert") continue;
+    const last = latest.get(keyOf(p.row));
+    const current = last && last.superseded_at === null ? last : undefined;
+    if (p.keep.includes("comment")) p.row.comment = current?.comment ?? null;
+    if (!p.keep.includes("value")) continue;
+    if (!current) {
+      errors.push(locate(p.at, "value", "Không có giá trị đã lưu để giữ nguyên: dòng cần giá trị (OBS_VALUE)"));
+      continue;
+    }
+    p.row.value = current.value === null ? null : Number(current.value);
+    p.row.valueText = current.value_text;
+  }
+  return errors;
+}
+
 function dimensionOptions(ref: ReferenceData) {
   const source = (def: { code: string; options_from: string | null }) =>
     def.options_from && !def.options_from.includes(":") && def.options_from !== "agencies" && def.options_from !== "projects"

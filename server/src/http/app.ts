@@ -31,6 +31,7 @@ import { dataValueRoutes } from "../datavalues/routes";
 import { startPuller } from "../sync/puller";
 import { syncRoutes } from "../sync/routes";
 import { startWebhookSender } from "../sync/webhooks";
+import { sdmxRoutes } from "../exchange/sdmx/routes";
 import { dimensionRoutes } from "../dimensions/routes";
 import { documentRoutes } from "../documents/routes";
 import { targetRoutes } from "../targets/routes";
@@ -247,6 +248,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(notificationRoutes, deps);
   await app.register(dataValueRoutes, deps);
   await app.register(syncRoutes, deps);
+  await app.register(sdmxRoutes, deps);
   await app.register(reportingRoutes, deps);
   await app.register(dimensionRoutes, deps);
   await app.register(documentRoutes, deps);

@@ -3739,6 +3739,8 @@ export type paths = {
           period?: string;
           /** @description Mặc định: số liệu đã công bố (đã gửi hoặc đã duyệt); submitted/approved: đã công bố theo trạng thái; draft/returned: bản hiện hành đang nháp/bị trả lại; all: mọi bản hiện hành */
           status?: "draft" | "submitted" | "approved" | "returned" | "published" | "all";
+          /** @description Thời điểm (ISO 8601): chỉ số liệu công bố thay đổi sau lúc đó — công bố mới hoặc sửa, và số liệu bị xóa/rút không còn bản công bố (dòng xóa: SDMX-CSV ACTION D, CSV cột deleted=true, DHIS2 "deleted": true) */
+          updatedAfter?: string;
         };
         header?: never;
         path?: never;
@@ -3948,10 +3950,10 @@ export type paths = {
      *     CT.A.I.3;92;2025M10;1.234,5;
      *     ```
      *
-     *     format=sdmx-csv (Content-Type: text/csv), SDMX-CSV 2.0; ACTION I/A/M ghi, R thay thế, D xóa. Ví dụ:
+     *     format=sdmx-csv (Content-Type: text/csv hoặc application/vnd.sdmx.data+csv; version=2.0.0; labels=id|both), SDMX-CSV 2.0 và 1.0 (cột DATAFLOW): ACTION M gộp (ô trống giữ giá trị/ghi chú đã lưu), R thay thế (ô trống là không có), D xóa (ô chiều trống là mọi giá trị của chiều; COMMENT '-' xóa ghi chú); A và I đọc như M; OBS_VALUE NaN là thiếu giá trị (số liệu bị rút). Mã chỉ số viết CT_A_I_3 hoặc CT.A.I.3; mỗi chiều phân tổ một cột (SEX, …; _T là tổng số) hoặc cột DISAGGREGATION cũ. Cấu trúc: /api/sdmx/structure/dataflow/VN_DH/DF_DIEUHANH/1.0. Ví dụ:
      *     ```
-     *     STRUCTURE,STRUCTURE_ID,ACTION,INDICATOR,REF_AREA,TIME_PERIOD,DISAGGREGATION,OBS_VALUE,OBS_STATUS,COMMENT
-     *     dataflow,VN_DH:DF_DIEUHANH(1.0),M,CT.A.I.3,92,2025-10,_T,1234.5,A,
+     *     STRUCTURE,STRUCTURE_ID,ACTION,FREQ,INDICATOR,REF_AREA,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,COMMENT
+     *     dataflow,VN_DH:DF_DIEUHANH(1.0),M,M,CT_A_I_3,92,2025-10,1234.5,TY_DONG,
      *     ```
      *
      *     format=dhis2 (Content-Type: application/json), DHIS2 dataValueSets. Ví dụ: {"dataValues":[{"dataElement":"CT.A.I.3","period":"202510","orgUnit":"92","value":"1234.5"}]}
@@ -8374,6 +8376,442 @@ export type paths = {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/sdmx/data/{*}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * SDMX REST: truy vấn dữ liệu (SDMX-CSV 2.0 hoặc SDMX-JSON 2.0) trong phạm vi của người gọi
+     * @description Đường dẫn: /api/sdmx/data/dataflow/VN_DH/DF_DIEUHANH/1.0/{khóa} (REST 2) hoặc /api/sdmx/data/DF_DIEUHANH/{khóa} (REST 1.x).
+     *
+     *     Khóa: FREQ.INDICATOR.REF_AREA.<các chiều phân tổ>, ví dụ M.CT_A_I_3+CT_A_I_4.92 (ô trống hoặc * là mọi giá trị; + là hoặc; thiếu ở cuối là mọi giá trị; all là tất cả).
+     *
+     *     Accept: application/vnd.sdmx.data+csv; version=2.0.0 (labels=both có tên), application/vnd.sdmx.data+json; version=2.0.0 (mặc định). Khác: 406.
+     *
+     *     updatedAfter: chỉ số liệu công bố thay đổi sau thời điểm đó (số liệu bị xóa/rút: ACTION D, tập dữ liệu Delete). includeHistory=true: mọi phiên bản đã công bố kèm VALID_FROM/VALID_TO. Không có kết quả: 404.
+     */
+    get: {
+      parameters: {
+        query?: {
+          asOf?: string;
+          detail?: "full" | "dataonly" | "serieskeysonly" | "nodata";
+          dimensionAtObservation?: string;
+          endPeriod?: string;
+          includeHistory?: string;
+          startPeriod?: string;
+          updatedAfter?: string;
+        };
+        header?: never;
+        path: {
+          "*": string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": unknown;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        406: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        501: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/sdmx/structure/{*}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * SDMX REST: cấu trúc (dataflow, datastructure, codelist, conceptscheme) dạng SDMX-JSON 2.0
+     * @description Ví dụ: /api/sdmx/structure/dataflow/VN_DH/DF_DIEUHANH/1.0?references=all (kèm DSD, khái niệm, danh mục mã), /api/sdmx/structure/datastructure/VN_DH/DSD_DIEUHANH/1.0, /api/sdmx/structure/codelist/VN_DH/CL_AREA/1.0, /api/sdmx/structure/codelist/VN_DH/*\/1.0. Mã chỉ số: CT.A.I.3 viết CT_A_I_3 (mã SDMX không có dấu chấm).
+     */
+    get: {
+      parameters: {
+        query?: {
+          detail?:
+            "full" | "allstubs" | "referencestubs" | "allcompletestubs" | "referencecompletestubs" | "referencepartial" | "raw";
+          references?: "none" | "children" | "descendants" | "all" | "parents" | "parentsandsiblings";
+        };
+        header?: never;
+        path: {
+          "*": string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": unknown;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        406: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        501: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;

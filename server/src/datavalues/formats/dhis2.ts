@@ -151,5 +151,6 @@ export function dhis2Value(v: ExportedValue) {
     storedBy: v.source,
     lastUpdated: v.recordedAt,
     followup: v.flags.includes("outlier"),
+    ...(v.deleted ? { deleted: true } : {}),
   };
 }
