@@ -40,6 +40,11 @@ export const DataValue = z.object({
   published: z.boolean().describe("Là bản được công bố (lãnh đạo, bảng điều khiển, tệp xuất đọc bản này)"),
   recordedAt: z.string(),
   supersededAt: z.string().nullable(),
+  origin: z
+    .object({ install: z.string(), name: z.string() })
+    .nullable()
+    .optional()
+    .describe("Số liệu đồng bộ từ hệ thống khác (bản sao chỉ đọc): hệ thống gốc"),
 });
 
 export const WriteResult = z.object({

@@ -9,6 +9,7 @@ import type { DataChannel, Schema } from "../db/schema";
 import { BatchError, ConflictError, InvalidInputError, UnauthorizedError, type RowError } from "../errors";
 import { recipientFinder } from "../notifications/recipients";
 import { figuresAwaitingApproval } from "../notifications/service";
+import { originsOfBatches } from "../sync/provenance";
 import { dataValueRepository, presentDataValue, type DataValueStatusFilter } from "./repository";
 import { locate, validateRows, type IncomingRow, type PreparedRow, type ValidationOutcome, type Warning } from "./validation";
 import { WRITE_PART_ROWS, writeRows, writeRowsInParts, type WriteSummary } from "./writer";
@@ -218,7 +219,12 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
         limit: q.limit,
         offset: q.offset,
       });
-      return { items: items.map(presentDataValue), total };
+      // A mirrored figure says which install it came from (sync/provenance.ts).
+      const origins = await originsOfBatches(db, items.map((v) => v.batch_id));
+      return {
+        items: items.map((v) => ({ ...presentDataValue(v), origin: (v.batch_id && origins.get(v.batch_id)) || null })),
+        total,
+      };
     },
 
     /** Every version of one figure, with who recorded it and through which channel. */
@@ -231,8 +237,10 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
       const users = userIds.length
         ? await db.selectFrom("users").select(["id", "display_name"]).where("id", "in", userIds).execute()
         : [];
+      const origins = await originsOfBatches(db, rows.map((r) => r.batch_id));
       const items = rows.map((r) => ({
         ...presentDataValue(r),
+        origin: (r.batch_id && origins.get(r.batch_id)) || null,
         recordedBy: users.find((u) => u.id === r.recorded_by_user)?.display_name ?? (r.recorded_by_token ? "Khóa API" : null),
       }));
       return { items, total: items.length };

@@ -125,7 +125,14 @@ describe("two installs linked both ways", () => {
     const r = await pull(national, "can-tho");
     expect(r.error).toBeUndefined();
     const got = await published(national, { indicator: "QG.A.II.1", area: "92", period: "2025M10" });
-    expect(got).toMatchObject([{ value: 1234.5, source: "sync" }]);
+    expect(got).toMatchObject([{ value: 1234.5, source: "sync", origin: { name: "Cần Thơ" } }]);
+    // Where leaders look: the national overview's tile for Cần Thơ shows the mirrored figure.
+    const tile = await national.app.inject({
+      url: "/api/analytics/latest?indicators=QG.A.II.1&area=92",
+      headers: national.admin.headers(),
+    });
+    expect(tile.statusCode, tile.body).toBe(200);
+    expect(JSON.stringify(tile.json())).toContain("1234.5");
     const origin = await sql<{ origin: string }>`SELECT b.origin FROM data_values d JOIN data_batches b ON b.id = d.batch_id
       WHERE d.indicator_code = 'QG.A.II.1' AND d.area_id = '92' AND d.superseded_at IS NULL`.execute(national.database.db);
     expect(origin.rows[0]!.origin).toBe((await installIdentity(province.database.db)).installId);
