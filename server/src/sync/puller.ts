@@ -1,3 +1,4 @@
+import { formatDateTime } from "@dieuhanh/core";
 import { sql, type Kysely } from "kysely";
 import type { Schema } from "../db/schema";
 import { isConnectionError } from "../db/database";
@@ -137,7 +138,7 @@ export async function notifyLateLinks(db: Kysely<Schema>, lateAfterMs: number, n
   for (const l of late) {
     const since = new Date(l.last_success_at ?? l.created_at);
     await db.transaction().execute(async (trx) => {
-      const message = `Liên thông "${l.name}" chậm: chưa đồng bộ được từ ${since.toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" })}`;
+      const message = `Liên thông "${l.name}" chậm: chưa đồng bộ được từ ${formatDateTime(since)}`;
       await notify(trx, people, {
         kind: "sync_late",
         message,
