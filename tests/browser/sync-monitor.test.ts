@@ -38,8 +38,9 @@ beforeAll(async () => {
   await createUser(h.database, "office_specialist", { username: "chuyenvien-ct", scopeAreaId: "92" });
   await createUser(h.database, "reporter", { username: "baocao-ct", scopeAreaId: "92", scopeAgencies: ["CT.STC"] });
   admin = await login(h.app, "quantri-lt");
-  indicatorName = (await h.database.db.selectFrom("indicators").select("name").where("code", "=", "CT.A.I.3").executeTakeFirstOrThrow())
-    .name;
+  indicatorName = (
+    await h.database.db.selectFrom("indicators").select("name").where("code", "=", "CT.A.I.3").executeTakeFirstOrThrow()
+  ).name;
 
   // Nobody answers on port 9: the pull records its error.
   await newLink("can-tho", "Hệ thống thành phố Cần Thơ", "http://127.0.0.1:9/", "khoa-thu-cua-can-tho", {
@@ -63,7 +64,11 @@ beforeAll(async () => {
     .set({ last_success_at: threeHoursAgo, created_at: threeHoursAgo })
     .where("id", "=", "quoc-gia")
     .execute();
-  await db.updateTable("sync_links").set({ applied_changes: "1234", skipped_changes: "5" }).where("id", "=", "dong-thap").execute();
+  await db
+    .updateTable("sync_links")
+    .set({ applied_changes: "1234", skipped_changes: "5" })
+    .where("id", "=", "dong-thap")
+    .execute();
   await db.updateTable("sync_links").set({ enabled: false }).where("id", "=", "tam-dung").execute();
   // The puller's lateness check: the administrators are told.
   expect(await notifyLateLinks(db, 10 * 60_000)).toBe(1);
@@ -104,8 +109,11 @@ describe("an administrator", () => {
     const item = page.getByTestId("notification-list").locator(".ant-list-item").filter({ hasText: "Hệ thống quốc gia" });
     await item.waitFor();
     const text = item.locator(".ant-typography").first();
-    expect(await text.innerText()).toMatch(/^Liên thông "Hệ thống quốc gia" chậm: chưa đồng bộ được từ \d\d\/\d\d\/\d{4} \d\d:\d\d$/);
+    expect(await text.innerText()).toMatch(
+      /^Liên thông "Hệ thống quốc gia" chậm: chưa đồng bộ được từ \d\d\/\d\d\/\d{4} \d\d:\d\d$/,
+    );
     expect(await text.getAttribute("class")).toContain("ant-typography-danger");
+    await page.waitForTimeout(400); // the popover's fade-in
     await shot(page, "admin-bell");
     await item.click();
     await page.waitForURL((u) => u.pathname === "/lien-thong");
@@ -145,7 +153,9 @@ describe("an administrator", () => {
     expect(fine).toMatch(/vừa xong|giây trước|phút trước/);
     expect(fine).toContain("Không có");
 
-    expect(await page.locator(".ant-layout-content").innerText()).toMatch(/4 kết nối · 1 đang đồng bộ · 1 chậm · 1 lỗi · 1 tạm dừng/);
+    expect(await page.locator(".ant-layout-content").innerText()).toMatch(
+      /4 kết nối · 1 đang đồng bộ · 1 chậm · 1 lỗi · 1 tạm dừng/,
+    );
     expect(await problems(page)).toEqual([]);
     await shot(page, "admin-links", true);
   });

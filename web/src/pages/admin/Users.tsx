@@ -3,7 +3,7 @@ import { roleLabels, roles } from "@dieuhanh/core";
 import { App, Button, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { apiGet, apiSend, type Page } from "../../api/client";
-import type { Agency, Area, BodyOf, JsonOf, User } from "../../api/types";
+import type { Agency, BodyOf, JsonOf, User } from "../../api/types";
 import { AreaSearch } from "../../components/AreaSearch";
 import { OneTimeSecret } from "../../components/OneTimeSecret";
 import { QueryState } from "../../components/QueryState";

@@ -68,8 +68,7 @@ export function AddLink({ open, onClose, onAdded }: { open: boolean; onClose: ()
         onFinish={(v) => create.mutate(v)}
         onValuesChange={(changed: Partial<LinkForm>) => {
           if ("id" in changed) codeTyped.current = true;
-          else if ("name" in changed && !codeTyped.current)
-            form.setFieldsValue({ id: codeFromName(changed.name ?? "") });
+          else if ("name" in changed && !codeTyped.current) form.setFieldsValue({ id: codeFromName(changed.name ?? "") });
         }}
       >
         <Form.Item

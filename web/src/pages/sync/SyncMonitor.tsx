@@ -24,9 +24,7 @@ function useIndicatorNames(links: SyncLink[] | undefined): Map<string, string> {
     enabled: codes.length > 0,
     staleTime: Infinity,
     queryFn: async () =>
-      Promise.all(
-        codes.map((c) => apiGet<IndicatorDetail>(`/api/indicators/${encodeURIComponent(c)}`).catch(() => null)),
-      ),
+      Promise.all(codes.map((c) => apiGet<IndicatorDetail>(`/api/indicators/${encodeURIComponent(c)}`).catch(() => null))),
   });
   return new Map((q.data ?? []).filter((i): i is IndicatorDetail => !!i).map((i) => [i.code, i.name]));
 }
@@ -46,9 +44,11 @@ function Scope({ link, names }: { link: SyncLink; names: Map<string, string> }) 
         {!codes || codes.length === 0 ? (
           "tất cả"
         ) : (
-          <Tooltip title={codes.join(", ")}>
-            {shown.map((c) => names.get(c) ?? c).join("; ")}
-            {codes.length > shown.length && ` và ${formatNumber(codes.length - shown.length)} chỉ số khác`}
+          <Tooltip title={`Mã chỉ số: ${codes.join(", ")}`}>
+            <span>
+              {shown.map((c) => names.get(c) ?? c).join("; ")}
+              {codes.length > shown.length && ` và ${formatNumber(codes.length - shown.length)} chỉ số khác`}
+            </span>
           </Tooltip>
         )}
       </span>
@@ -79,7 +79,9 @@ function Changes({ link }: { link: SyncLink }) {
       </span>
       <span>
         <Typography.Text type="secondary">Bỏ qua: </Typography.Text>
-        <Typography.Text type={link.skippedChanges > 0 ? "warning" : undefined}>{formatNumber(link.skippedChanges)}</Typography.Text>
+        <Typography.Text type={link.skippedChanges > 0 ? "warning" : undefined}>
+          {formatNumber(link.skippedChanges)}
+        </Typography.Text>
       </span>
     </Space>
   );
@@ -180,27 +182,29 @@ export default function SyncMonitor() {
     </Space>
   );
 
+  // Fits a laptop's width beside the menu without scrolling sideways: the data a link brings sits under its name.
   const columns: ColumnsType<SyncLink> = [
     {
       title: "Kết nối",
       key: "name",
-      width: 220,
+      width: 250,
+      fixed: "left",
       render: (_, l) => (
-        <Space orientation="vertical" size={0}>
+        <Space orientation="vertical" size={2}>
           <Typography.Text strong>{l.name}</Typography.Text>
+          <Scope link={l} names={names} />
           <Typography.Text type="secondary" style={{ fontSize: 12, wordBreak: "break-all" }}>
             {l.peerUrl}
           </Typography.Text>
         </Space>
       ),
     },
-    { title: "Dữ liệu nhận", key: "scope", width: 220, render: (_, l) => <Scope link={l} names={names} /> },
-    { title: "Trạng thái", key: "status", width: 120, render: (_, l) => <StatusTag link={l} /> },
-    { title: "Đồng bộ thành công gần nhất", key: "success", width: 170, render: (_, l) => <LastSuccess link={l} /> },
-    { title: "Độ trễ", key: "lag", width: 100, render: (_, l) => lagText(l) },
-    { title: "Số thay đổi", key: "changes", width: 130, render: (_, l) => <Changes link={l} /> },
+    { title: "Trạng thái", key: "status", width: 118, render: (_, l) => <StatusTag link={l} /> },
+    { title: "Đồng bộ thành công gần nhất", key: "success", width: 150, render: (_, l) => <LastSuccess link={l} /> },
+    { title: "Độ trễ", key: "lag", width: 84, render: (_, l) => lagText(l) },
+    { title: "Số thay đổi", key: "changes", width: 110, render: (_, l) => <Changes link={l} /> },
     { title: "Lỗi gần nhất", key: "error", render: (_, l) => <LastError link={l} /> },
-    ...(admin ? [{ title: "Thao tác", key: "actions", width: 150, render: (_: unknown, l: SyncLink) => actions(l) }] : []),
+    ...(admin ? [{ title: "Thao tác", key: "actions", width: 140, render: (_: unknown, l: SyncLink) => actions(l) }] : []),
   ];
 
   const items = links.data?.items ?? [];
@@ -230,9 +234,7 @@ export default function SyncMonitor() {
           Hệ thống này: <Typography.Text strong>{links.data?.install.name}</Typography.Text>
           <br />
           <Typography.Text type="secondary">
-            {items.length
-              ? `${summary}. Tự cập nhật mỗi 10 giây.`
-              : "Chưa có kết nối nào với hệ thống khác."}
+            {items.length ? `${summary}. Tự cập nhật mỗi 10 giây.` : "Chưa có kết nối nào với hệ thống khác."}
           </Typography.Text>
         </Typography.Paragraph>
         {wide ? (
@@ -242,7 +244,7 @@ export default function SyncMonitor() {
             pagination={false}
             dataSource={items}
             columns={columns}
-            scroll={{ x: admin ? 1300 : 1150 }}
+            scroll={{ x: admin ? 1100 : 960 }}
             locale={{ emptyText: "Chưa có kết nối nào" }}
             data-testid="sync-links"
           />

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { formatDateTime, formatNumber } from "@dieuhanh/core";
-import { App, Button, Card, Form, Input, Popconfirm, Space, Table, Typography } from "antd";
+import { App, Button, Card, Form, Grid, Input, Popconfirm, Space, Table, Typography } from "antd";
 import { useState } from "react";
 import { apiGet, apiSend, type Page } from "../../api/client";
 import type { NewWebhook, WebhookSubscription } from "../../api/types";
@@ -14,6 +14,7 @@ export function Webhooks() {
   const { message } = App.useApp();
   const [form] = Form.useForm<{ url: string }>();
   const [created, setCreated] = useState<NewWebhook>();
+  const wide = Grid.useBreakpoint().md !== false;
   const hooks = useQuery({
     queryKey: ["sync-webhooks"],
     queryFn: () => apiGet<Page<WebhookSubscription>>("/api/sync/webhooks"),
@@ -41,9 +42,9 @@ export function Webhooks() {
   return (
     <Card title="Webhook gửi đi" size="small" style={{ marginTop: 24 }} data-testid="webhooks">
       <Typography.Paragraph type="secondary">
-        Hệ thống khác được báo ngay khi tại đây có thay đổi mới (chuẩn Standard Webhooks), thay vì chờ lần hỏi định
-        kỳ. Địa chỉ nhận thường có dạng <Typography.Text code>https://…/api/sync/links/&lt;mã kết nối&gt;/webhook</Typography.Text>{" "}
-        của kết nối tại hệ thống kia.
+        Hệ thống khác được báo ngay khi tại đây có thay đổi mới (chuẩn Standard Webhooks), thay vì chờ lần hỏi định kỳ. Địa chỉ
+        nhận thường có dạng <Typography.Text code>https://…/api/sync/links/&lt;mã kết nối&gt;/webhook</Typography.Text> của kết
+        nối tại hệ thống kia.
       </Typography.Paragraph>
       {created && (
         <OneTimeSecret
@@ -55,14 +56,15 @@ export function Webhooks() {
       )}
       <Form
         form={form}
-        layout="inline"
+        layout={wide ? "inline" : "vertical"}
+        colon={false}
         style={{ marginBottom: 16, rowGap: 8 }}
         onFinish={(v) => add.mutate(v.url.trim())}
       >
         <Form.Item
           name="url"
           label="Địa chỉ nhận"
-          style={{ flex: "1 1 280px" }}
+          style={wide ? { flex: "1 1 280px" } : undefined}
           rules={[
             { required: true, whitespace: true, message: "Nhập địa chỉ nhận webhook" },
             {
