@@ -46,3 +46,24 @@ export function formatDateTime(at: Date | string | null | undefined, seconds = f
   if (Number.isNaN(d.getTime())) return typeof at === "string" ? at : "";
   return `${formatDay(d)} ${formatTime(d, seconds)}`;
 }
+
+/**
+ * A length of time as people say it: "0 giây", "45 giây", "3 phút", "2 giờ 5 phút", "4 ngày" (the two
+ * largest units below a day, whole days beyond; numbers in the Vietnamese format).
+ */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return "";
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s} giây`;
+  const minutes = Math.floor(s / 60);
+  if (minutes < 60) return `${minutes} phút`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 ? `${hours} giờ ${minutes % 60} phút` : `${hours} giờ`;
+  return `${formatNumber(Math.floor(hours / 24))} ngày`;
+}
+
+/** How long ago, from a number of seconds: "vừa xong" under 10 seconds, then "3 phút trước", "4 ngày trước". */
+export function formatAgo(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return "";
+  return seconds < 10 ? "vừa xong" : `${formatDuration(seconds)} trước`;
+}

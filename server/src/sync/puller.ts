@@ -1,3 +1,4 @@
+import { formatDateTime } from "@dieuhanh/core";
 import { sql, type Kysely } from "kysely";
 import type { Schema } from "../db/schema";
 import { isConnectionError } from "../db/database";
@@ -83,7 +84,7 @@ export async function pullLink(
       }
       answer = (await res.json()) as FeedAnswer;
     } catch (e) {
-      const message = `Không lấy được dữ liệu từ ${link.peer_url}: ${e instanceof Error ? e.message : String(e)}`;
+      const message = `Không lấy được dữ liệu từ ${link.peer_url}: ${fetchFailure(e)}`;
       await recordFailure(db, id, message).catch(() => undefined);
       result.error = message;
       return result;
@@ -148,6 +149,30 @@ export async function refreshPeerMetadata(db: Kysely<Schema>, link: LinkRow, doF
     .execute();
 }
 
+/** Why a request to the peer failed, in words an administrator reads ("fetch failed" says nothing). */
+export function fetchFailure(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  if (e.name === "TimeoutError" || e.name === "AbortError") return "hệ thống kia không trả lời trong 30 giây";
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  const code = cause?.code;
+  const known: Record<string, string> = {
+    ECONNREFUSED: "hệ thống kia từ chối kết nối (máy chủ không chạy hoặc sai cổng)",
+    ENOTFOUND: "không tìm thấy tên máy chủ (kiểm tra địa chỉ)",
+    EAI_AGAIN: "không phân giải được tên máy chủ (lỗi DNS tạm thời)",
+    ECONNRESET: "kết nối bị ngắt giữa chừng",
+    ETIMEDOUT: "quá thời gian chờ kết nối",
+    EHOSTUNREACH: "không đến được máy chủ (mạng)",
+    ENETUNREACH: "không đến được mạng của máy chủ",
+    CERT_HAS_EXPIRED: "chứng chỉ HTTPS của hệ thống kia đã hết hạn",
+    DEPTH_ZERO_SELF_SIGNED_CERT: "chứng chỉ HTTPS tự ký, không được tin cậy",
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE: "không kiểm tra được chứng chỉ HTTPS của hệ thống kia",
+  };
+  if (code && known[code]) return `${known[code]} (${code})`;
+  if (cause?.message === "bad port") return "cổng này bị chặn với HTTP (cổng của dịch vụ khác), dùng cổng khác";
+  if (e.message === "fetch failed") return `không kết nối được${cause?.message ? ` (${cause.message})` : ""}`;
+  return e.message;
+}
+
 async function recordFailure(db: Kysely<Schema>, id: string, message: string) {
   await db
     .updateTable("sync_links")
@@ -181,7 +206,7 @@ export async function notifyLateLinks(db: Kysely<Schema>, lateAfterMs: number, n
   for (const l of late) {
     const since = new Date(l.last_success_at ?? l.created_at);
     await db.transaction().execute(async (trx) => {
-      const message = `Liên thông "${l.name}" chậm: chưa đồng bộ được từ ${since.toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" })}`;
+      const message = `Liên thông "${l.name}" chậm: chưa đồng bộ được từ ${formatDateTime(since)}`;
       await notify(trx, people, {
         kind: "sync_late",
         message,

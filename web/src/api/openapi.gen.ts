@@ -3430,6 +3430,11 @@ export type paths = {
                 disaggregation: string;
                 flags: string[];
                 indicator: string;
+                /** @description Số liệu đồng bộ từ hệ thống khác (bản sao chỉ đọc): hệ thống gốc */
+                origin?: {
+                  install: string;
+                  name: string;
+                } | null;
                 period: string;
                 /** @description Là bản được công bố (lãnh đạo, bảng điều khiển, tệp xuất đọc bản này) */
                 published: boolean;
@@ -3803,6 +3808,11 @@ export type paths = {
                 disaggregation: string;
                 flags: string[];
                 indicator: string;
+                /** @description Số liệu đồng bộ từ hệ thống khác (bản sao chỉ đọc): hệ thống gốc */
+                origin?: {
+                  install: string;
+                  name: string;
+                } | null;
                 period: string;
                 /** @description Là bản được công bố (lãnh đạo, bảng điều khiển, tệp xuất đọc bản này) */
                 published: boolean;
@@ -7573,6 +7583,11 @@ export type paths = {
                   disaggregation: string;
                   flags: string[];
                   indicator: string;
+                  /** @description Số liệu đồng bộ từ hệ thống khác (bản sao chỉ đọc): hệ thống gốc */
+                  origin?: {
+                    install: string;
+                    name: string;
+                  } | null;
                   period: string;
                   /** @description Là bản được công bố (lãnh đạo, bảng điều khiển, tệp xuất đọc bản này) */
                   published: boolean;

@@ -86,3 +86,10 @@ export type AnalyticsIndicator = AnalyticsResult["indicators"][number];
 export type AnalyticsPoint = AnalyticsResult["series"][number]["points"][number];
 export type AnalyticsComparison = NonNullable<AnalyticsPoint["comparisons"]>["previousPeriod"];
 export type LatestTile = Item<JsonOf<"/api/analytics/latest", "get">>;
+
+// Links between installs (liên thông) and outgoing webhooks.
+export type SyncLinks = JsonOf<"/api/sync/links", "get">;
+export type SyncLink = SyncLinks["items"][number];
+export type NewSyncLink = BodyOf<"/api/sync/links", "post">;
+export type WebhookSubscription = Item<JsonOf<"/api/sync/webhooks", "get">>;
+export type NewWebhook = JsonOf<"/api/sync/webhooks", "post">;

@@ -16,6 +16,7 @@ import {
   ProfileOutlined,
   ScheduleOutlined,
   SettingOutlined,
+  SyncOutlined,
   TeamOutlined,
   UserOutlined,
 } from "@ant-design/icons";
@@ -29,6 +30,7 @@ import { ChangePassword } from "../pages/auth/ChangePassword";
 import { useAuth } from "./auth";
 import { Notifications } from "./Notifications";
 import { LoadError } from "./LoadError";
+import { NoPermission } from "./NoPermission";
 import { PageLoading } from "./PageLoading";
 import { scopeText, useAgencyNames, useAreaNames } from "./scope";
 
@@ -53,6 +55,7 @@ const UsersPage = lazy(() => import("../pages/admin/Users"));
 const TokensPage = lazy(() => import("../pages/admin/Tokens"));
 const AuditPage = lazy(() => import("../pages/admin/AuditLog"));
 const ProfilePage = lazy(() => import("../pages/admin/Profile"));
+const SyncMonitorPage = lazy(() => import("../pages/sync/SyncMonitor"));
 const ReportFormPage = lazy(() => import("../pages/reports/ReportForm"));
 const CompletenessPage = lazy(() => import("../pages/reports/Completeness"));
 
@@ -80,6 +83,7 @@ const nav: NavItem[] = [
   { key: "/co-quan", icon: <BankOutlined />, label: "Cơ quan", permission: "reference.read" },
   { key: "/nguoi-dung", icon: <TeamOutlined />, label: "Người dùng", permission: "users.manage" },
   { key: "/khoa-api", icon: <KeyOutlined />, label: "Khóa API", permission: "tokens.manage" },
+  { key: "/lien-thong", icon: <SyncOutlined />, label: "Giám sát liên thông", permission: "audit.read" },
   { key: "/nhat-ky", icon: <AuditOutlined />, label: "Nhật ký", permission: "audit.read" },
   { key: "/ho-so-trien-khai", icon: <SettingOutlined />, label: "Hồ sơ triển khai", permission: "users.manage" },
 ];
@@ -191,10 +195,12 @@ export function AppShell() {
                 <Route path="/don-vi-hanh-chinh" element={<AreaPage />} />
                 <Route path="/co-quan" element={<AgencyPage />} />
                 <Route path="/doi-mat-khau" element={<ChangePassword />} />
-                {can("users.manage") && <Route path="/nguoi-dung" element={<UsersPage />} />}
-                {can("tokens.manage") && <Route path="/khoa-api" element={<TokensPage />} />}
-                {can("audit.read") && <Route path="/nhat-ky" element={<AuditPage />} />}
-                {can("users.manage") && <Route path="/ho-so-trien-khai" element={<ProfilePage />} />}
+                {/* A page the role may not open says so (a shared or typed address), rather than "not found". */}
+                <Route path="/nguoi-dung" element={can("users.manage") ? <UsersPage /> : <NoPermission />} />
+                <Route path="/khoa-api" element={can("tokens.manage") ? <TokensPage /> : <NoPermission />} />
+                <Route path="/lien-thong" element={can("audit.read") ? <SyncMonitorPage /> : <NoPermission />} />
+                <Route path="/nhat-ky" element={can("audit.read") ? <AuditPage /> : <NoPermission />} />
+                <Route path="/ho-so-trien-khai" element={can("users.manage") ? <ProfilePage /> : <NoPermission />} />
                 <Route path="*" element={<Typography.Title level={4}>Không tìm thấy trang</Typography.Title>} />
               </Routes>
             </Suspense>

@@ -8,7 +8,7 @@ import { apiGet, apiSend } from "../api/client";
 import type { AppNotification, BodyOf, JsonOf } from "../api/types";
 import { useAuth } from "./auth";
 
-const dangerKinds = new Set(["overdue", "report_returned", "progress_returned"]);
+const dangerKinds = new Set(["overdue", "report_returned", "progress_returned", "sync_late"]);
 
 /** The e-mail address notifications are also sent to; the person sets it here. */
 function EmailSetting() {

@@ -52,6 +52,10 @@ const actionLabels: Record<string, string> = {
   "install_profile.update": "Sửa hồ sơ triển khai",
   "area.split_weights": "Trọng số chia địa bàn",
   "storage.archive_year": "Lưu trữ năm đã khép",
+  "sync_link.create": "Thêm kết nối liên thông",
+  "sync_link.delete": "Xóa kết nối liên thông",
+  "webhook.create": "Thêm webhook gửi đi",
+  "webhook.revoke": "Thu hồi webhook",
 };
 const entityLabels: Record<string, string> = {
   user: "Người dùng",
@@ -68,8 +72,10 @@ const entityLabels: Record<string, string> = {
   report: "Báo cáo",
   reporting_obligation: "Chế độ báo cáo",
   route: "Đường dẫn",
+  sync_link: "Kết nối liên thông",
   target: "Chỉ tiêu",
   task: "Nhiệm vụ",
+  webhook_subscription: "Webhook",
 };
 
 export default function AuditLog() {

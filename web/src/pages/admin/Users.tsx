@@ -3,7 +3,8 @@ import { roleLabels, roles } from "@dieuhanh/core";
 import { App, Button, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { apiGet, apiSend, type Page } from "../../api/client";
-import type { Agency, Area, BodyOf, JsonOf, User } from "../../api/types";
+import type { Agency, BodyOf, JsonOf, User } from "../../api/types";
+import { AreaSearch } from "../../components/AreaSearch";
 import { OneTimeSecret } from "../../components/OneTimeSecret";
 import { QueryState } from "../../components/QueryState";
 import { scopeText, useAgencyNames, useAreaNames } from "../../components/scope";
@@ -207,43 +208,5 @@ export default function Users() {
         </Form>
       </Modal>
     </>
-  );
-}
-
-/** Picks a province or commune by name (searched without diacritics); the form keeps its code. */
-function AreaSearch({
-  id,
-  value,
-  onChange,
-}: {
-  /** Given by Form.Item, so that its label names this field. */
-  id?: string;
-  value?: string;
-  onChange?: (v: string | undefined) => void;
-}) {
-  const [q, setQ] = useState("");
-  const found = useQuery({
-    queryKey: ["areas", "search", q],
-    // Provinces first, then communes: a commune's search text holds its province's name too.
-    queryFn: async () => {
-      const provinces = await apiGet<Page<Area>>("/api/areas", { level: "province", limit: 100, ...(q ? { q } : {}) });
-      const communes = q ? await apiGet<Page<Area>>("/api/areas", { level: "commune", q, limit: 30 }) : { items: [] };
-      return { items: [...provinces.items, ...communes.items] };
-    },
-  });
-  return (
-    <Select
-      id={id}
-      allowClear
-      showSearch
-      filterOption={false}
-      placeholder="Gõ tên tỉnh, thành phố hoặc xã, phường"
-      value={value}
-      onChange={(v?: string) => onChange?.(v)}
-      onSearch={setQ}
-      options={(found.data?.items ?? [])
-        .filter((a) => a.level === "province" || a.level === "commune")
-        .map((a) => ({ value: a.id, label: a.fullName }))}
-    />
   );
 }
