@@ -55,23 +55,62 @@ export async function logPublishedChanges(
   const unique = new Map<string, FigureKey>();
   for (const k of keys) unique.set(keyText(k), k);
   const own = origin ? null : (await installIdentity(trx)).installId;
-  const rows = [...unique.values()].map((k) => ({
-    i: k.indicator,
-    a: k.area,
-    p: k.period,
-    g: k.disaggregation,
-    o: origin?.install ?? own,
-    c: origin?.changeIds?.get(keyText(k)) ?? null,
-  }));
+  const list = [...unique.values()];
+  const distinct = (xs: string[]) => [...new Set(xs)];
+  // The published figure of each key, read by the keys and bounded by their codes, areas and periods
+  // (`= ANY` on the indexes' leading columns): index probes whatever the planner's statistics say (a
+  // join left to the planner was a scan of data_values on PGlite during a large import).
+  const found = await sql<{
+    i: string;
+    a: string;
+    p: string;
+    g: string;
+    value: string | null;
+    value_text: string | null;
+    comment: string | null;
+    status: string;
+    version: number;
+    recorded_at: Date | string;
+    source: string;
+  }>`SELECT v.indicator_code AS i, v.area_id AS a, v.period AS p, v.disaggregation AS g, v.value::text AS value,
+      v.value_text, v.comment, v.status, v.version, v.recorded_at, v.source
+    FROM unnest(${list.map((k) => k.indicator)}::text[], ${list.map((k) => k.area)}::text[], ${list.map((k) => k.period)}::text[],
+      ${list.map((k) => k.disaggregation)}::text[]) AS k(i, a, p, g)
+    JOIN data_values v ON v.indicator_code = k.i AND v.area_id = k.a AND v.period = k.p AND v.disaggregation = k.g
+    WHERE v.published_at IS NOT NULL AND v.unpublished_at IS NULL
+      AND v.indicator_code = ANY(${distinct(list.map((k) => k.indicator))}::text[])
+      AND v.area_id = ANY(${distinct(list.map((k) => k.area))}::text[])
+      AND v.period = ANY(${distinct(list.map((k) => k.period))}::text[])`.execute(trx);
+  const current = new Map(found.rows.map((r) => [keyText({ indicator: r.i, area: r.a, period: r.p, disaggregation: r.g }), r]));
+  const rows = [];
+  for (const k of list.sort((x, y) => keyText(x).localeCompare(keyText(y)))) {
+    const v = current.get(keyText(k));
+    // Sample figures are never exchanged.
+    if (v?.source === "sample") continue;
+    rows.push({
+      o: origin?.install ?? own,
+      c: origin?.changeIds?.get(keyText(k)) ?? null,
+      i: k.indicator,
+      a: k.area,
+      p: k.period,
+      g: k.disaggregation,
+      d: v === undefined,
+      v: v?.value ?? null,
+      t: v?.value_text ?? null,
+      m: v?.comment ?? null,
+      s: v?.status ?? null,
+      n: v?.version ?? null,
+      r: v ? new Date(v.recorded_at).toISOString() : null,
+    });
+  }
   for (let i = 0; i < rows.length; i += 5000) {
     await sql`INSERT INTO change_log (origin, origin_change_id, indicator_code, area_id, period, disaggregation, deleted,
         value, value_text, comment, status, version, recorded_at)
-      SELECT k.o, k.c, k.i, k.a, k.p, k.g, d.id IS NULL, d.value::text, d.value_text, d.comment, d.status, d.version, d.recorded_at
-      FROM jsonb_to_recordset(${JSON.stringify(rows.slice(i, i + 5000))}::jsonb) AS k(i text, a text, p text, g text, o text, c text)
-      LEFT JOIN data_values d ON d.indicator_code = k.i AND d.area_id = k.a AND d.period = k.p AND d.disaggregation = k.g
-        AND d.published_at IS NOT NULL AND d.unpublished_at IS NULL
-      WHERE d.source IS DISTINCT FROM 'sample'
-      ORDER BY k.i, k.a, k.p, k.g`.execute(trx);
+      SELECT o, c, i, a, p, g, d, v, t, m, s, n, r
+      FROM jsonb_to_recordset(${JSON.stringify(rows.slice(i, i + 5000))}::jsonb)
+        AS x(o text, c text, i text, a text, p text, g text, d boolean, v text, t text, m text, s text, n integer, r timestamptz)`.execute(
+      trx,
+    );
   }
 }
 
