@@ -1,11 +1,11 @@
 /**
  * Sync between two installs (server/src/sync): throughput of a first full sync and lag of live changes.
  *
- *   npx tsx bench/sync.ts --indicators 10 --months 30            # PGlite → PGlite, in memory
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench npx tsx bench/sync.ts --indicators 10 --months 30
+ *   npx tsx bench/sync.ts --indicators 5 --months 4              # PGlite → PGlite, in memory
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/sync.ts   # 75 × 3,355 × 4 ≈ 1 M values
  *
- * The source install holds the synthetic warehouse (bench/warehouse.ts: indicators × 3,355 areas × months,
- * ~1 M values at 10 × 30) and serves its feed over real HTTP (the app listening on a port); the
+ * The source install holds monthly figures of `--indicators` indicators × the 3,355 current areas × `--months`
+ * months from July 2025 (≈ 1 M values by default) and serves its feed over real HTTP (the app listening on a port); the
  * subscriber, with the reference data only, pulls it with a link (all indicators, the whole country)
  * exactly as the server's puller does — each page validated (codes, types, areas in existence) and
  * written as versioned batches with the read model's refresh and the subscriber's own change log.
@@ -24,19 +24,72 @@ import { pullLink, startPuller } from "../server/src/sync/puller";
 import { createTestDatabase } from "../server/src/testing/database";
 import { writeRows } from "../server/src/datavalues/writer";
 import { validateRows, type IncomingRow } from "../server/src/datavalues/validation";
-import { engine, fmt, loadavg, ms, openWarehouse, quantile, CLOCK } from "./warehouse";
+import { randomUUID } from "node:crypto";
+import { parsePeriod, periodsBetween } from "@dieuhanh/core";
+import { engine, fmt, loadavg, ms, quantile, CLOCK } from "./warehouse";
 
 const { values: args } = parseArgs({
   options: {
-    indicators: { type: "string", default: "10" },
-    months: { type: "string", default: "30" },
+    indicators: { type: "string", default: "75" },
+    months: { type: "string", default: "4" },
     page: { type: "string", default: "5000" },
     batches: { type: "string", default: "20" },
     "batch-size": { type: "string", default: "100" },
   },
 });
 
-const source = await openWarehouse({ indicators: Number(args.indicators), months: Number(args.months) });
+/**
+ * The source's figures: what the mirror's checks accept, as a real install's would be — monthly numeric
+ * indicators (whole numbers), the current provinces and communes, months from the reform (July 2025) on,
+ * each figure once, published; written straight in SQL (the source's own import is bench/import.ts).
+ */
+async function buildSource(indicatorCount: number, monthCount: number) {
+  const database = await createTestDatabase();
+  const db = database.db;
+  await loadReferenceData(db);
+  const indicators = (
+    await db
+      .selectFrom("indicators")
+      .select("code")
+      .where("value_type", "=", "number")
+      .where("kind", "!=", "heading")
+      .where(sql<boolean>`'month' = ANY(period_types)`)
+      .orderBy("catalogue_id")
+      .orderBy("seq")
+      .limit(indicatorCount)
+      .execute()
+  ).map((i) => i.code);
+  const areas = (
+    await db
+      .selectFrom("areas")
+      .select("id")
+      .where("level", "in", ["province", "commune"])
+      .where("valid_to", "is", null)
+      .execute()
+  ).map((a) => a.id);
+  const months = periodsBetween(parsePeriod("2025M07")!, parsePeriod("2026M12")!)
+    .slice(0, monthCount)
+    .map((p) => p.code);
+  const batch = randomUUID();
+  await sql`INSERT INTO data_batches (id, channel, created, updated, deleted, unchanged, completed_at)
+    VALUES (${batch}, 'api', 0, 0, 0, 0, now())`.execute(db);
+  const t0 = performance.now();
+  for (const code of indicators)
+    await sql`INSERT INTO data_values (indicator_code, area_id, period, period_type, disaggregation, version, value, status, source,
+        recorded_at, published_at, batch_id)
+      SELECT ${code}, a.id, p.code, 'month', '', 1, 100 + abs(hashtext(${code} || a.id || p.code)) % 900, 'submitted', 'api',
+        now(), now(), ${batch}::uuid
+      FROM unnest(${areas}::text[]) AS a(id) CROSS JOIN unnest(${months}::text[]) AS p(code)`.execute(db);
+  await sql`ANALYZE data_values`.execute(db);
+  const values = indicators.length * areas.length * months.length;
+  console.log(
+    `engine: ${engine}; source built: ${indicators.length} monthly indicators × ${fmt(areas.length)} areas × ${months.length} months ` +
+      `= ${fmt(values)} values in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
+  return { database, db };
+}
+
+const source = await buildSource(Number(args.indicators), Number(args.months));
 const subscriber = await createTestDatabase();
 await loadReferenceData(subscriber.db);
 const app = await buildApp({ database: source.database, clock: () => CLOCK });
@@ -113,7 +166,7 @@ if (engine === "postgres") {
 }
 
 // 2. Live changes: batches written at the source through the writer; the subscriber's puller every 250 ms.
-const puller = startPuller(subscriber.db, { intervalMs: 250 });
+const puller = startPuller(subscriber.db, { intervalMs: 250, log: (m) => console.log(`  puller: ${m}`) });
 const ctx: RequestContext = {
   principal: linkPrincipal({ id: "bench", name: "bench", area_id: null }),
   ip: null,
@@ -141,7 +194,7 @@ for (let b = 0; b < Number(args.batches); b++) {
   const last = rows[rows.length - 1]!;
   await source.db.transaction().execute(async (trx) => {
     const v = await validateRows(trx, ctx.principal!, rows, { status: "submitted", now: CLOCK, channel: "api", mirror: true });
-    if (v.errors.length) throw new Error(JSON.stringify(v.errors.slice(0, 3)));
+    if (v.errors.length || v.scopeErrors.length) throw new Error(JSON.stringify([...v.errors, ...v.scopeErrors].slice(0, 3)));
     await writeRows(
       trx,
       ctx,
@@ -167,4 +220,4 @@ console.log(
 );
 await app.close();
 await subscriber.close();
-await source.close();
+await source.database.close();

@@ -1,22 +1,16 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type Selectable } from "kysely";
 import type { Principal, RequestContext } from "../auth/principal";
-import type { Schema } from "../db/schema";
-import type { DataValueStatus } from "../db/schema";
+import type { DataValueStatus, Schema, SyncLinksTable } from "../db/schema";
 import { referenceData } from "../datavalues/reference-cache";
 import { keyOf, validateRows, type IncomingRow } from "../datavalues/validation";
 import { writeRows } from "../datavalues/writer";
 import { installIdentity, type FeedChange } from "./feed";
 
 /** A link as the puller reads it. */
-export interface LinkRow {
-  id: string;
-  name: string;
-  peer_url: string;
-  token: string;
-  indicators: string[] | null;
-  area_id: string | null;
-  cursor: string | null;
-}
+export type LinkRow = Pick<
+  Selectable<SyncLinksTable>,
+  "id" | "name" | "peer_url" | "token" | "indicators" | "area_id" | "cursor"
+>;
 
 /** The principal a link's pulls write as: the install's system account for that peer (audited as such). */
 export function linkPrincipal(link: Pick<LinkRow, "id" | "name" | "area_id">): Principal {
@@ -82,9 +76,9 @@ export async function applyPage(
       outcome.ignored++;
       continue;
     }
-    const code = wanted
-      ? [c.indicator, c.nationalIndicator].find((x): x is string => x !== null && wanted.has(x))
-      : (c.nationalIndicator ?? c.indicator);
+    // A link that names its indicators files a provincial row under the national code it asked for; a link
+    // over every indicator mirrors the codes as sent.
+    const code = wanted ? [c.indicator, c.nationalIndicator].find((x): x is string => x !== null && wanted.has(x)) : c.indicator;
     if (!code || (areas && !areas.has(c.area))) {
       outcome.ignored++;
       continue;

@@ -1,6 +1,8 @@
-import { sql } from "kysely";
+import { sql, type Selectable } from "kysely";
 import type { Executor } from "../db/bulk";
+import type { ChangeLogTable } from "../db/schema";
 import { GoneError, InvalidInputError } from "../errors";
+import { referenceData } from "../datavalues/reference-cache";
 import type { FigureKey } from "../readmodel/maintain";
 
 /**
@@ -192,39 +194,28 @@ export interface FeedPage {
   headAt: string | null;
 }
 
-interface LogRow {
-  id: string;
-  txid: string;
-  origin: string;
-  origin_change_id: string | null;
-  indicator_code: string;
-  area_id: string;
-  period: string;
-  disaggregation: string;
-  deleted: boolean;
-  value: string | null;
-  value_text: string | null;
-  comment: string | null;
-  status: string | null;
-  version: number | null;
-  recorded_at: Date | string | null;
-  changed_at: Date | string;
-}
+/** A row of the log as read: ids and transaction ids as text (bigint, xid8). */
+type LogRow = Omit<Selectable<ChangeLogTable>, "id" | "txid"> & { id: string; txid: string };
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
-/** National codes of the provincial rows that implement them (series_links: a few hundred rows). */
-async function nationalCodes(db: Executor): Promise<Map<string, string>> {
-  const r = await sql<{ code: string; national_code: string }>`SELECT code, national_code FROM series_links`.execute(db);
-  return new Map(r.rows.map((x) => [x.code, x.national_code]));
+/**
+ * The national code of each provincial row that implements one, and the area subtree where it does
+ * (series_links: a few hundred rows; a row implements its national indicator within its catalogue's area).
+ */
+async function nationalCodes(db: Executor): Promise<Map<string, { code: string; areas: Set<string> }>> {
+  const r = await sql<{ code: string; national_code: string; root_area: string }>`
+    SELECT code, national_code, root_area FROM series_links`.execute(db);
+  const ref = r.rows.length ? await referenceData(db) : null;
+  return new Map(r.rows.map((x) => [x.code, { code: x.national_code, areas: ref!.subtree(x.root_area) }]));
 }
 
 /** The local codes a list of asked indicators covers: each code, and the rows implementing it. */
-function expandIndicators(asked: string[] | undefined, national: Map<string, string>): string[] | null {
+function expandIndicators(asked: string[] | undefined, national: Map<string, { code: string }>): string[] | null {
   if (!asked?.length) return null;
   const want = new Set(asked);
   const codes = new Set(asked);
-  for (const [code, nationalCode] of national) if (want.has(nationalCode)) codes.add(code);
+  for (const [code, link] of national) if (want.has(link.code)) codes.add(code);
   return [...codes];
 }
 
@@ -252,9 +243,13 @@ export async function readFeed(db: Executor, q: FeedQuery): Promise<FeedPage> {
     WHERE txid < ${xmin}::xid8 ORDER BY txid DESC, id DESC LIMIT 1`.execute(db);
   const headRow = head.rows[0];
   const headAt = headRow ? iso(headRow.changed_at) : null;
+  const nationalOf = (indicator: string, area: string) => {
+    const link = national.get(indicator);
+    return link && link.areas.has(area) ? link.code : null;
+  };
   const withNational = (c: Omit<FeedChange, "nationalIndicator">): FeedChange => ({
     ...c,
-    nationalIndicator: national.get(c.indicator) ?? null,
+    nationalIndicator: nationalOf(c.indicator, c.area),
   });
 
   if (position.phase === "snapshot") {

@@ -27,5 +27,7 @@ export async function originsOfBatches(db: Executor, batchIds: readonly (string 
     .where("peer_install_id", "in", installs)
     .execute();
   const names = new Map(links.map((l) => [l.peer_install_id!, l.name]));
-  return new Map(batches.map((b) => [b.id, { install: b.origin!, name: names.get(b.origin!) ?? `hệ thống ${b.origin!.slice(0, 8)}` }]));
+  return new Map(
+    batches.map((b) => [b.id, { install: b.origin!, name: names.get(b.origin!) ?? `hệ thống ${b.origin!.slice(0, 8)}` }]),
+  );
 }

@@ -77,7 +77,14 @@ async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  const logs = servers.map((s) => s.output().split("\n").filter((l) => l.includes("liên thông")).slice(-20).join("\n"));
+  const logs = servers.map((s) =>
+    s
+      .output()
+      .split("\n")
+      .filter((l) => l.includes("liên thông"))
+      .slice(-20)
+      .join("\n"),
+  );
   throw new Error(`${what}: not within ${ms} ms; last seen ${JSON.stringify(last)?.slice(0, 2000)}\n${logs.join("\n---\n")}`);
 }
 
