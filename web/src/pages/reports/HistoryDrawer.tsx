@@ -1,38 +1,30 @@
 import { useQuery } from "@tanstack/react-query";
 import { formatDateTime, formatNumber } from "@dieuhanh/core";
-import { Drawer, Table, Tag } from "antd";
+import { Drawer, Grid, Table, Tag } from "antd";
 import { apiGet, type Page } from "../../api/client";
 import type { DataValue } from "../../api/types";
+import { channelText } from "../../components/labels";
 import { QueryState } from "../../components/QueryState";
 import { statusLabels } from "./common";
-
-const channelLabels: Record<string, string> = {
-  form: "Biểu nhập",
-  spreadsheet: "Tệp Excel",
-  api: "API",
-  csv: "CSV",
-  sdmx: "SDMX-CSV",
-  dhis2: "DHIS2",
-  review: "Phê duyệt",
-  sample: "Số liệu mẫu",
-};
 
 const dateTime = (iso: string) => formatDateTime(iso, true);
 
 /** Every version of one figure: the value, who recorded it, how, and when it was replaced. */
 export function HistoryDrawer(props: { indicator: string; name: string; area: string; period: string; onClose: () => void }) {
+  const wide = Grid.useBreakpoint().md !== false;
   const history = useQuery({
     queryKey: ["history", props.indicator, props.area, props.period],
     queryFn: () =>
       apiGet<Page<DataValue>>("/api/data-values/history", { indicator: props.indicator, area: props.area, period: props.period }),
   });
   return (
-    <Drawer open width={760} title={`Lịch sử: ${props.indicator} – ${props.name}`} onClose={props.onClose}>
+    <Drawer open width={wide ? 760 : "100%"} title={`Lịch sử: ${props.indicator} – ${props.name}`} onClose={props.onClose}>
       <QueryState isLoading={history.isLoading} error={history.error}>
         <Table<DataValue>
           rowKey="version"
           size="small"
           pagination={false}
+          scroll={{ x: 720 }}
           dataSource={history.data?.items}
           columns={[
             { title: "Phiên bản", dataIndex: "version", width: 80 },
@@ -47,7 +39,18 @@ export function HistoryDrawer(props: { indicator: string; name: string; area: st
               dataIndex: "status",
               render: (s: DataValue["status"]) => <Tag color={statusLabels[s].color}>{statusLabels[s].text}</Tag>,
             },
-            { title: "Kênh", dataIndex: "source", render: (s: string) => channelLabels[s] ?? s },
+            {
+              title: "Kênh",
+              key: "source",
+              render: (_, v) =>
+                v.origin ? (
+                  <Tag color="cyan" data-testid={`origin-${v.version}`}>
+                    {channelText(v)}
+                  </Tag>
+                ) : (
+                  channelText(v)
+                ),
+            },
             { title: "Người ghi", dataIndex: "recordedBy" },
             { title: "Lúc", dataIndex: "recordedAt", render: dateTime },
             { title: "Ghi chú / lý do", key: "c", render: (_, v) => [v.comment, v.reviewComment].filter(Boolean).join(" · ") },
