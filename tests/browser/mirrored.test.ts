@@ -71,7 +71,13 @@ async function expectHistoryNamesOrigin(page: Page, shot: string) {
   expect(versions).toHaveLength(1);
   expect(versions[0]).toContain("812,4");
   expect(versions[0]).not.toMatch(/\bsync\b/);
-  await page.waitForTimeout(300); // the drawer's slide-in
+  // Whole on screen once the drawer has slid in, a phone's too (no sideways scrolling to read the origin).
+  const right = async () => {
+    const b = (await drawer.getByTestId("origin-1").boundingBox())!;
+    return b.x + b.width;
+  };
+  await expect.poll(right, { timeout: 3000 }).toBeLessThanOrEqual(page.viewportSize()!.width);
+  await page.waitForTimeout(300); // the rest of the slide-in, for the screenshot
   await page.screenshot({ path: path.join(shots, shot) });
   await drawer.locator(".ant-drawer-close").click();
   await drawer.locator(".ant-drawer-content").waitFor({ state: "hidden" });

@@ -24,7 +24,8 @@ export function HistoryDrawer(props: { indicator: string; name: string; area: st
           rowKey="version"
           size="small"
           pagination={false}
-          scroll={{ x: 720 }}
+          // On a phone who recorded it and when it was replaced give way: the channel (an origin) stays in view.
+          scroll={{ x: wide ? 720 : 520 }}
           dataSource={history.data?.items}
           columns={[
             { title: "Phiên bản", dataIndex: "version", width: 80 },
@@ -44,17 +45,22 @@ export function HistoryDrawer(props: { indicator: string; name: string; area: st
               key: "source",
               render: (_, v) =>
                 v.origin ? (
-                  <Tag color="cyan" data-testid={`origin-${v.version}`}>
+                  <Tag color="cyan" data-testid={`origin-${v.version}`} style={{ whiteSpace: "normal" }}>
                     {channelText(v)}
                   </Tag>
                 ) : (
                   channelText(v)
                 ),
             },
-            { title: "Người ghi", dataIndex: "recordedBy" },
+            { title: "Người ghi", dataIndex: "recordedBy", responsive: ["md"] },
             { title: "Lúc", dataIndex: "recordedAt", render: dateTime },
             { title: "Ghi chú / lý do", key: "c", render: (_, v) => [v.comment, v.reviewComment].filter(Boolean).join(" · ") },
-            { title: "Thay thế lúc", dataIndex: "supersededAt", render: (s: string | null) => (s ? dateTime(s) : "hiện hành") },
+            {
+              title: "Thay thế lúc",
+              dataIndex: "supersededAt",
+              responsive: ["md"],
+              render: (s: string | null) => (s ? dateTime(s) : "hiện hành"),
+            },
           ]}
         />
       </QueryState>

@@ -52,7 +52,7 @@ function MirroredTag({ row }: { row: FormRow }) {
   const from = row.current?.origin?.name ?? row.ownedBy.name;
   return (
     <Tooltip
-      title={`Số liệu này do hệ thống "${row.ownedBy.name}" quản lý và được đồng bộ liên thông về đây: chỉ xem, không nhập hoặc sửa ở đây; cần sửa thì sửa tại hệ thống đó.`}
+      title={`Số liệu này do ${row.ownedBy.name} quản lý và được đồng bộ liên thông về đây: chỉ xem, không nhập hoặc sửa ở đây; cần sửa thì sửa tại hệ thống đó.`}
     >
       <Tag color="cyan" data-testid={`mirrored-${row.indicator}`} style={{ whiteSpace: "normal", marginInlineEnd: 0 }}>
         {mirroredFrom(from)} — chỉ đọc
