@@ -87,7 +87,7 @@ describe("reporting journey in Chromium", () => {
     await page.getByLabel("Lịch sử CT.A.I.3").click();
     const drawer = page.locator(".ant-drawer");
     await drawer.getByText("Phê duyệt").waitFor();
-    const versions = await drawer.locator("tbody tr").allInnerTexts();
+    const versions = await drawer.locator("tbody tr.ant-table-row").allInnerTexts();
     expect(versions).toHaveLength(3);
     expect(versions.map((v) => v.split("\t")[2])).toEqual(["Nháp", "Đã gửi", "Đã duyệt"]);
     expect(versions[0]).toContain("1.234,5");

@@ -47,6 +47,10 @@ const FormRow = z.object({
   changeFromPrevious: z.number().nullable().describe("% thay đổi so với kỳ trước"),
   changeFromLastYear: z.number().nullable().describe("% thay đổi so với cùng kỳ năm trước"),
   breakdowns: z.number().int(),
+  ownedBy: z
+    .object({ linkId: z.string(), name: z.string() })
+    .nullable()
+    .describe("Hệ thống khác quản lý số liệu này (liên thông): bản sao chỉ đọc, không nhập ở đây; null: do hệ thống này quản lý"),
 });
 
 export const reportingRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { database, clock, events, writes }) => {
@@ -162,19 +166,22 @@ export const reportingRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { d
           period: form.period.code,
           periodLabel: form.period.label,
         },
-        form.rows.map((r) => ({
-          indicator: r.indicator,
-          name: r.name,
-          unit: r.unit,
-          valueType: r.valueType,
-          area: form.area.id,
-          period: form.period.code,
-          disaggregation: "",
-          previousValue: r.previousValue,
-          lastYearValue: r.lastYearValue,
-          value: r.current ? (r.current.value ?? r.current.valueText) : null,
-          comment: r.current?.comment ?? null,
-        })),
+        // Rows another install owns are read-only here: left out, so a filled template is never refused for them.
+        form.rows
+          .filter((r) => !r.ownedBy)
+          .map((r) => ({
+            indicator: r.indicator,
+            name: r.name,
+            unit: r.unit,
+            valueType: r.valueType,
+            area: form.area.id,
+            period: form.period.code,
+            disaggregation: "",
+            previousValue: r.previousValue,
+            lastYearValue: r.lastYearValue,
+            value: r.current ? (r.current.value ?? r.current.valueText) : null,
+            comment: r.current?.comment ?? null,
+          })),
       );
       const name = `mau-bieu-${form.agency.code}-${form.area.id}-${form.period.code}.xlsx`;
       return reply.type(XLSX).header("content-disposition", `attachment; filename="${name}"`).send(file);

@@ -15,9 +15,13 @@ import type { Principal, RequestContext } from "../auth/principal";
 import { requireSecondPerson } from "../auth/four-eyes";
 import { scopeChecker } from "../auth/scope";
 import { vietnamDate } from "../clock";
+import type { Executor } from "../db/bulk";
 import type { Schema } from "../db/schema";
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from "../errors";
 import { presentDataValue } from "../datavalues/repository";
+import { referenceData } from "../datavalues/reference-cache";
+import { ownerOf, peerOwners, type Owner } from "../sync/ownership";
+import { originsOfBatches } from "../sync/provenance";
 import { reportReviewed } from "../notifications/service";
 import { restated, writeRows } from "../datavalues/writer";
 import { reportingRepository } from "./repository";
@@ -106,6 +110,15 @@ export function reportingService(
   async function requireReportScope(principal: Principal, key: ReportKey) {
     if (!(await scope.coversAnyAgency(principal, [key.agency])) || !(await scope.coversArea(principal, key.area)))
       throw new ForbiddenError("Báo cáo này ngoài phạm vi được giao");
+  }
+
+  /**
+   * The peers that own figures of this report's area (sync/ownership.ts): their rows are mirrored here
+   * read-only, so the form marks them and reviews and reopenings leave them alone.
+   */
+  async function ownersOf(ex: Executor = db) {
+    const owners = await peerOwners(ex, await referenceData(ex));
+    return (indicator: string, area: string): Owner | undefined => (owners.length ? ownerOf(owners, indicator, area) : undefined);
   }
 
   function stateOf(
@@ -203,8 +216,14 @@ export function reportingService(
         const f = folded.get(`${code}|${p}`);
         return f ? { value: f.value, from: f.source } : { value: null, from: null };
       };
+      const owned = await ownersOf();
+      const origins = await originsOfBatches(
+        db,
+        values.filter((v) => v.period === period.code && v.disaggregation === "").map((v) => v.batch_id),
+      );
       const rows = indicators.map((i) => {
         const cur = total(i.code, period.code);
+        const owner = owned(i.code, area.id);
         const prev = compare(i.code, previous.code);
         const ly = compare(i.code, lastYear.code);
         return {
@@ -216,7 +235,9 @@ export function reportingService(
           parent: i.parent_code,
           group: i.group_code,
           subgroup: i.subgroup_code,
-          current: cur ? presentDataValue(cur) : null,
+          current: cur ? { ...presentDataValue(cur), origin: (cur.batch_id && origins.get(cur.batch_id)) || null } : null,
+          // Another install owns this figure: mirrored here read-only, never sent with the form.
+          ownedBy: owner ? { linkId: owner.linkId, name: owner.name } : null,
           // Four eyes: the caller recorded this figure, so someone else must approve it (the form says so).
           submittedByYou: !!cur && cur.recorded_by_user !== null && cur.recorded_by_user === principal.userId,
           previousValue: prev.value,
@@ -340,7 +361,14 @@ export function reportingService(
           .where("superseded_at", "is", null);
         const named = decisions.filter((d) => d.indicator !== null).map((d) => d.indicator!);
         if (named.length) q = q.where("indicator_code", "in", named);
-        const submitted = await q.execute();
+        // Figures another install owns were judged there: mirrored read-only, never reviewed here.
+        const owned = await ownersOf(trx);
+        const mirrored = named.map((code) => ({ code, owner: owned(code, key.area) })).find((x) => x.owner);
+        if (mirrored)
+          throw new ForbiddenError(
+            `Chỉ số ${mirrored.code}: số liệu do hệ thống "${mirrored.owner!.name}" quản lý và được đồng bộ về đây (bản sao chỉ đọc), không duyệt hoặc trả lại ở đây`,
+          );
+        const submitted = (await q.execute()).filter((v) => !owned(v.indicator_code, v.area_id));
         if (submitted.length === 0) throw new InvalidInputError("Không có số liệu đã gửi nào chờ duyệt trong báo cáo này");
         const missing = named.filter((code) => !submitted.some((v) => v.indicator_code === code));
         if (missing.length && key.decisions)
@@ -438,7 +466,12 @@ export function reportingService(
           .where("period", "=", period.code)
           .where("status", "=", "approved")
           .where("superseded_at", "is", null)
-          .execute();
+          .execute()
+          // Mirrored figures stay as their owner approved them.
+          .then(async (rows) => {
+            const owned = await ownersOf(trx);
+            return rows.filter((v) => !owned(v.indicator_code, v.area_id));
+          });
         const summary = await writeRows(
           trx,
           ctx,

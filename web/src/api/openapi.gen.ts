@@ -7615,6 +7615,11 @@ export type paths = {
                 lastYearFrom: "aggregated" | "estimated" | null;
                 lastYearValue: number | null;
                 name: string;
+                /** @description Hệ thống khác quản lý số liệu này (liên thông): bản sao chỉ đọc, không nhập ở đây; null: do hệ thống này quản lý */
+                ownedBy: {
+                  linkId: string;
+                  name: string;
+                } | null;
                 parent: string | null;
                 /**
                  * @description Số kỳ trước không do đơn vị này giữ mà tính từ các đơn vị cũ sáp nhập vào (null: số của chính đơn vị)

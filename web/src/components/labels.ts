@@ -30,6 +30,31 @@ export const agencyLevelLabels: Record<string, string> = {
   collective: "Nhóm cơ quan",
 };
 
+/** How a figure's version arrived (`source` of /api/data-values and its history). */
+export const channelLabels: Record<string, string> = {
+  form: "Biểu nhập",
+  spreadsheet: "Tệp Excel",
+  api: "API",
+  csv: "CSV",
+  sdmx: "SDMX-CSV",
+  dhis2: "DHIS2",
+  review: "Phê duyệt",
+  sample: "Số liệu mẫu",
+  system: "Hệ thống",
+  sync: "Đồng bộ liên thông",
+};
+
+/**
+ * A version's channel as a person reads it: a figure mirrored from another install names that install
+ * ("Đồng bộ từ Hệ thống quốc gia") rather than the channel code.
+ */
+export function channelText(v: { source: string; origin?: { name: string } | null }): string {
+  if (v.origin) return mirroredFrom(v.origin.name);
+  return channelLabels[v.source] ?? v.source;
+}
+
+export const mirroredFrom = (name: string) => `Đồng bộ từ ${name}`;
+
 export const mergeTypeLabels: Record<string, string> = {
   full: "Toàn bộ",
   partial: "Một phần",

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { apiGet, type Page } from "../../api/client";
 import type { Completeness, CompletenessItem, DataValue, ReportState } from "../../api/types";
+import { channelText } from "../../components/labels";
 import { QueryState } from "../../components/QueryState";
 import { lastMonthCode, recentMonths } from "./common";
 
@@ -46,6 +47,11 @@ export default function CompletenessPage() {
     { title: "Địa bàn", dataIndex: "area" },
     { title: "Cơ quan", dataIndex: "agency" },
     { title: "Giá trị", dataIndex: "value", align: "right" as const, render: (v: number | null) => formatNumber(v) },
+    {
+      title: "Nguồn",
+      key: "source",
+      render: (_: unknown, v: DataValue) => (v.origin ? <Tag color="cyan">{channelText(v)}</Tag> : channelText(v)),
+    },
     {
       title: "Ghi chú",
       key: "c",

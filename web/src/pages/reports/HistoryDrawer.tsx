@@ -1,38 +1,31 @@
 import { useQuery } from "@tanstack/react-query";
 import { formatDateTime, formatNumber } from "@dieuhanh/core";
-import { Drawer, Table, Tag } from "antd";
+import { Drawer, Grid, Table, Tag } from "antd";
 import { apiGet, type Page } from "../../api/client";
 import type { DataValue } from "../../api/types";
+import { channelText } from "../../components/labels";
 import { QueryState } from "../../components/QueryState";
 import { statusLabels } from "./common";
-
-const channelLabels: Record<string, string> = {
-  form: "Biểu nhập",
-  spreadsheet: "Tệp Excel",
-  api: "API",
-  csv: "CSV",
-  sdmx: "SDMX-CSV",
-  dhis2: "DHIS2",
-  review: "Phê duyệt",
-  sample: "Số liệu mẫu",
-};
 
 const dateTime = (iso: string) => formatDateTime(iso, true);
 
 /** Every version of one figure: the value, who recorded it, how, and when it was replaced. */
 export function HistoryDrawer(props: { indicator: string; name: string; area: string; period: string; onClose: () => void }) {
+  const wide = Grid.useBreakpoint().md !== false;
   const history = useQuery({
     queryKey: ["history", props.indicator, props.area, props.period],
     queryFn: () =>
       apiGet<Page<DataValue>>("/api/data-values/history", { indicator: props.indicator, area: props.area, period: props.period }),
   });
   return (
-    <Drawer open width={760} title={`Lịch sử: ${props.indicator} – ${props.name}`} onClose={props.onClose}>
+    <Drawer open width={wide ? 760 : "100%"} title={`Lịch sử: ${props.indicator} – ${props.name}`} onClose={props.onClose}>
       <QueryState isLoading={history.isLoading} error={history.error}>
         <Table<DataValue>
           rowKey="version"
           size="small"
           pagination={false}
+          // On a phone who recorded it and when it was replaced give way: the channel (an origin) stays in view.
+          scroll={{ x: wide ? 720 : 520 }}
           dataSource={history.data?.items}
           columns={[
             { title: "Phiên bản", dataIndex: "version", width: 80 },
@@ -47,11 +40,27 @@ export function HistoryDrawer(props: { indicator: string; name: string; area: st
               dataIndex: "status",
               render: (s: DataValue["status"]) => <Tag color={statusLabels[s].color}>{statusLabels[s].text}</Tag>,
             },
-            { title: "Kênh", dataIndex: "source", render: (s: string) => channelLabels[s] ?? s },
-            { title: "Người ghi", dataIndex: "recordedBy" },
+            {
+              title: "Kênh",
+              key: "source",
+              render: (_, v) =>
+                v.origin ? (
+                  <Tag color="cyan" data-testid={`origin-${v.version}`} style={{ whiteSpace: "normal" }}>
+                    {channelText(v)}
+                  </Tag>
+                ) : (
+                  channelText(v)
+                ),
+            },
+            { title: "Người ghi", dataIndex: "recordedBy", responsive: ["md"] },
             { title: "Lúc", dataIndex: "recordedAt", render: dateTime },
             { title: "Ghi chú / lý do", key: "c", render: (_, v) => [v.comment, v.reviewComment].filter(Boolean).join(" · ") },
-            { title: "Thay thế lúc", dataIndex: "supersededAt", render: (s: string | null) => (s ? dateTime(s) : "hiện hành") },
+            {
+              title: "Thay thế lúc",
+              dataIndex: "supersededAt",
+              responsive: ["md"],
+              render: (s: string | null) => (s ? dateTime(s) : "hiện hành"),
+            },
           ]}
         />
       </QueryState>

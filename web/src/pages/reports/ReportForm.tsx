@@ -7,6 +7,7 @@ import { useSearchParams } from "react-router-dom";
 import { ApiError, apiGet, apiSend, apiUpload, type RowError } from "../../api/client";
 import type { FormRow, JsonOf, ReportForm as Form, WriteResult } from "../../api/types";
 import { useAuth } from "../../components/auth";
+import { mirroredFrom } from "../../components/labels";
 import { QueryState } from "../../components/QueryState";
 import { ChangeText, ReportPicker, StatusTag, useReportKey } from "./common";
 import { HistoryDrawer } from "./HistoryDrawer";
@@ -38,6 +39,24 @@ function Compared({ value, from }: { value: number | null; from: FormRow["lastYe
           {label}
         </Typography.Text>
       </span>
+    </Tooltip>
+  );
+}
+
+/**
+ * A row whose figure another install owns (linked installs, docs/decisions/0013): mirrored here read-only,
+ * its cells disabled and never sent; the tag names the install to correct it at.
+ */
+function MirroredTag({ row }: { row: FormRow }) {
+  if (!row.ownedBy) return null;
+  const from = row.current?.origin?.name ?? row.ownedBy.name;
+  return (
+    <Tooltip
+      title={`Số liệu này do ${row.ownedBy.name} quản lý và được đồng bộ liên thông về đây: chỉ xem, không nhập hoặc sửa ở đây; cần sửa thì sửa tại hệ thống đó.`}
+    >
+      <Tag color="cyan" data-testid={`mirrored-${row.indicator}`} style={{ whiteSpace: "normal", marginInlineEnd: 0 }}>
+        {mirroredFrom(from)} — chỉ đọc
+      </Tag>
     </Tooltip>
   );
 }
@@ -93,6 +112,8 @@ export default function ReportFormPage() {
     const order: string[] = [];
     const local: Record<string, string[]> = {};
     for (const r of rows) {
+      // Another install's figure: read-only here, never sent (the server would refuse the whole form).
+      if (r.ownedBy) continue;
       const e = entries[r.indicator];
       if (!e || (e.value.trim() === "" && e.comment.trim() === "")) continue;
       if (e.value.trim() === "") {
@@ -206,7 +227,9 @@ export default function ReportFormPage() {
     return false;
   };
 
-  const awaiting = rows.filter((r) => r.current?.status === "submitted");
+  // Mirrored figures were judged where they are owned: never reviewed here.
+  const awaiting = rows.filter((r) => r.current?.status === "submitted" && !r.ownedBy);
+  const mirrored = rows.filter((r) => r.ownedBy);
   const submitted = awaiting.length;
   const picked = selected.filter((c) => awaiting.some((r) => r.indicator === c));
   /** The rows a decision applies to: those picked, or every row awaiting approval. */
@@ -215,7 +238,7 @@ export default function ReportFormPage() {
   const approving = deciding.filter((r) => !r.submittedByYou);
   const ownAwaiting = awaiting.filter((r) => r.submittedByYou).length;
   const reviewer = can("data.approve");
-  const approved = rows.filter((r) => r.current?.status === "approved").length;
+  const approved = rows.filter((r) => r.current?.status === "approved" && !r.ownedBy).length;
   const f = form.data;
   const set = (indicator: string, patch: Partial<Entry>) =>
     setEntries((prev) => ({ ...prev, [indicator]: { ...(prev[indicator] ?? { value: "", comment: "" }), ...patch } }));
@@ -261,6 +284,15 @@ export default function ReportFormPage() {
                 message="Biểu có SỐ LIỆU MẪU do hệ thống sinh để minh họa, không phải số liệu thật."
               />
             )}
+            {mirrored.length > 0 && (
+              <Alert
+                type="info"
+                showIcon
+                style={{ marginBottom: 12 }}
+                data-testid="mirrored-note"
+                message={`${mirrored.length} chỉ số do hệ thống khác quản lý (${[...new Set(mirrored.map((r) => r.ownedBy!.name))].join(", ")}) được đồng bộ về đây: chỉ đọc, không gửi cùng biểu.`}
+              />
+            )}
             {problem && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={problem} data-testid="form-problem" />}
             <Table<FormRow>
               rowKey="indicator"
@@ -274,7 +306,7 @@ export default function ReportFormPage() {
                       selectedRowKeys: picked,
                       onChange: (keys) => setSelected(keys as string[]),
                       getCheckboxProps: (r) => ({
-                        disabled: r.current?.status !== "submitted",
+                        disabled: r.current?.status !== "submitted" || !!r.ownedBy,
                         "aria-label": `Chọn dòng ${r.indicator}`,
                       }),
                       columnTitle: "Chọn",
@@ -316,11 +348,12 @@ export default function ReportFormPage() {
                           data-indicator={r.indicator}
                           value={entries[r.indicator]?.value ?? ""}
                           status={errs ? "error" : undefined}
-                          disabled={f.locked || r.current?.status === "approved"}
+                          disabled={f.locked || r.current?.status === "approved" || !!r.ownedBy}
                           inputMode={r.valueType === "number" ? "decimal" : "text"}
                           onChange={(e) => set(r.indicator, { value: e.target.value })}
                           style={{ textAlign: r.valueType === "number" ? "right" : "left" }}
                         />
+                        <MirroredTag row={r} />
                         {errs?.map((m) => (
                           <Typography.Text
                             key={m}
@@ -384,7 +417,7 @@ export default function ReportFormPage() {
                     <Input
                       aria-label={`Ghi chú ${r.indicator}`}
                       value={entries[r.indicator]?.comment ?? ""}
-                      disabled={f.locked || r.current?.status === "approved"}
+                      disabled={f.locked || r.current?.status === "approved" || !!r.ownedBy}
                       onChange={(e) => set(r.indicator, { comment: e.target.value })}
                     />
                   ),
