@@ -480,7 +480,6 @@ export interface InstallIdentityTable {
 /** One change of a key's published figure (sync/feed.ts). */
 export interface ChangeLogTable {
   id: Generated<string>;
-  txid: Generated<string>;
   origin: string;
   origin_change_id: string | null;
   indicator_code: string;

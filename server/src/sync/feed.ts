@@ -11,15 +11,19 @@ import type { FigureKey } from "../readmodel/maintain";
  * was first made at and its id there. docs/decisions/0013.
  *
  * The writer logs changes in the write's own transaction (`logPublishedChanges`), so a change is in the
- * feed exactly when its figure is. The log is read in the order (txid, id) and only below the oldest
- * transaction still running (`pg_snapshot_xmin`): everything below it has committed or never will, so a
- * page once served never gains a row before its end, and the cursor after it is stable. A transaction
- * that runs long holds the feed back (that is lag, never loss).
+ * feed exactly when its figure is. Its rows take their ids under a transaction-level advisory lock held
+ * until the write commits: one writer at a time between its log insert and its commit, so ids become
+ * visible in commit order — a reader that has seen id n will never later find a smaller id appear, and a
+ * cursor (the last id served) is stable. Only that last moment of a write is serialised, and no other
+ * transaction on the database (another schema's, a report's) holds the feed back.
  *
  * A reader with no cursor starts with a snapshot of the published figures in key order, then continues
  * with the log from the snapshot's start: changes made meanwhile come again, and applying them again
  * changes nothing (a figure equal to the stored one is unchanged).
  */
+
+/** The advisory lock that orders the change log's ids by commit (any constant unique to this use). */
+const CHANGE_LOG_LOCK = 1_012_013;
 
 export interface InstallIdentity {
   installId: string;
@@ -105,6 +109,9 @@ export async function logPublishedChanges(
       r: v ? new Date(v.recorded_at).toISOString() : null,
     });
   }
+  if (rows.length === 0) return;
+  // Ids in commit order: the lock is held until this transaction ends (see the comment at the top).
+  await sql`SELECT pg_advisory_xact_lock(${CHANGE_LOG_LOCK})`.execute(trx);
   for (let i = 0; i < rows.length; i += 5000) {
     await sql`INSERT INTO change_log (origin, origin_change_id, indicator_code, area_id, period, disaggregation, deleted,
         value, value_text, comment, status, version, recorded_at)
@@ -138,18 +145,15 @@ export interface FeedChange {
   changedAt: string;
 }
 
-/** Where a reader stands: in the snapshot (after a key), or in the log (after a (txid, id)). */
+/** Where a reader stands: in the snapshot (after a key; the log's last id when it began), or in the log (after an id). */
 type Position =
-  | { phase: "snapshot"; epoch: string; start: string; after: string[] | null }
-  | { phase: "log"; epoch: string; txid: string; id: string };
+  { phase: "snapshot"; epoch: string; start: string; after: string[] | null } | { phase: "log"; epoch: string; id: string };
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64url");
 const unb64 = (s: string) => Buffer.from(s, "base64url").toString("utf8");
 
 export function encodeCursor(p: Position): string {
-  return p.phase === "log"
-    ? `l1.${p.epoch}.${p.txid}.${p.id}`
-    : `s1.${p.epoch}.${p.start}.${p.after ? b64(JSON.stringify(p.after)) : ""}`;
+  return p.phase === "log" ? `l2.${p.epoch}.${p.id}` : `s1.${p.epoch}.${p.start}.${p.after ? b64(JSON.stringify(p.after)) : ""}`;
 }
 
 const RESYNC =
@@ -157,10 +161,10 @@ const RESYNC =
 
 export function decodeCursor(cursor: string, epoch: string): Position {
   const parts = cursor.split(".");
-  const digits = /^\d{1,20}$/;
-  if (parts.length !== 4 || parts[1] !== epoch) throw new GoneError(RESYNC);
-  if (parts[0] === "l1" && digits.test(parts[2]!) && digits.test(parts[3]!))
-    return { phase: "log", epoch, txid: parts[2]!, id: parts[3]! };
+  const digits = /^\d{1,18}$/;
+  if (parts[1] !== epoch) throw new GoneError(RESYNC);
+  if (parts.length === 3 && parts[0] === "l2" && digits.test(parts[2]!)) return { phase: "log", epoch, id: parts[2]! };
+  if (parts.length !== 4) throw new GoneError(RESYNC);
   if (parts[0] === "s1" && digits.test(parts[2]!)) {
     if (parts[3] === "") return { phase: "snapshot", epoch, start: parts[2]!, after: null };
     try {
@@ -194,8 +198,8 @@ export interface FeedPage {
   headAt: string | null;
 }
 
-/** A row of the log as read: ids and transaction ids as text (bigint, xid8). */
-type LogRow = Omit<Selectable<ChangeLogTable>, "id" | "txid"> & { id: string; txid: string };
+/** A row of the log as read: its id as text (bigint). */
+type LogRow = Omit<Selectable<ChangeLogTable>, "id"> & { id: string };
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
@@ -233,14 +237,11 @@ export async function readFeed(db: Executor, q: FeedQuery): Promise<FeedPage> {
   const national = await nationalCodes(db);
   const indicators = expandIndicators(q.indicators, national);
   const areas = areaFilter(q);
-  const xmin = (await sql<{ xmin: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`.execute(db)).rows[0]!
-    .xmin;
+  const head = await sql<{ id: string; changed_at: Date | string }>`
+    SELECT id::text AS id, changed_at FROM change_log ORDER BY id DESC LIMIT 1`.execute(db);
   const position: Position = q.after
     ? decodeCursor(q.after, feedEpoch)
-    : { phase: "snapshot", epoch: feedEpoch, start: xmin, after: null };
-  const head = await sql<{ txid: string; id: string; changed_at: Date | string }>`
-    SELECT txid::text AS txid, id::text AS id, changed_at FROM change_log
-    WHERE txid < ${xmin}::xid8 ORDER BY txid DESC, id DESC LIMIT 1`.execute(db);
+    : { phase: "snapshot", epoch: feedEpoch, start: head.rows[0]?.id ?? "0", after: null };
   const headRow = head.rows[0];
   const headAt = headRow ? iso(headRow.changed_at) : null;
   const nationalOf = (indicator: string, area: string) => {
@@ -316,18 +317,18 @@ export async function readFeed(db: Executor, q: FeedQuery): Promise<FeedPage> {
       changes,
       more: true,
       headAt,
-      next: encodeCursor({ phase: "log", epoch: feedEpoch, txid: position.start, id: "0" }),
+      next: encodeCursor({ phase: "log", epoch: feedEpoch, id: position.start }),
     };
   }
 
   const page = await sql<LogRow>`
-    SELECT id::text AS id, txid::text AS txid, origin, origin_change_id, indicator_code, area_id, period, disaggregation,
+    SELECT id::text AS id, origin, origin_change_id, indicator_code, area_id, period, disaggregation,
       deleted, value, value_text, comment, status, version, recorded_at, changed_at
     FROM change_log
-    WHERE (txid, id) > (${position.txid}::xid8, ${position.id}::bigint) AND txid < ${xmin}::xid8
+    WHERE id > ${position.id}::bigint
       ${indicators ? sql`AND indicator_code = ANY(${indicators}::text[])` : sql``}
       ${areas ? sql`AND area_id = ANY(${areas}::text[])` : sql``}
-    ORDER BY txid, id
+    ORDER BY id
     LIMIT ${q.limit}`.execute(db);
   const changes = page.rows.map((r) =>
     withNational({
@@ -349,14 +350,12 @@ export async function readFeed(db: Executor, q: FeedQuery): Promise<FeedPage> {
   );
   const last = page.rows[page.rows.length - 1];
   if (page.rows.length === q.limit && last)
-    return { changes, more: true, headAt, next: encodeCursor({ phase: "log", epoch: feedEpoch, txid: last.txid, id: last.id }) };
+    return { changes, more: true, headAt, next: encodeCursor({ phase: "log", epoch: feedEpoch, id: last.id }) };
   // Fewer than asked: everything up to the head has been looked at, whatever the filters left out.
-  const through =
-    headRow &&
-    (BigInt(headRow.txid) > BigInt(position.txid) || (headRow.txid === position.txid && BigInt(headRow.id) > BigInt(position.id)))
-      ? { txid: headRow.txid, id: headRow.id }
-      : { txid: position.txid, id: position.id };
-  return { changes, more: false, headAt, next: encodeCursor({ phase: "log", epoch: feedEpoch, ...through }) };
+  const through = [position.id, headRow?.id, last?.id]
+    .filter((x): x is string => x !== undefined)
+    .reduce((a, b) => (BigInt(b) > BigInt(a) ? b : a));
+  return { changes, more: false, headAt, next: encodeCursor({ phase: "log", epoch: feedEpoch, id: through }) };
 }
 
 async function batchOrigins(db: Executor, batchIds: (string | null)[]): Promise<Map<string, string>> {

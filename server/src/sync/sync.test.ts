@@ -5,8 +5,8 @@ import type { Database } from "../db/database";
 import { buildApp, type App } from "../http/app";
 import { loadReferenceData } from "../reference/load";
 import { createUser, login, type TestSession } from "../testing/auth";
-import { createTestDatabase } from "../testing/database";
-import { installIdentity } from "./feed";
+import { createTestDatabase, testEngine } from "../testing/database";
+import { installIdentity, logPublishedChanges } from "./feed";
 import { pullLink } from "./puller";
 import { compareReconciliations } from "./reconcile";
 import { newWebhookSecret } from "./webhooks";
@@ -239,7 +239,7 @@ describe("the change feed", () => {
     const b = await get(`after=${encodeURIComponent(cursor)}`);
     expect(a.json().changes).toEqual(b.json().changes);
     expect(a.json().next).toBe(b.json().next);
-    const gone = await get("after=l1.abcdef123456.1.1");
+    const gone = await get("after=l2.abcdef123456.1");
     expect(gone.statusCode).toBe(410);
     expect(gone.json().message).toContain("bắt đầu lại");
     expect((await get("after=garbage")).statusCode).toBe(410);
@@ -247,7 +247,7 @@ describe("the change feed", () => {
 
   it("carries a deletion as a tombstone with its origin and change id", async () => {
     const all = await national.app.inject({
-      url: "/api/changes?after=" + encodeURIComponent(`l1.${(await installIdentity(national.database.db)).feedEpoch}.0.0`),
+      url: "/api/changes?after=" + encodeURIComponent(`l2.${(await installIdentity(national.database.db)).feedEpoch}.0`),
       headers: national.admin.headers(),
     });
     const changes = all.json().changes as { deleted: boolean; period: string; origin: string; id: string }[];
@@ -256,6 +256,59 @@ describe("the change feed", () => {
     expect(tombstone!.origin).toBe((await installIdentity(province.database.db)).installId);
     expect(tombstone!.id).toMatch(/^\d+$/);
   });
+});
+
+describe("the feed's order under concurrent writers (PostgreSQL)", () => {
+  it.skipIf(testEngine !== "postgres")(
+    "never lets a later id appear before an earlier one commits: a cursor never skips a change",
+    async () => {
+      const db = national.database.db;
+      const key = (period: string) => [{ indicator: "QG.A.II.3", area: "01", period, disaggregation: "" }];
+      const head = async () => {
+        const r = await national.app.inject({ url: "/api/changes?limit=1", headers: national.admin.headers() });
+        let cursor = r.json().next as string;
+        for (;;) {
+          const p = await national.app.inject({
+            url: `/api/changes?limit=1000&after=${encodeURIComponent(cursor)}`,
+            headers: national.admin.headers(),
+          });
+          cursor = p.json().next;
+          if (!p.json().more) return cursor;
+        }
+      };
+      const cursor = await head();
+      let releaseFirst!: () => void;
+      const firstMayCommit = new Promise<void>((r) => (releaseFirst = r));
+      let firstLogged!: () => void;
+      const firstHasLogged = new Promise<void>((r) => (firstLogged = r));
+      // A writer logs its change and stays open; a second writer starts after it and must wait for it.
+      const first = db.transaction().execute(async (trx) => {
+        await logPublishedChanges(trx, key("2025M01"));
+        firstLogged();
+        await firstMayCommit;
+      });
+      await firstHasLogged;
+      let secondDone = false;
+      const second = db
+        .transaction()
+        .execute((trx) => logPublishedChanges(trx, key("2025M02")))
+        .then(() => (secondDone = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(secondDone).toBe(false);
+      const during = await national.app.inject({
+        url: `/api/changes?after=${encodeURIComponent(cursor)}`,
+        headers: national.admin.headers(),
+      });
+      expect(during.json().changes).toEqual([]);
+      releaseFirst();
+      await Promise.all([first, second]);
+      const after = await national.app.inject({
+        url: `/api/changes?after=${encodeURIComponent(during.json().next)}`,
+        headers: national.admin.headers(),
+      });
+      expect(after.json().changes.map((c: { period: string }) => c.period)).toEqual(["2025M01", "2025M02"]);
+    },
+  );
 });
 
 describe("webhooks", () => {

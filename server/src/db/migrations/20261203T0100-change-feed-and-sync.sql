@@ -13,12 +13,11 @@ CREATE TABLE install_identity (
 INSERT INTO install_identity DEFAULT VALUES;
 
 -- The change feed: one row per change of a key's PUBLISHED figure (a figure published or revised, or a
--- tombstone when it is withdrawn), written by the writer in the write's own transaction. Served in the
--- order (txid, id) and only below the oldest running transaction (pg_snapshot_xmin), so a page once
--- served never gains a row before its end: the cursor is stable whatever commits later.
+-- tombstone when it is withdrawn), written by the writer in the write's own transaction. Its ids are taken
+-- under an advisory lock held to the commit (sync/feed.ts), so they become visible in commit order and a
+-- cursor (the last id served) is stable whatever commits later.
 CREATE TABLE change_log (
   id               bigserial PRIMARY KEY,
-  txid             xid8 NOT NULL DEFAULT pg_current_xact_id(),
   -- The install where the change was first made, and its id there (a mirrored change keeps both; null
   -- for a change made here: its id is the row's own).
   origin           text NOT NULL,
@@ -37,7 +36,6 @@ CREATE TABLE change_log (
   recorded_by      text,
   changed_at       timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX change_log_order_idx ON change_log (txid, id);
 
 -- Where a batch came from when another install sent it (null: written here).
 ALTER TABLE data_batches ADD COLUMN origin text;
