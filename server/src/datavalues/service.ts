@@ -220,7 +220,10 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
         offset: q.offset,
       });
       // A mirrored figure says which install it came from (sync/provenance.ts).
-      const origins = await originsOfBatches(db, items.map((v) => v.batch_id));
+      const origins = await originsOfBatches(
+        db,
+        items.map((v) => v.batch_id),
+      );
       return {
         items: items.map((v) => ({ ...presentDataValue(v), origin: (v.batch_id && origins.get(v.batch_id)) || null })),
         total,
@@ -237,7 +240,10 @@ export function dataValueService(db: Kysely<Schema>, options: ServiceOptions = {
       const users = userIds.length
         ? await db.selectFrom("users").select(["id", "display_name"]).where("id", "in", userIds).execute()
         : [];
-      const origins = await originsOfBatches(db, rows.map((r) => r.batch_id));
+      const origins = await originsOfBatches(
+        db,
+        rows.map((r) => r.batch_id),
+      );
       const items = rows.map((r) => ({
         ...presentDataValue(r),
         origin: (r.batch_id && origins.get(r.batch_id)) || null,
