@@ -79,6 +79,7 @@ function samples(): Record<string, () => Sample | Promise<Sample>> {
       },
     }),
     "DELETE /api/sync/links/:id": () => ({ url: "/api/sync/links/khong-co" }),
+    "PATCH /api/sync/links/:id": () => ({ url: "/api/sync/links/khong-co", payload: { enabled: false } }),
     "POST /api/sync/links/:id/pull": () => ({ url: "/api/sync/links/khong-co/pull" }),
     "POST /api/sync/links/:id/webhook": () => ({ url: "/api/sync/links/khong-co/webhook", payload: {} }),
     "GET /api/sync/webhooks": () => ({ url: "/api/sync/webhooks" }),

@@ -13,6 +13,8 @@ import { loadSampleData, removeSampleData } from "../demo/load";
 import { rebuildReadModel } from "../readmodel/maintain";
 import { loadReferenceData } from "../reference/load";
 import { publishTaskIndicator, runReminders } from "../tasks/reminders";
+import { InvalidInputError } from "../errors";
+import { pruneFeed } from "../sync/feed";
 import { resetLinkCursor, syncLinkService } from "../sync/links";
 import { pullLink } from "../sync/puller";
 import { compareWithPeer } from "../sync/reconcile";
@@ -253,6 +255,38 @@ export function buildProgram(io: CommandIo, run: Runner, extra: (program: Comman
         await syncLinkService(database.db).one(id);
         await resetLinkCursor(database.db, id);
         print(`Kết nối ${id} sẽ đồng bộ lại từ đầu ở lần kéo tới.`);
+      }),
+    );
+  sync
+    .command("pause <link>")
+    .description("Tạm dừng một kết nối (số liệu đã đồng bộ vẫn là bản sao chỉ đọc)")
+    .action((id: string) =>
+      run(async (database) => {
+        await syncLinkService(database.db).update(ctx, id, { enabled: false });
+        print(`Đã tạm dừng kết nối ${id}.`);
+      }),
+    );
+  sync
+    .command("resume <link>")
+    .description("Tiếp tục một kết nối đã tạm dừng")
+    .action((id: string) =>
+      run(async (database) => {
+        await syncLinkService(database.db).update(ctx, id, { enabled: true });
+        print(`Kết nối ${id} tiếp tục đồng bộ.`);
+      }),
+    );
+  sync
+    .command("prune-feed")
+    .description(
+      "Dọn các thay đổi cũ khỏi dòng thay đổi (số liệu vẫn giữ); hệ thống kết nối với con trỏ cũ hơn sẽ nhận 410 và đồng bộ lại từ đầu",
+    )
+    .option("--keep-days <n>", "giữ các thay đổi trong chừng này ngày", "90")
+    .action((opts: { keepDays: string }) =>
+      run(async (database) => {
+        const days = Number(opts.keepDays);
+        if (!Number.isFinite(days) || days < 0) throw new InvalidInputError("--keep-days phải là số ngày (≥ 0)");
+        const removed = await pruneFeed(database.db, days);
+        print(`Đã dọn ${removed} thay đổi cũ hơn ${days} ngày khỏi dòng thay đổi.`);
       }),
     );
   sync

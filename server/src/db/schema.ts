@@ -474,6 +474,7 @@ export interface InstallIdentityTable {
   singleton: Generated<boolean>;
   install_id: Generated<string>;
   feed_epoch: Generated<string>;
+  pruned_through: Generated<string>;
   created_at: DefaultTimestamp;
 }
 

@@ -28,15 +28,33 @@ const CHANGE_LOG_LOCK = 1_012_013;
 export interface InstallIdentity {
   installId: string;
   feedEpoch: string;
+  /** The last change id pruned from the log: a cursor before it has expired. */
+  prunedThrough: string;
 }
 
 export async function installIdentity(db: Executor): Promise<InstallIdentity> {
-  const r = await sql<{ install_id: string; feed_epoch: string }>`SELECT install_id, feed_epoch FROM install_identity`.execute(
-    db,
-  );
+  const r = await sql<{ install_id: string; feed_epoch: string; pruned_through: string }>`
+    SELECT install_id, feed_epoch, pruned_through::text AS pruned_through FROM install_identity`.execute(db);
   const row = r.rows[0];
   if (!row) throw new Error("install_identity is empty: the migrations have not run");
-  return { installId: row.install_id, feedEpoch: row.feed_epoch };
+  return { installId: row.install_id, feedEpoch: row.feed_epoch, prunedThrough: row.pruned_through };
+}
+
+/**
+ * Removes the log's changes older than `keepDays` (the figures themselves stay: a reader that starts again
+ * gets them in the snapshot). A cursor from before the last removed change then answers 410 with how to
+ * resync, rather than silently missing what was removed. Returns how many changes were removed.
+ */
+export async function pruneFeed(db: Executor, keepDays: number, now = new Date()): Promise<number> {
+  const before = new Date(now.getTime() - keepDays * 86_400_000);
+  const last = await sql<{ id: string | null }>`SELECT max(id)::text AS id FROM change_log WHERE changed_at < ${before}`.execute(
+    db,
+  );
+  const through = last.rows[0]?.id;
+  if (!through) return 0;
+  const removed = await sql`DELETE FROM change_log WHERE id <= ${through}::bigint`.execute(db);
+  await sql`UPDATE install_identity SET pruned_through = greatest(pruned_through, ${through}::bigint)`.execute(db);
+  return Number(removed.numAffectedRows ?? 0);
 }
 
 /** Where a mirrored change came from: kept in the log here, so a third install sees the true origin. */
@@ -156,6 +174,8 @@ export function encodeCursor(p: Position): string {
   return p.phase === "log" ? `l2.${p.epoch}.${p.id}` : `s1.${p.epoch}.${p.start}.${p.after ? b64(JSON.stringify(p.after)) : ""}`;
 }
 
+const EXPIRED =
+  "Con trỏ đã hết hạn (các thay đổi cũ đã được dọn khỏi dòng thay đổi): bắt đầu lại từ đầu (bỏ tham số after) để nhận toàn bộ số liệu đang công bố rồi các thay đổi sau đó";
 const RESYNC =
   "Con trỏ không còn dùng được: bắt đầu lại từ đầu (bỏ tham số after) để nhận toàn bộ số liệu đang công bố rồi các thay đổi sau đó";
 
@@ -233,7 +253,7 @@ function areaFilter(q: FeedQuery): string[] | null {
 }
 
 export async function readFeed(db: Executor, q: FeedQuery): Promise<FeedPage> {
-  const { feedEpoch } = await installIdentity(db);
+  const { feedEpoch, prunedThrough } = await installIdentity(db);
   const national = await nationalCodes(db);
   const indicators = expandIndicators(q.indicators, national);
   const areas = areaFilter(q);
@@ -241,7 +261,10 @@ export async function readFeed(db: Executor, q: FeedQuery): Promise<FeedPage> {
     SELECT id::text AS id, changed_at FROM change_log ORDER BY id DESC LIMIT 1`.execute(db);
   const position: Position = q.after
     ? decodeCursor(q.after, feedEpoch)
-    : { phase: "snapshot", epoch: feedEpoch, start: head.rows[0]?.id ?? "0", after: null };
+    : { phase: "snapshot", epoch: feedEpoch, start: head.rows[0]?.id ?? prunedThrough, after: null };
+  // A log position (or a snapshot's start) before what was pruned: the changes after it are gone.
+  const from = position.phase === "log" ? position.id : position.start;
+  if (BigInt(from) < BigInt(prunedThrough)) throw new GoneError(EXPIRED);
   const headRow = head.rows[0];
   const headAt = headRow ? iso(headRow.changed_at) : null;
   const nationalOf = (indicator: string, area: string) => {

@@ -61,6 +61,16 @@ export const NewSyncLink = z.object({
 });
 export type NewSyncLink = z.infer<typeof NewSyncLink>;
 
+export const SyncLinkChange = z
+  .object({
+    name: z.string().min(1).max(200),
+    enabled: z.boolean().describe("false: tạm dừng kết nối (số liệu đã đồng bộ vẫn là bản sao chỉ đọc)"),
+    token: z.string().min(8).max(200).describe("Khóa API mới do hệ thống kia cấp (đổi khóa)"),
+    webhookSecret: NewSyncLink.shape.webhookSecret,
+  })
+  .partial();
+export type SyncLinkChange = z.infer<typeof SyncLinkChange>;
+
 export const LATE_AFTER_MS = 10 * 60_000;
 
 type LinkRecord = Awaited<ReturnType<typeof readAll>>[number];
@@ -183,6 +193,35 @@ export function syncLinkService(db: Kysely<Schema>) {
         });
       });
       return one(input.id);
+    },
+
+    /** Pauses or resumes a link, renames it, or rotates its token or webhook secret; audited. */
+    async update(ctx: RequestContext, id: string, change: SyncLinkChange) {
+      const before = await one(id);
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable("sync_links")
+          .set({
+            ...(change.name !== undefined ? { name: change.name.trim() } : {}),
+            ...(change.enabled !== undefined ? { enabled: change.enabled } : {}),
+            ...(change.token !== undefined ? { token: change.token } : {}),
+            ...(change.webhookSecret !== undefined ? { webhook_secret: change.webhookSecret } : {}),
+          })
+          .where("id", "=", id)
+          .execute();
+        await recordAudit(trx, ctx, {
+          action: "sync_link.update",
+          entityType: "sync_link",
+          entityId: id,
+          before: { name: before.name, enabled: before.enabled, webhooks: before.webhooks },
+          after: {
+            ...change,
+            token: change.token ? `${change.token.slice(0, 6)}…` : undefined,
+            webhookSecret: change.webhookSecret ? "…" : change.webhookSecret,
+          },
+        });
+      });
+      return one(id);
     },
 
     async remove(ctx: RequestContext, id: string) {

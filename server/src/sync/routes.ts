@@ -9,7 +9,7 @@ import type { RouteDeps } from "../http/deps";
 import { ErrorBody, listOf } from "../http/schemas";
 import { profileService } from "../profile/service";
 import { feedLimit, installIdentity, readFeed } from "./feed";
-import { syncLinkService, SyncLink, NewSyncLink } from "./links";
+import { syncLinkService, SyncLink, NewSyncLink, SyncLinkChange } from "./links";
 import { syncMetadata } from "./metadata";
 import { reconciliation } from "./reconcile";
 import { newWebhookSecret, verifyWebhook } from "./webhooks";
@@ -195,6 +195,21 @@ export const syncRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) =>
       },
     },
     async (request, reply) => reply.code(201).send(await links.create(requestContext(request), request.body)),
+  );
+
+  app.patch(
+    "/api/sync/links/:id",
+    {
+      config: { access: { permission: "tokens.manage" } },
+      schema: {
+        tags: ["sync"],
+        summary: "Tạm dừng hoặc tiếp tục một kết nối, đổi tên, đổi khóa API hoặc khóa ký webhook",
+        params: z.object({ id: z.string().max(40) }),
+        body: SyncLinkChange,
+        response: { 200: SyncLink, ...errors },
+      },
+    },
+    async (request) => links.update(requestContext(request), request.params.id, request.body),
   );
 
   app.delete(

@@ -6,7 +6,7 @@ import { buildApp, type App } from "../http/app";
 import { loadReferenceData } from "../reference/load";
 import { createUser, login, type TestSession } from "../testing/auth";
 import { createTestDatabase, testEngine } from "../testing/database";
-import { installIdentity, logPublishedChanges } from "./feed";
+import { installIdentity, logPublishedChanges, pruneFeed } from "./feed";
 import { pullLink } from "./puller";
 import { compareReconciliations } from "./reconcile";
 import { newWebhookSecret } from "./webhooks";
@@ -365,5 +365,53 @@ describe("system tokens", () => {
     const audit = await sql<{ kind: string }>`SELECT t.kind FROM audit_log a JOIN api_tokens t ON t.id = a.actor_token_id
       WHERE a.action = 'data_value.write' ORDER BY a.id DESC LIMIT 1`.execute(province.database.db);
     expect(audit.rows[0]!.kind).toBe("system");
+  });
+});
+
+describe("a paused link and a pruned feed", () => {
+  it("a paused link pulls nothing; resumed, it catches up", async () => {
+    const pause = await national.app.inject({
+      method: "PATCH",
+      url: "/api/sync/links/can-tho",
+      headers: national.admin.headers(true),
+      payload: { enabled: false },
+    });
+    expect(pause.statusCode, pause.body).toBe(200);
+    expect(pause.json().enabled).toBe(false);
+    const w = await write(province, reporter, [{ indicator: "CT.A.I.3", area: "92", period: "2025M10", value: 1500 }]);
+    expect(w.statusCode, w.body).toBe(200);
+    expect((await pull(national, "can-tho")).pages).toBe(0);
+    const paused = await published(national, { indicator: "QG.A.II.1", area: "92", period: "2025M10" });
+    expect(paused.map((x) => x.value)).not.toContain(1500);
+    await national.app.inject({
+      method: "PATCH",
+      url: "/api/sync/links/can-tho",
+      headers: national.admin.headers(true),
+      payload: { enabled: true },
+    });
+    await pull(national, "can-tho");
+    expect(await published(national, { indicator: "QG.A.II.1", area: "92", period: "2025M10" })).toMatchObject([{ value: 1500 }]);
+  });
+
+  it("a cursor from before the pruned changes answers 410; starting again brings every published figure", async () => {
+    const link = await sql<{ cursor: string }>`SELECT cursor FROM sync_links WHERE id = 'can-tho'`.execute(national.database.db);
+    const old = link.rows[0]!.cursor;
+    // One more change, then everything up to now is pruned at the province.
+    const w = await write(province, reporter, [{ indicator: "CT.A.I.3", area: "92", period: "2025M10", value: 1600 }]);
+    expect(w.statusCode, w.body).toBe(200);
+    expect(await pruneFeed(province.database.db, 0, new Date(Date.now() + 1000))).toBeGreaterThan(0);
+    const gone = await province.app.inject({
+      url: `/api/changes?after=${encodeURIComponent(old)}`,
+      headers: province.admin.headers(),
+    });
+    expect(gone.statusCode).toBe(410);
+    expect(gone.json().message).toContain("hết hạn");
+    // The link notices, starts again from the snapshot, and ends with the province's figures.
+    await pull(national, "can-tho");
+    const r = await pull(national, "can-tho");
+    expect(r.error).toBeUndefined();
+    expect(await published(national, { indicator: "QG.A.II.1", area: "92", period: "2025M10" })).toMatchObject([{ value: 1600 }]);
+    const here = await reconcile(national, { indicators: "QG.A.II.1", area: "92" });
+    expect(compareReconciliations(here, await reconcile(province, { indicators: "QG.A.II.1", area: "92" }))).toEqual([]);
   });
 });

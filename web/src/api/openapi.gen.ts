@@ -9466,7 +9466,221 @@ export type paths = {
     };
     options?: never;
     head?: never;
-    patch?: never;
+    /** Tạm dừng hoặc tiếp tục một kết nối, đổi tên, đổi khóa API hoặc khóa ký webhook */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description false: tạm dừng kết nối (số liệu đã đồng bộ vẫn là bản sao chỉ đọc) */
+            enabled?: boolean;
+            name?: string;
+            /** @description Khóa API mới do hệ thống kia cấp (đổi khóa) */
+            token?: string;
+            /** @default null */
+            webhookSecret?: string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              appliedChanges: number;
+              /** @description Địa bàn (cả các đơn vị trực thuộc) do hệ thống kia quản lý */
+              areaId: string | null;
+              areaName: string | null;
+              enabled: boolean;
+              failures: number;
+              id: string;
+              /** @description Chỉ số do hệ thống kia quản lý (null: mọi chỉ số) */
+              indicators: string[] | null;
+              /** @description Độ trễ: thay đổi mới nhất bên kia so với thay đổi mới nhất đã nhận (0: đã theo kịp) */
+              lagSeconds: number | null;
+              lastAttemptAt: string | null;
+              /** @description Thời điểm (tại hệ thống kia) của thay đổi mới nhất đã nhận */
+              lastChangeAt: string | null;
+              lastError: string | null;
+              lastErrorAt: string | null;
+              lastSuccessAt: string | null;
+              /** @description Quá 10 phút chưa đồng bộ được */
+              late: boolean;
+              metadata: {
+                checkedAt: string;
+                /** @description Phần siêu dữ liệu khác với hệ thống này (indicators, areas, merges, dimensions) */
+                differentParts: string[];
+                /** @description Chỉ số hệ thống kia có mà hệ thống này chưa có */
+                unknownIndicators: string[];
+              } | null;
+              name: string;
+              /** @description Thời điểm thay đổi mới nhất hệ thống kia có, ở lần hỏi gần nhất */
+              peerHeadAt: string | null;
+              peerInstallId: string | null;
+              peerUrl: string;
+              sinceSuccessSeconds: number | null;
+              skippedChanges: number;
+              /** @description Nhận webhook đánh thức từ hệ thống kia */
+              webhooks: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        410: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              error: string;
+              /** @description Tổng số lỗi (có thể nhiều hơn số lỗi được liệt kê) */
+              errorCount?: number;
+              /** @description Các lỗi theo dòng và trường (tối đa 1.000 lỗi đầu tiên) */
+              errors?: {
+                column?: string;
+                field: string;
+                message: string;
+                row: number;
+                sheet?: string;
+              }[];
+              field?: string;
+              message: string;
+              statusCode: number;
+            };
+          };
+        };
+      };
+    };
     trace?: never;
   };
   "/api/sync/links/{id}/pull": {

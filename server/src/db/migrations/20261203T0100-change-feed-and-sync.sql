@@ -8,6 +8,8 @@ CREATE TABLE install_identity (
   singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
   install_id text NOT NULL DEFAULT replace(gen_random_uuid()::text, '-', ''),
   feed_epoch text NOT NULL DEFAULT substr(replace(gen_random_uuid()::text, '-', ''), 1, 12),
+  -- The last change id removed by pruning the log: a cursor before it has expired (410, resync).
+  pruned_through bigint NOT NULL DEFAULT 0,
   created_at timestamptz NOT NULL DEFAULT now()
 );
 INSERT INTO install_identity DEFAULT VALUES;
