@@ -66,7 +66,17 @@ beforeAll(async () => {
     .execute();
   await db
     .updateTable("sync_links")
-    .set({ applied_changes: "1234", skipped_changes: "5" })
+    .set({
+      applied_changes: "1234",
+      skipped_changes: "5",
+      // The peer's catalogue has two indicators this install lacks (what refreshPeerMetadata records).
+      peer_metadata: JSON.stringify({
+        checkedAt: new Date().toISOString(),
+        summary: {},
+        differentParts: ["indicators"],
+        unknownIndicators: ["DT.A.1", "DT.A.2"],
+      }),
+    })
     .where("id", "=", "dong-thap")
     .execute();
   await db.updateTable("sync_links").set({ enabled: false }).where("id", "=", "tam-dung").execute();
@@ -140,6 +150,10 @@ describe("an administrator", () => {
     expect(canThoText).toContain(indicatorName.slice(0, 30));
     expect(canThoText).toContain("Chưa lần nào");
     expect(await page.getByTestId("link-error-can-tho").innerText()).toContain("Không lấy được dữ liệu từ http://127.0.0.1:9/");
+
+    expect(await page.getByTestId("link-metadata-dong-thap").innerText()).toBe(
+      "Danh mục khác với hệ thống kia: bộ chỉ số (2 chỉ số chưa có tại đây: DT.A.1, DT.A.2)",
+    );
 
     const late = await row(page, "Hệ thống quốc gia").innerText();
     expect(late).toMatch(/\d\d\/\d\d\/\d{4} \d\d:\d\d/);

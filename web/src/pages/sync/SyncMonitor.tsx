@@ -87,8 +87,35 @@ function Changes({ link }: { link: SyncLink }) {
   );
 }
 
+const metadataParts: Record<string, string> = {
+  indicators: "bộ chỉ số",
+  areas: "đơn vị hành chính",
+  merges: "sắp xếp đơn vị 2025",
+  dimensions: "danh mục phân tổ",
+};
+
+/** Where the peer's metadata (catalogues, areas, merges, code lists) differs from this install's. */
+function MetadataNote({ link }: { link: SyncLink }) {
+  const m = link.metadata;
+  if (!m || m.differentParts.length === 0) return null;
+  const unknown = m.unknownIndicators;
+  return (
+    <Typography.Text type="warning" style={{ fontSize: 12 }} data-testid={`link-metadata-${link.id}`}>
+      Danh mục khác với hệ thống kia: {m.differentParts.map((p) => metadataParts[p] ?? p).join(", ")}
+      {unknown.length > 0 &&
+        ` (${formatNumber(unknown.length)} chỉ số chưa có tại đây: ${unknown.slice(0, 5).join(", ")}${unknown.length > 5 ? ", …" : ""})`}
+    </Typography.Text>
+  );
+}
+
 function LastError({ link }: { link: SyncLink }) {
-  if (!link.lastError) return <Typography.Text type="secondary">Không có</Typography.Text>;
+  if (!link.lastError)
+    return (
+      <Space orientation="vertical" size={0}>
+        <Typography.Text type="secondary">Không có</Typography.Text>
+        <MetadataNote link={link} />
+      </Space>
+    );
   return (
     <Space orientation="vertical" size={0} style={{ width: "100%" }}>
       <Typography.Paragraph
@@ -104,6 +131,7 @@ function LastError({ link }: { link: SyncLink }) {
         {link.failures > 1 && ` · ${formatNumber(link.failures)} lần liên tiếp`}
         {link.failures === 0 && " · đã đồng bộ lại được"}
       </Typography.Text>
+      <MetadataNote link={link} />
     </Space>
   );
 }
