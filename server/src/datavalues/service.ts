@@ -12,7 +12,7 @@ import { figuresAwaitingApproval } from "../notifications/service";
 import { originsOfBatches } from "../sync/provenance";
 import { dataValueRepository, presentDataValue, type DataValueStatusFilter } from "./repository";
 import { locate, validateRows, type IncomingRow, type PreparedRow, type ValidationOutcome, type Warning } from "./validation";
-import { WRITE_PART_ROWS, writeRows, writeRowsInParts, type WriteSummary } from "./writer";
+import { writeRows, writeRowsInParts, type WriteSummary } from "./writer";
 
 export interface IngestRequest {
   rows: IncomingRow[];
@@ -53,7 +53,7 @@ export function unfinishedPeriodErrors(rows: IncomingRow[], now: Date): RowError
 }
 
 /** From this many rows a batch is validated outside any transaction and written in parts (writeRowsInParts). */
-const LARGE_BATCH_ROWS = 4 * WRITE_PART_ROWS;
+const LARGE_BATCH_ROWS = 1000;
 
 /** Reports (agency, area, period) whose approvers are told per transaction after a large import. */
 const NOTIFIED_REPORTS_PER_PART = 25;

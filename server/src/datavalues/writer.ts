@@ -348,7 +348,7 @@ export async function writeRows(
 }
 
 /** Rows written per transaction by `writeRowsInParts`: each part holds the database for a moment only. */
-export const WRITE_PART_ROWS = 250;
+export const WRITE_PART_ROWS = 150;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
